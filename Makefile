@@ -1,0 +1,42 @@
+# Two commands on a fresh Linux machine with Python 3.11 (see README):
+#   make run    set up .venv if needed, then run the default pipeline
+#   make test   set up .venv if needed, then run the test suite
+# Both are idempotent: the install step reruns only when pyproject.toml or
+# requirements.lock change.
+
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+export KEDRO_DISABLE_TELEMETRY := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install run test viz viz-build mlflow-ui benchmark clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $@
+
+run: install
+	$(BIN)/kedro run
+
+test: install
+	$(BIN)/python -m pytest
+
+viz: install
+	$(BIN)/kedro viz run --no-browser --host 127.0.0.1 --port 4141
+
+viz-build: install
+	$(BIN)/kedro viz build
+
+mlflow-ui: install
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+clean:
+	rm -rf $(VENV) mlruns mlflow.db build
