@@ -43,10 +43,10 @@ class NightModel:
     blue_shift: tuple[float, float] = (0.65, 0.85)
     desaturation: tuple[float, float] = (0.3, 0.6)
     lights_mean: float = 2.0
-    light_radius: tuple[float, float] = (0.03, 0.10)
-    light_intensity: tuple[float, float] = (0.5, 3.0)
-    shot_noise: float = 0.004
-    read_noise: float = 0.004
+    light_radius: tuple[float, float] = (0.01, 0.04)
+    light_intensity: tuple[float, float] = (0.05, 0.5)
+    shot_noise: float = 0.0008
+    read_noise: float = 0.0015
 
     def __post_init__(self) -> None:
         for name in ("exposure_stops", "auto_exposure", "blue_shift", "desaturation",

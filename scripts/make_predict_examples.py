@@ -1,0 +1,43 @@
+"""Write the example images of data/01_raw/day_night/predict/ (run once; output is committed).
+
+Two real photos that the default training set does not use (the right view of
+scikit-image's stereo motorcycle; a crop of the Hubble deep field, a real night sky),
+the motorcycle rendered by night with the training set's camera model, and one
+procedural landscape by day and by night.
+
+    python scripts/make_predict_examples.py
+"""
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from skimage import data
+
+from dl_pipelines.images import center_square, resize, to_rgb_uint8
+from dl_pipelines.pipelines.day_night.rendering import NightModel, render_night, sky_scene
+
+OUT = Path(__file__).resolve().parents[1] / "data/01_raw/day_night/predict"
+SIZE = (160, 160)
+
+
+def main() -> None:
+    rng = np.random.default_rng(2024)
+    motorcycle = center_square(to_rgb_uint8(data.stereo_motorcycle()[1]))
+    hubble = to_rgb_uint8(data.hubble_deep_field())[:400, :400]
+    day_sky, night_sky = sky_scene(SIZE, rng)
+    images = {
+        "motorcycle_day.jpg": resize(motorcycle, SIZE),
+        "motorcycle_night.jpg": render_night(motorcycle, SIZE, rng, NightModel()),
+        "hubble_deep_field_night.jpg": resize(hubble, SIZE),
+        "landscape_day.jpg": day_sky,
+        "landscape_night.jpg": night_sky,
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, image in images.items():
+        Image.fromarray(image).save(OUT / name, quality=88)
+        print(OUT / name)
+
+
+if __name__ == "__main__":
+    main()
