@@ -1,9 +1,9 @@
 """Write the example images of data/01_raw/day_night/predict/ (run once; output is committed).
 
-Two real photos that the default training set does not use (the right view of
-scikit-image's stereo motorcycle; a crop of the Hubble deep field, a real night sky),
-the motorcycle rendered by night with the training set's camera model, and one
-procedural landscape by day and by night.
+Two public-domain photos installed with scikit-image that the default training set
+does not use (SpaceX's rocket on the launch pad; a crop of NASA's Hubble deep field, a
+real night sky), the rocket rendered by night with the training set's camera model, and
+one procedural landscape by day and by night.
 
     python scripts/make_predict_examples.py
 """
@@ -23,12 +23,12 @@ SIZE = (160, 160)
 
 def main() -> None:
     rng = np.random.default_rng(2024)
-    motorcycle = center_square(to_rgb_uint8(data.stereo_motorcycle()[1]))
+    rocket = center_square(to_rgb_uint8(data.rocket()))
     hubble = to_rgb_uint8(data.hubble_deep_field())[:400, :400]
     day_sky, night_sky = sky_scene(SIZE, rng)
     images = {
-        "motorcycle_day.jpg": resize(motorcycle, SIZE),
-        "motorcycle_night.jpg": render_night(motorcycle, SIZE, rng, NightModel()),
+        "rocket_day.jpg": resize(rocket, SIZE),
+        "rocket_night.jpg": render_night(rocket, SIZE, rng, NightModel()),
         "hubble_deep_field_night.jpg": resize(hubble, SIZE),
         "landscape_day.jpg": day_sky,
         "landscape_night.jpg": night_sky,

@@ -316,8 +316,6 @@ def test_decode_truncated_png_raises(tmp_path):
         decode_image(path)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: 16-bit greyscale PNGs are clipped to 255, "
-                                       "not scaled to 8 bits (decode_image)")
 def test_decode_16bit_grey_png_is_scaled_not_clipped(tmp_path):
     path = tmp_path / "deep.png"
     Image.fromarray(np.full((2, 2), 32768, dtype=np.uint16)).save(path)

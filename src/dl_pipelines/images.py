@@ -29,6 +29,8 @@ def decode_image(path: str | Path) -> np.ndarray:
         with Image.open(path) as image:
             image.load()
             image = ImageOps.exif_transpose(image)
+            if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+                return to_rgb_uint8(_high_depth_to_unit(np.asarray(image), image.mode))
             return to_rgb_uint8(np.asarray(image.convert("RGBA" if _has_alpha(image)
                                                          else "RGB")))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
@@ -36,6 +38,15 @@ def decode_image(path: str | Path) -> np.ndarray:
             f"Cannot read image '{path}' ({error}). Replace it with a valid JPEG or PNG, "
             "or delete it."
         ) from error
+
+
+def _high_depth_to_unit(array: np.ndarray, mode: str) -> np.ndarray:
+    """16-bit or 32-bit grey pixels → float in [0, 1] (Pillow's own conversion clips)."""
+    array = array.astype(np.float64)
+    if mode == "F":
+        return np.clip(array, 0.0, 1.0) if array.max(initial=0.0) <= 1.0 else array / 255.0
+    peak = 65535.0 if array.max(initial=0.0) > 255 or mode.startswith("I;16") else 255.0
+    return np.clip(array / peak, 0.0, 1.0)
 
 
 def _has_alpha(image: Image.Image) -> bool:

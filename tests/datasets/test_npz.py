@@ -116,3 +116,15 @@ def test_failed_first_save_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(Exception, match="disk full"):
         NpzDataset(str(tmp_path / "a.npz"), compress=False).save({"a": np.zeros(1)})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_saved_file_has_the_permissions_of_a_plain_write(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = tmp_path / "a.npz"
+        NpzDataset(filepath=str(path)).save({"x": np.zeros(2)})
+        assert path.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(umask)

@@ -132,8 +132,8 @@ def test_corrupt_image_fails_the_run_naming_the_file(project: KedroProject) -> N
     day = project.path / "data/01_raw/day_night/day"
     night = project.path / "data/01_raw/day_night/night"
     examples = project.path / "data/01_raw/day_night/predict"
-    shutil.copy(examples / "motorcycle_day.jpg", day / "good.jpg")
-    shutil.copy(examples / "motorcycle_night.jpg", night / "good.jpg")
+    shutil.copy(examples / "rocket_day.jpg", day / "good.jpg")
+    shutil.copy(examples / "rocket_night.jpg", night / "good.jpg")
     (night / "broken.jpg").write_bytes(b"\xff\xd8 this is not a JPEG")
 
     result = project.run("--pipelines", "day_night", check=False)
@@ -143,7 +143,7 @@ def test_corrupt_image_fails_the_run_naming_the_file(project: KedroProject) -> N
 
 def test_empty_class_folder_fails_the_run_naming_the_folder(project: KedroProject) -> None:
     day = project.path / "data/01_raw/day_night/day"
-    shutil.copy(project.path / "data/01_raw/day_night/predict/motorcycle_day.jpg", day / "a.jpg")
+    shutil.copy(project.path / "data/01_raw/day_night/predict/rocket_day.jpg", day / "a.jpg")
 
     result = project.run("--pipelines", "day_night", check=False)
     _assert_failed_cleanly(project, result, "day_night", "day_night/night", "hold no images")

@@ -1,0 +1,175 @@
+"""Unit tests of the day_night nodes (no Kedro run, no MLflow)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import yaml
+
+from dl_pipelines.config import ParameterError
+from dl_pipelines.images import srgb_to_linear
+from dl_pipelines.pipelines.day_night import nodes
+from tests.conftest import PROJECT_ROOT
+
+BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_day_night.yml").read_text())
+CLASSES = ["day", "night"]
+
+
+@pytest.fixture
+def data_params() -> dict:
+    params = copy.deepcopy(BASE["day_night"]["data"])
+    params["default_data"].update(crops_per_photo=4, sky_scenes=6)
+    return params
+
+
+@pytest.fixture(scope="module")
+def photos() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return {f"photo{i}": rng.integers(60, 256, size=(120, 90 + 10 * i, 3), dtype=np.uint8)
+            for i in range(3)}
+
+
+class FixedModel:
+    """Stands in for a Keras model: returns given probabilities in order."""
+
+    def __init__(self, probabilities):
+        self.probabilities = np.asarray(probabilities, dtype=np.float32)
+
+    def predict(self, x, batch_size=None, verbose=0):
+        assert x.dtype == np.float32
+        return self.probabilities[: len(x), None]
+
+
+# ---------------------------------------------------------------------------------- data
+def test_class_folders_are_resized_and_labelled(data_params, photos) -> None:
+    raw = {"day/a.jpg": np.zeros((30, 50, 3), np.uint8),
+           "night/b.png": np.full((200, 100, 3), 255, np.uint8)}
+    out = nodes.assemble_images(raw, photos, data_params, seed=1)
+    assert out["images"].shape == (2, 64, 64, 3) and out["images"].dtype == np.uint8
+    assert out["labels"].tolist() == [0, 1]
+    assert out["names"].tolist() == ["day/a.jpg", "night/b.png"]
+    assert out["groups"].tolist() == out["names"].tolist()
+
+
+def test_image_in_an_unknown_class_folder_is_rejected(data_params, photos) -> None:
+    with pytest.raises(ValueError, match="'dusk'"):
+        nodes.assemble_images({"dusk/a.jpg": np.zeros((8, 8, 3), np.uint8)}, photos,
+                              data_params, seed=1)
+
+
+def test_default_set_from_photos_and_scenes(data_params, photos) -> None:
+    out = nodes.assemble_images({}, photos, data_params, seed=3)
+    n = 3 * 2 * 4 + 2 * 6
+    assert out["images"].shape == (n, 64, 64, 3) and out["images"].dtype == np.uint8
+    assert np.bincount(out["labels"]).tolist() == [n // 2, n // 2]
+    assert set(out["groups"].tolist()) == {"photo0", "photo1", "photo2"} | {
+        f"sky-{i:04d}" for i in range(6)}
+    again = nodes.assemble_images({}, photos, data_params, seed=3)
+    np.testing.assert_array_equal(out["images"], again["images"])
+    other = nodes.assemble_images({}, photos, data_params, seed=4)
+    assert not np.array_equal(out["images"], other["images"])
+
+
+def test_night_renderings_are_much_darker_than_day(data_params, photos) -> None:
+    out = nodes.assemble_images({}, photos, data_params, seed=0)
+    light = srgb_to_linear(out["images"]).mean(axis=(1, 2, 3))
+    day, night = light[out["labels"] == 0], light[out["labels"] == 1]
+    assert np.median(night) < np.median(day) / 4
+
+
+def test_missing_parameter_is_named(data_params, photos) -> None:
+    del data_params["image_size"]
+    with pytest.raises(ParameterError, match=r"missing 'day_night.data.image_size'.*"
+                                             r"parameters_day_night.yml"):
+        nodes.assemble_images({}, photos, data_params, seed=0)
+
+
+def test_split_keeps_every_photo_in_one_split(data_params, photos) -> None:
+    images = nodes.assemble_images({}, photos, data_params, seed=0)
+    train, val, test, report = nodes.split_images(images, BASE["day_night"]["split"], 0,
+                                                  CLASSES)
+    sources = [set(part["groups"].tolist()) for part in (train, val, test)]
+    assert not (sources[0] & sources[1] or sources[0] & sources[2] or sources[1] & sources[2])
+    assert sum(r["images"] for r in report.values()) == len(images["labels"])
+    for part, name in ((train, "train"), (val, "val"), (test, "test")):
+        assert report[name]["n_day"] == int((part["labels"] == 0).sum()) > 0
+        assert report[name]["n_night"] == int((part["labels"] == 1).sum()) > 0
+
+
+def test_split_requires_train_val_test(data_params, photos) -> None:
+    images = nodes.assemble_images({}, photos, data_params, seed=0)
+    with pytest.raises(ValueError, match="train, val and test"):
+        nodes.split_images(images, {"train": 0.9, "test": 0.1}, 0, CLASSES)
+
+
+# ----------------------------------------------------------------------------- training
+def test_model_learns_day_from_night_on_small_data() -> None:
+    rng = np.random.default_rng(0)
+
+    def images(n: int, label: int) -> np.ndarray:
+        level = 40 if label else 170
+        return np.clip(rng.normal(level, 35, (n, 16, 16, 3)), 0, 255).astype(np.uint8)
+
+    def split(n: int) -> dict:
+        x = np.concatenate([images(n, 0), images(n, 1)])
+        return {"images": x, "labels": np.repeat([0, 1], n)}
+
+    model_params = {"filters": [8, 8], "kernel_size": 3, "dense_units": 8, "dropout": 0.0}
+    training = {"epochs": 10, "batch_size": 16, "learning_rate": 0.01,
+                "early_stopping_patience": 10, "horizontal_flip": True, "prefetch_batches": 2}
+    model, history = nodes.train_model(split(64), split(32), model_params, training, seed=0)
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["val_accuracy"][-1] >= 0.9
+    assert model.output_shape == (None, 1)
+
+
+# --------------------------------------------------------------------------- evaluation
+def test_evaluation_metrics_match_hand_computed_values() -> None:
+    test = {"images": np.zeros((4, 8, 8, 3), np.uint8), "labels": np.array([0, 0, 1, 1]),
+            "names": np.array(["a", "b", "c", "d"])}
+    model = FixedModel([0.1, 0.6, 0.7, 0.4])
+    metrics, report, predictions = nodes.evaluate_model(
+        model, test, {"threshold": 0.5, "sample_grid_size": 4}, CLASSES)
+    values = {k: v["value"] for k, v in metrics.items()}
+    # predicted [0, 1, 1, 0]: one TP (c), one FP (b), one FN (d), one TN (a)
+    assert values["test_accuracy"] == 0.5
+    assert values["test_precision"] == 0.5
+    assert values["test_recall"] == 0.5
+    assert values["test_f1"] == 0.5
+    # pairs (night, day) ranked right: (0.7>0.1), (0.7>0.6), (0.4>0.1) → 3 of 4
+    assert values["test_roc_auc"] == 0.75
+    assert report["confusion_matrix"]["rows_true_columns_predicted"] == [[1, 1], [1, 1]]
+    assert report["misclassified"] == ["b", "d"]
+    assert predictions["predicted"].tolist() == [0, 1, 1, 0]
+
+    figures = nodes.plot_evaluation(test, predictions, report,
+                                    {"threshold": 0.5, "sample_grid_size": 4}, seed=0)
+    assert len(figures) == 3
+
+
+def test_registry_gate() -> None:
+    report = {"metrics": {"test_accuracy": 0.8}}
+    model = object()
+    assert nodes.gate_for_registry(model, report, 0.8) is model
+    with pytest.raises(ValueError, match="not registered"):
+        nodes.gate_for_registry(model, report, 0.81)
+
+
+# --------------------------------------------------------------------------- prediction
+def test_predict_folder_writes_file_probability_and_label() -> None:
+    images = {"x.png": np.zeros((10, 20, 3), np.uint8), "y.jpg": np.zeros((64, 64, 3), np.uint8)}
+    table = nodes.predict_folder(FixedModel([0.2, 0.5]), images, [64, 64],
+                                 {"threshold": 0.5, "sample_grid_size": 4}, CLASSES)
+    assert table.columns.tolist() == ["file", "p_night", "label"]
+    assert table.to_dict("records") == [
+        {"file": "x.png", "p_night": pytest.approx(0.2), "label": "day"},
+        {"file": "y.jpg", "p_night": pytest.approx(0.5), "label": "night"},
+    ]
+
+
+def test_predict_folder_rejects_an_empty_folder() -> None:
+    with pytest.raises(ValueError, match="input_dir"):
+        nodes.predict_folder(FixedModel([]), {}, [64, 64],
+                             {"threshold": 0.5, "sample_grid_size": 4}, CLASSES)
