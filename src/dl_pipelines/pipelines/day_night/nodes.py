@@ -8,7 +8,7 @@ or drawing the pipelines does not pay for it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,8 +44,8 @@ class DefaultDataParams:
     crops_per_photo: int
     crop_fraction: tuple[float, float]
     sky_scenes: int
-    day: DayModel = field(default_factory=DayModel)
-    night: NightModel = field(default_factory=NightModel)
+    day: DayModel
+    night: NightModel
 
     def __post_init__(self) -> None:
         if self.crops_per_photo < 1 or self.sky_scenes < 0:

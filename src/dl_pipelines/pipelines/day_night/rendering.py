@@ -38,15 +38,15 @@ LIGHT_COLOURS = (
 class NightModel:
     """Parameters of the night rendering (``day_night.default_data.night``)."""
 
-    exposure_stops: tuple[float, float] = (3.5, 6.0)
-    auto_exposure: tuple[float, float] = (0.25, 0.55)
-    blue_shift: tuple[float, float] = (0.65, 0.85)
-    desaturation: tuple[float, float] = (0.3, 0.6)
-    lights_mean: float = 2.0
-    light_radius: tuple[float, float] = (0.01, 0.04)
-    light_intensity: tuple[float, float] = (0.05, 0.5)
-    shot_noise: float = 0.0008
-    read_noise: float = 0.0015
+    exposure_stops: tuple[float, float]
+    auto_exposure: tuple[float, float]
+    blue_shift: tuple[float, float]
+    desaturation: tuple[float, float]
+    lights_mean: float
+    light_radius: tuple[float, float]
+    light_intensity: tuple[float, float]
+    shot_noise: float
+    read_noise: float
 
     def __post_init__(self) -> None:
         for name in ("exposure_stops", "auto_exposure", "blue_shift", "desaturation",
@@ -60,8 +60,8 @@ class NightModel:
 class DayModel:
     """Parameters of the day rendering (``day_night.default_data.day``)."""
 
-    exposure_stops: tuple[float, float] = (-0.5, 0.5)
-    white_balance: float = 0.06
+    exposure_stops: tuple[float, float]
+    white_balance: float
 
 
 def render_day(crop: np.ndarray, size: tuple[int, int], rng: np.random.Generator,
