@@ -38,5 +38,8 @@ viz-build: install
 mlflow-ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
 
+benchmark: install
+	$(BIN)/python benchmarks/input_pipeline.py
+
 clean:
 	rm -rf $(VENV) mlruns mlflow.db build
