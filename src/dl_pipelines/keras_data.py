@@ -16,11 +16,11 @@ Augmentation = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 class ArrayBatches(keras.utils.PyDataset):
     """Mini-batches of ``(x, y)`` arrays with a seeded shuffle and augmentation.
 
-    Batches are built by index, so a background thread can prepare the next
+    Batches are built by index, so a pool of ``workers`` threads can prepare the next
     ``max_queue_size`` batches while the model trains on the current one (the
-    prefetch), and the result does not depend on thread timing: the order of an
-    epoch is a permutation drawn from ``(seed, epoch)`` and each batch's augmentation
-    from ``(seed, epoch, batch)``.
+    prefetch; Keras runs the pool only for ``workers`` ≥ 2), and the result does not
+    depend on thread timing: the order of an epoch is a permutation drawn from
+    ``(seed, epoch)`` and each batch's augmentation from ``(seed, epoch, batch)``.
 
     Args:
         x: Inputs, first axis = examples.
@@ -29,7 +29,7 @@ class ArrayBatches(keras.utils.PyDataset):
         shuffle: Reshuffle at every epoch.
         seed: Seed of the shuffle and the augmentation.
         augment: Optional per-batch augmentation of ``x``.
-        workers: Threads preparing batches (1 keeps a single prefetch thread).
+        workers: Threads preparing batches; 1 prepares each batch when it is asked for.
         max_queue_size: Batches prepared ahead.
     """
 

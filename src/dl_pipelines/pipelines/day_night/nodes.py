@@ -93,6 +93,7 @@ class TrainingParams:
     early_stopping_patience: int
     horizontal_flip: bool
     prefetch_batches: int
+    input_workers: int = 1
     verbose: int = 0
 
     def __post_init__(self) -> None:
@@ -259,9 +260,10 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     batches = ArrayBatches(
         train["images"], y_train, config.batch_size, shuffle=True, seed=seed,
         augment=random_horizontal_flip if config.horizontal_flip else None,
-        max_queue_size=config.prefetch_batches,
+        workers=config.input_workers, max_queue_size=config.prefetch_batches,
     )
     validation = ArrayBatches(val["images"], y_val, config.batch_size,
+                              workers=config.input_workers,
                               max_queue_size=config.prefetch_batches)
     history = model.fit(
         batches, validation_data=validation, epochs=config.epochs, verbose=config.verbose,
