@@ -9,21 +9,31 @@
 * :class:`NpzDataset` – a dict of NumPy arrays in one ``.npz`` file (model inputs).
 * :class:`MlflowKerasModelDataset` – kedro-mlflow's model dataset for Keras that adds
   the input/output signature read off the model.
+* :class:`KerasModelsDataset` – a folder of named ``.keras`` models, loaded lazily.
+* :class:`IdxDataset` – named IDX files (MNIST / Fashion-MNIST format, ``.gz`` or not),
+  magic numbers checked, optionally loaded lazily.
+* :class:`SklearnImagesDataset` – scikit-learn's bundled real images (``load_digits``).
 
 Every writer writes to a temporary file beside the target and renames it into place,
 so a failed run never leaves a half-written file.
 """
 
+from dl_pipelines.datasets.idx import IdxDataset
 from dl_pipelines.datasets.image_folder import ImageFolderDataset
 from dl_pipelines.datasets.keras_model import KerasModelDataset
+from dl_pipelines.datasets.keras_models import KerasModelsDataset
 from dl_pipelines.datasets.mlflow_keras import MlflowKerasModelDataset
 from dl_pipelines.datasets.npz import NpzDataset
 from dl_pipelines.datasets.package_images import PackageImagesDataset
+from dl_pipelines.datasets.sklearn_images import SklearnImagesDataset
 
 __all__ = [
+    "IdxDataset",
     "ImageFolderDataset",
     "KerasModelDataset",
+    "KerasModelsDataset",
     "MlflowKerasModelDataset",
     "NpzDataset",
     "PackageImagesDataset",
+    "SklearnImagesDataset",
 ]
