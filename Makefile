@@ -43,3 +43,15 @@ benchmark: install
 
 clean:
 	rm -rf $(VENV) mlruns mlflow.db build
+
+# Fashion-MNIST for `kedro run --pipelines image_classification --params
+# image_classification.dataset=fashion_mnist`: copies the IDX files that Debian's
+# `dataset-fashion-mnist` package installs (apt-get install dataset-fashion-mnist).
+FASHION_MNIST_SRC ?= /usr/share/datasets/fashion-mnist
+.PHONY: fashion-mnist
+fashion-mnist:
+	@test -d $(FASHION_MNIST_SRC) || { echo "$(FASHION_MNIST_SRC) not found: apt-get install dataset-fashion-mnist, or set FASHION_MNIST_SRC=<folder with the four IDX .gz files>"; exit 1; }
+	mkdir -p data/01_raw/fashion_mnist
+	cp $(FASHION_MNIST_SRC)/train-images-idx3-ubyte.gz $(FASHION_MNIST_SRC)/train-labels-idx1-ubyte.gz \
+	   $(FASHION_MNIST_SRC)/t10k-images-idx3-ubyte.gz $(FASHION_MNIST_SRC)/t10k-labels-idx1-ubyte.gz \
+	   data/01_raw/fashion_mnist/
