@@ -63,6 +63,24 @@ def _check(input_shape: Sequence[int], num_classes: int) -> tuple[int, int, int]
     return shape  # type: ignore[return-value]
 
 
+def set_batch_norm_momentum(model: Any, momentum: float) -> Any:
+    """Set the moving-statistics momentum of every ``BatchNormalization`` layer of ``model``.
+
+    :mod:`dl_pipelines.blocks` builds its batch-norm layers with Keras' default momentum
+    0.99: the moving variance then needs several hundred steps to fall from its initial
+    1 to the real (often ≈ 0.01) variance, and on a small data set (digits: 42 steps an
+    epoch) a deep network predicts one class at inference for the first ~10 epochs. The
+    zoo uses 0.9 (converged within one epoch) unless a member asks otherwise.
+    """
+    if not 0 < momentum < 1:
+        raise ValueError(f"bn_momentum must be in (0, 1), got {momentum}")
+    keras = _keras()
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = momentum
+    return model
+
+
 def _scores(x: Any, num_classes: int, regularizer: Any = None) -> Any:
     return _keras().layers.Dense(num_classes, kernel_regularizer=regularizer,
                                  name="logits")(x)
@@ -132,7 +150,8 @@ def linear(input_shape: Sequence[int] = (8, 8, 1), num_classes: int = 10, l1: fl
 def mlp(input_shape: Sequence[int] = (8, 8, 1), num_classes: int = 10,
         hidden: Sequence[int] = (128,), activation: str = "relu", dropout: float = 0.0,
         batch_norm: bool = False, l1: float = 0.0, l2: float = 0.0,
-        maxout_pieces: int = 2) -> Any:
+        maxout_pieces: int = 2,
+        bn_momentum: float = 0.9) -> Any:
     """Fully connected network: ``hidden=(h,)`` is the 2-layer, ``(h1, h2)`` the 3-layer net.
 
     Each hidden layer is Dense → (batch norm) → activation → (dropout). ``activation``
@@ -166,7 +185,8 @@ def mlp(input_shape: Sequence[int] = (8, 8, 1), num_classes: int = 10,
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout{i}")(x)
     name = f"mlp_{len(hidden) + 1}layer"
-    return keras.Model(inputs, _scores(x, num_classes, regularizer), name=name)
+    model = keras.Model(inputs, _scores(x, num_classes, regularizer), name=name)
+    return set_batch_norm_momentum(model, bn_momentum)
 
 
 # ------------------------------------------------------------------------ classic CNNs
@@ -223,7 +243,8 @@ def alexnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10, wid
 
 def vgg(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
         filters: Sequence[int] = (32, 64, 128), convs_per_stage: int = 2,
-        dense_units: int = 128, dropout: float = 0.5, batch_norm: bool = True) -> Any:
+        dense_units: int = 128, dropout: float = 0.5, batch_norm: bool = True,
+        bn_momentum: float = 0.9) -> Any:
     """VGG-style stack: stages of 3×3 "same" convolutions, each stage closed by 2×2 max pool.
 
     VGG-16 is ``filters=(64, 128, 256, 512, 512)`` with (2, 2, 3, 3, 3) convolutions and
@@ -250,13 +271,15 @@ def vgg(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(dense_units, activation="relu", name="fc1")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    return keras.Model(inputs, _scores(x, num_classes), name="vgg")
+    model = keras.Model(inputs, _scores(x, num_classes), name="vgg")
+    return set_batch_norm_momentum(model, bn_momentum)
 
 
 # ----------------------------------------------------------------------- modern CNNs
 def resnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
            filters: Sequence[int] = (16, 32, 64), blocks_per_stage: int = 1,
-           dropout: float = 0.0) -> Any:
+           dropout: float = 0.0,
+        bn_momentum: float = 0.9) -> Any:
     """ResNet for small images (He et al.'s CIFAR layout): 3×3 stem, stages of basic blocks.
 
     Stage ``i`` has ``blocks_per_stage`` residual blocks of ``filters[i]`` channels; the
@@ -278,11 +301,13 @@ def resnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
-    return keras.Model(inputs, _scores(x, num_classes), name="resnet")
+    model = keras.Model(inputs, _scores(x, num_classes), name="resnet")
+    return set_batch_norm_momentum(model, bn_momentum)
 
 
 def inception(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
-              stem_filters: int = 32, width: int = 16, dropout: float = 0.2) -> Any:
+              stem_filters: int = 32, width: int = 16, dropout: float = 0.2,
+        bn_momentum: float = 0.9) -> Any:
     """A small GoogLeNet: stem, two Inception modules, pool, one more module, GAP.
 
     Each module runs 1×1, 1×1→3×3, 1×1→5×5 and 3×3-max-pool→1×1 branches in parallel
@@ -310,14 +335,16 @@ def inception(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
-    return keras.Model(inputs, _scores(x, num_classes), name="inception")
+    model = keras.Model(inputs, _scores(x, num_classes), name="inception")
+    return set_batch_norm_momentum(model, bn_momentum)
 
 
 def mobilenet_v1(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
                  alpha: float = 1.0,
                  stages: Sequence[Sequence[int]] = ((64, 1), (128, 2), (128, 1), (256, 2),
                                                     (256, 1)),
-                 dropout: float = 0.2) -> Any:
+                 dropout: float = 0.2,
+        bn_momentum: float = 0.9) -> Any:
     """MobileNet v1: a 3×3 conv stem, then depthwise-separable blocks, GAP.
 
     ``stages`` lists ``(filters, stride)`` of each depthwise-separable block (the
@@ -336,7 +363,8 @@ def mobilenet_v1(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
-    return keras.Model(inputs, _scores(x, num_classes), name="mobilenet_v1")
+    model = keras.Model(inputs, _scores(x, num_classes), name="mobilenet_v1")
+    return set_batch_norm_momentum(model, bn_momentum)
 
 
 #: MobileNet v2's (expansion t, channels c, repeats n, stride s) table, first rows.
@@ -346,7 +374,8 @@ MOBILENET_V2_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 2, 2), (6, 64, 2, 2
 def mobilenet_v2(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
                  alpha: float = 1.0,
                  stages: Sequence[Sequence[int]] = MOBILENET_V2_STAGES,
-                 head_filters: int = 256, dropout: float = 0.2) -> Any:
+                 head_filters: int = 256, dropout: float = 0.2,
+        bn_momentum: float = 0.9) -> Any:
     """MobileNet v2: inverted residual blocks with linear bottlenecks.
 
     ``stages`` is the paper's (t, c, n, s) table: n blocks expanding the input t-fold,
@@ -369,7 +398,8 @@ def mobilenet_v2(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
-    return keras.Model(inputs, _scores(x, num_classes), name="mobilenet_v2")
+    model = keras.Model(inputs, _scores(x, num_classes), name="mobilenet_v2")
+    return set_batch_norm_momentum(model, bn_momentum)
 
 
 def compound_scaling(phi: float, alpha: float = 1.2, beta: float = 1.1,
@@ -398,7 +428,8 @@ def efficientnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10
                  phi: float = 0.0, alpha: float = 1.2, beta: float = 1.1, gamma: float = 1.15,
                  stages: Sequence[Sequence[int]] = EFFICIENTNET_STAGES, stem_filters: int = 16,
                  head_filters: int = 320, se_ratio: float = 0.25,
-                 dropout: float = 0.2) -> Any:
+                 dropout: float = 0.2,
+        bn_momentum: float = 0.9) -> Any:
     """EfficientNet-style network of MBConv blocks (inverted residual + squeeze-excite, swish).
 
     Compound scaling with coefficient φ (:func:`compound_scaling`): every stage's repeat
@@ -426,7 +457,9 @@ def efficientnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
-    return keras.Model(inputs, _scores(x, num_classes), name=f"efficientnet_phi{phi:g}")
+    model = keras.Model(inputs, _scores(x, num_classes),
+                        name=f"efficientnet_phi{phi:g}")
+    return set_batch_norm_momentum(model, bn_momentum)
 
 
 def _width(channels: int, multiplier: float, divisor: int = 1) -> int:

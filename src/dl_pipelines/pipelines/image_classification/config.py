@@ -1,4 +1,4 @@
-"""Typed parameters of the ``image_classification`` pipeline (``parameters_image_classification.yml``).
+"""Typed parameters of the ``image_classification`` pipeline (its YAML section).
 
 The whole section is validated once per node with :func:`load_config`; a typo names
 the YAML key and the file to fix. Training settings are layered: the common
