@@ -25,7 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from dl_pipelines.config import parse
-from dl_pipelines.images import center_square, resize
+from dl_pipelines.images import center_square, random_square_crop, resize
 from dl_pipelines.pipelines.style_transfer.painting import PAINTERS, paint
 from dl_pipelines.seeding import rng
 from dl_pipelines.tracking import as_mlflow_metrics, log_metrics_to_active_run
@@ -290,7 +290,9 @@ def optimise_image(extractor, content: np.ndarray, style: np.ndarray, weights,
 
     Returns:
         ``image`` (uint8), ``history`` (``{"step": [...], "total_loss": [...], …}``),
-        ``snapshots`` (``{step: uint8 image}``) and ``seconds`` (optimisation time).
+        ``snapshots`` (``{step: uint8 image}``), ``seconds`` (wall time of the
+        optimisation) and ``step_seconds`` (time per step after the first, which also
+        compiles the step function).
     """
     import keras
 
@@ -320,18 +322,23 @@ def optimise_image(extractor, content: np.ndarray, style: np.ndarray, weights,
                     elapsed / max(step, 1))
 
     started = time.perf_counter()
+    traced = started  # after the first step, which also traces/compiles the step function
     for step in range(config.steps):
         logs = optimiser.train_on_batch(st_model.DUMMY, st_model.DUMMY, return_dict=True)
+        if step == 0:
+            traced = time.perf_counter()
         if step % config.log_every == 0:
             record(step, logs, time.perf_counter() - started)
         if step and step % config.snapshot_every == 0:
             snapshots[step] = st_model.generated_image(optimiser)
     seconds = time.perf_counter() - started
+    step_seconds = ((time.perf_counter() - traced) / (config.steps - 1) if config.steps > 1
+                    else seconds)
     final = st_model.evaluate(optimiser)
     record(config.steps, final, seconds)
     snapshots[config.steps] = st_model.generated_image(optimiser)
     return {"image": snapshots[config.steps], "history": history, "snapshots": snapshots,
-            "seconds": seconds}
+            "seconds": seconds, "step_seconds": step_seconds}
 
 
 def render_pairs(content_images: dict[str, np.ndarray], style_images: dict[str, np.ndarray],
@@ -365,6 +372,7 @@ def render_pairs(content_images: dict[str, np.ndarray], style_images: dict[str, 
                              rng(seed, "init", name), name, metric_prefix=f"{name}/")
         results[name] = out["image"]
         histories[name] = {**out["history"], "seconds": out["seconds"],
+                           "step_seconds": out["step_seconds"],
                            "content": content, "style": style, "image_size": image_size}
         snapshots[name] = out["snapshots"]
     return results, histories, snapshots
@@ -384,7 +392,7 @@ def summarise(histories: dict[str, dict]) -> tuple[dict, dict]:
         first, last = history["total_loss"][0], history["total_loss"][-1]
         drop = 1.0 - last / first if first > 0 else 0.0
         steps = history["step"][-1]
-        rate = steps / history["seconds"] if history["seconds"] > 0 else float("nan")
+        rate = 1.0 / history["step_seconds"] if history["step_seconds"] > 0 else float("nan")
         rates.append(rate)
         report["pairs"][name] = {
             "content": history["content"], "style": history["style"],
@@ -475,6 +483,172 @@ def plot_losses(histories: dict[str, dict], cost_params: dict[str, Any]) -> Figu
     return fig
 
 
+# ------------------------------------------------------------------ feed-forward stylizer
+def _stylizer_pairs(config: StylizerParams, pairs: list[tuple[str, str]]) -> list[str]:
+    held_out = [content for content, style in pairs if style == config.style]
+    if not held_out:
+        raise ValueError(f"style_transfer.stylizer.style '{config.style}' is the style of no "
+                         f"pair in style_transfer.pairs {pairs}: the stylizer is compared "
+                         "with the optimisation on those pairs. Use one of "
+                         f"{sorted({s for _, s in pairs})}.")
+    return held_out
+
+
+def training_crops(photos: Mapping[str, np.ndarray], count: int, size: int,
+                   fraction: tuple[float, float], generator: np.random.Generator) -> np.ndarray:
+    """``count`` random square crops of ``photos``, resized to ``size``, half flipped."""
+    names = sorted(photos)
+    crops = np.empty((count, size, size, 3), dtype=np.uint8)
+    for i in range(count):
+        photo = photos[names[int(generator.integers(len(names)))]]
+        crop = resize(random_square_crop(photo, generator, *fraction), (size, size))
+        crops[i] = crop[:, ::-1] if generator.random() < 0.5 else crop
+    return crops
+
+
+def train_stylizer(content_images: dict[str, np.ndarray], sample_photos: dict[str, np.ndarray],
+                   style_images: dict[str, np.ndarray], vgg_weights: dict[str, Any],
+                   pairs: list, image_size: int, stylizer_params: dict[str, Any],
+                   cost_params: dict[str, Any], seed: int) -> tuple[Any, dict]:
+    """Train the feed-forward stylizer for one style on random crops of photos.
+
+    The photos are the content images and the shared sample photos, *without* the
+    content images of the pairs in the stylizer's style: those are kept to compare the
+    stylizer with the optimisation on images it has not seen. The loss is the same
+    J(G) (same layers, α, β, w_tv) with G = transform(crop) and C = the crop.
+
+    Returns:
+        The transform network and its training history (costs every ``log_every``
+        steps; also logged to MLflow as ``stylizer/total_loss`` etc.).
+    """
+    import keras
+
+    from dl_pipelines.pipelines.style_transfer import model as st_model
+    from dl_pipelines.seeding import seed_everything
+
+    config = parse(StylizerParams, stylizer_params, "style_transfer.stylizer")
+    chosen = _pairs(pairs, content_images, style_images)
+    held_out = set(_stylizer_pairs(config, chosen))
+    photos = {n: p for n, p in {**sample_photos, **content_images}.items() if n not in held_out}
+    if not photos:
+        raise ValueError("No photos left to train the stylizer on: add content images to "
+                         "data/01_raw/style_transfer/content/.")
+    weights = _cost_weights(cost_params, vgg_weights)
+    seed_everything(seed)
+    crops = training_crops(photos, config.steps * config.batch_size, config.crop_size,
+                           config.crop_fraction, rng(seed, "stylizer_crops"))
+    transform = st_model.build_transform_net(config.filters, config.residual_blocks)
+    trainer = st_model.build_stylizer_trainer(
+        transform, _extractor(vgg_weights, weights),
+        square(style_images[config.style], image_size), config.crop_size, weights,
+        keras.optimizers.Adam(learning_rate=config.learning_rate))
+    logger.info("Training the stylizer for '%s' (%d parameters) on %d crops of %d photos "
+                "(%s held out), %d steps of %d.", config.style, transform.count_params(),
+                len(crops), len(photos), sorted(held_out), config.steps, config.batch_size)
+    costs = st_model.CostLogger(config.log_every, "stylizer/", config.steps)
+    started = time.perf_counter()
+    trainer.fit(crops.astype("float32"), np.zeros((len(crops), 1), "float32"),
+                batch_size=config.batch_size, epochs=1, shuffle=False, verbose=0,
+                callbacks=[costs])
+    history = {**costs.history, "seconds": time.perf_counter() - started,
+               "style": config.style, "photos": sorted(photos)}
+    return transform, history
+
+
+def compare_stylizer(stylizer: Any, content_images: dict[str, np.ndarray],
+                     style_images: dict[str, np.ndarray], results: dict[str, Any],
+                     histories: dict[str, dict], vgg_weights: dict[str, Any], pairs: list,
+                     image_size: int, stylizer_params: dict[str, Any],
+                     cost_params: dict[str, Any]) -> tuple[dict, dict, dict, Figure]:
+    """Stylizer vs optimisation on the held-out pairs: time per image and the losses.
+
+    Both results are scored with the same J(G) at ``image_size``; so is the content
+    image itself (what "no stylisation" scores). The speed ratio is the optimisation's
+    time for a pair over one forward pass of the stylizer (best of ``timing_repeats``
+    after a warm-up), on the same machine in the same run.
+
+    Returns:
+        The stylised held-out images (``{"<content>__<style>": image}``), MLflow metrics
+        (``stylizer_speed_ratio``, ``stylizer_style_loss``, ``stylizer_content_loss``,
+        ``optimisation_style_loss``, …; means over the held-out pairs), a JSON report
+        and a figure content | optimisation | stylizer.
+    """
+    from dl_pipelines.pipelines.style_transfer import model as st_model
+
+    config = parse(StylizerParams, stylizer_params, "style_transfer.stylizer")
+    chosen = _pairs(pairs, content_images, style_images)
+    held_out = _stylizer_pairs(config, chosen)
+    weights = _cost_weights(cost_params, vgg_weights)
+    extractor = _extractor(vgg_weights, weights)
+    style = square(style_images[config.style], image_size)
+    stylised, rows, panels = {}, {}, []
+    for content_name in held_out:
+        name = pair_name(content_name, config.style)
+        content = square(content_images[content_name], image_size)
+        st_model.stylise(stylizer, content)  # warm-up (tracing)
+        timings = []
+        for _ in range(config.timing_repeats):
+            started = time.perf_counter()
+            image = st_model.stylise(stylizer, content)
+            timings.append(time.perf_counter() - started)
+        optimised = results[name]() if callable(results[name]) else results[name]
+        rows[name] = {
+            "stylizer_seconds": min(timings),
+            # steps × time per step: the one-off tracing of the step function is left out,
+            # as the stylizer's warm-up pass is
+            "optimisation_seconds": (histories[name]["step"][-1]
+                                     * histories[name]["step_seconds"]),
+            "optimisation_steps": histories[name]["step"][-1],
+            "stylizer": st_model.image_costs(extractor, image, content, style, weights),
+            "optimisation": st_model.image_costs(extractor, optimised, content, style, weights),
+            "content_image": st_model.image_costs(extractor, content, content, style, weights),
+        }
+        rows[name]["speed_ratio"] = rows[name]["optimisation_seconds"] / min(timings)
+        stylised[name] = image
+        panels.append((content, optimised, image, name))
+
+    def mean(path: tuple[str, ...]) -> float:
+        values = []
+        for row in rows.values():
+            value = row
+            for key in path:
+                value = value[key]
+            values.append(value)
+        return float(np.mean(values))
+
+    metrics = {
+        "stylizer_speed_ratio": mean(("speed_ratio",)),
+        "stylizer_seconds_per_image": mean(("stylizer_seconds",)),
+        "optimisation_seconds_per_image": mean(("optimisation_seconds",)),
+        **{f"{who}_{loss}": mean((who, loss)) for who in ("stylizer", "optimisation",
+                                                          "content_image")
+           for loss in ("total_loss", "content_loss", "style_loss")},
+    }
+    logger.info("Stylizer: %.3f s per image vs %.1f s of optimisation (×%.0f faster); style "
+                "loss %.4g vs %.4g (content image: %.4g), content loss %.4g vs %.4g.",
+                metrics["stylizer_seconds_per_image"], metrics["optimisation_seconds_per_image"],
+                metrics["stylizer_speed_ratio"], metrics["stylizer_style_loss"],
+                metrics["optimisation_style_loss"], metrics["content_image_style_loss"],
+                metrics["stylizer_content_loss"], metrics["optimisation_content_loss"])
+    report = {"style": config.style, "image_size": image_size, "pairs": rows,
+              "means": metrics}
+    return stylised, as_mlflow_metrics(metrics), report, _comparison_figure(panels)
+
+
+def _comparison_figure(panels: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]]) -> Figure:
+    fig = Figure(figsize=(9, 3.2 * len(panels)), layout="constrained")
+    axes = fig.subplots(len(panels), 3, squeeze=False)
+    for row, (content, optimised, fast, name) in zip(axes, panels, strict=True):
+        for ax, image, caption in zip(row, (content, optimised, fast),
+                                      (f"content ({name})", "optimisation", "stylizer (1 pass)"),
+                                      strict=True):
+            ax.imshow(image)
+            ax.set_title(caption, fontsize=9)
+            ax.axis("off")
+    fig.suptitle("Optimisation vs feed-forward stylizer")
+    return fig
+
+
 # ---------------------------------------------------------------------------------- apply
 def choose_style(style_images: dict[str, np.ndarray], style_file: np.ndarray | None,
                  params: dict[str, Any]) -> dict[str, Any]:
@@ -523,6 +697,7 @@ def apply_style(content: np.ndarray, style: dict[str, Any], vgg_weights: dict[st
     out = optimise_image(_extractor(vgg_weights, weights), photo,
                          cover(style["image"], photo.shape[:2]), weights, optimisation,
                          rng(seed, "init", name), name)
-    history = {**out["history"], "seconds": out["seconds"], "content": config.content,
+    history = {**out["history"], "seconds": out["seconds"],
+               "step_seconds": out["step_seconds"], "content": config.content,
                "style": style["name"]}
     return {f"{name}.{config.output_format}": out["image"]}, history
