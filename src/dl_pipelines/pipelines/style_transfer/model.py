@@ -219,7 +219,7 @@ def build_stylizer_trainer(transform: keras.Model, extractor, style_image: np.nd
     trainer = StylizerTrainer(transform, extractor, style_grams, weights)
     trainer.compile(optimizer=optimizer, loss=lambda y_true, y_pred: y_pred[:, 0],
                     metrics=[_column(i, name) for i, name in enumerate(COST_COLUMNS)],
-                  jit_compile=False)
+                    jit_compile=False)
     return trainer
 
 

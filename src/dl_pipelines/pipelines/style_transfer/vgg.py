@@ -75,7 +75,7 @@ def build_extractor(vgg, layers: Sequence[str]):
     inputs = keras.Input((None, None, 3), name="rgb_0_255")
     mean = ops.convert_to_tensor(np.array(CAFFE_MEAN_BGR, dtype="float32"))
     bgr = ops.flip(inputs, axis=-1) - mean
-    trunk = keras.Model(vgg.inputs, [vgg.get_layer(name).output for name in layers])
+    trunk = keras.Model(vgg.inputs[0], [vgg.get_layer(name).output for name in layers])
     outputs = trunk(bgr)
     if len(layers) == 1:
         outputs = [outputs]
