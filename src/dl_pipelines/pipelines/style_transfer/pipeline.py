@@ -1,0 +1,78 @@
+"""Wiring of the ``style_transfer`` pipeline: images → optimisation → figures and reports."""
+
+from kedro.pipeline import Node, Pipeline
+
+from dl_pipelines.pipelines.style_transfer import nodes
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=nodes.collect_images,
+                inputs=["style_transfer_user_content", "style_transfer_user_styles",
+                        "style_transfer_default_content", "style_transfer_default_styles",
+                        "params:style_transfer.images", "params:seed"],
+                outputs=["style_transfer_content_images", "style_transfer_style_images"],
+                name="collect_style_transfer_images_node",
+            ),
+            Node(
+                func=nodes.render_pairs,
+                inputs=["style_transfer_content_images", "style_transfer_style_images",
+                        "style_transfer_vgg_weights", "params:style_transfer.pairs",
+                        "params:style_transfer.images.image_size",
+                        "params:style_transfer.cost", "params:style_transfer.optimisation",
+                        "params:seed"],
+                outputs=["style_transfer_results", "style_transfer_histories",
+                         "style_transfer_snapshots"],
+                name="render_pairs_node",
+            ),
+            Node(
+                func=nodes.summarise,
+                inputs="style_transfer_histories",
+                outputs=["style_transfer_metrics", "style_transfer_report"],
+                name="summarise_style_transfer_node",
+            ),
+            Node(
+                func=nodes.plot_pairs,
+                inputs=["style_transfer_content_images", "style_transfer_style_images",
+                        "style_transfer_results", "style_transfer_histories"],
+                outputs="style_transfer_pairs_plots",
+                name="plot_pairs_node",
+            ),
+            Node(
+                func=nodes.plot_progress,
+                inputs=["style_transfer_snapshots", "style_transfer_histories"],
+                outputs="style_transfer_progress_plots",
+                name="plot_progress_node",
+            ),
+            Node(
+                func=nodes.plot_losses,
+                inputs=["style_transfer_histories", "params:style_transfer.cost"],
+                outputs="style_transfer_losses_plot",
+                name="plot_losses_node",
+            ),
+            Node(
+                func=nodes.train_stylizer,
+                inputs=["style_transfer_content_images", "sample_photos",
+                        "style_transfer_style_images", "style_transfer_vgg_weights",
+                        "params:style_transfer.pairs", "params:style_transfer.images.image_size",
+                        "params:style_transfer.stylizer", "params:style_transfer.cost",
+                        "params:seed"],
+                outputs=["style_transfer_stylizer", "style_transfer_stylizer_history"],
+                name="train_stylizer_node",
+            ),
+            Node(
+                func=nodes.compare_stylizer,
+                inputs=["style_transfer_stylizer", "style_transfer_content_images",
+                        "style_transfer_style_images", "style_transfer_results",
+                        "style_transfer_histories", "style_transfer_vgg_weights",
+                        "params:style_transfer.pairs", "params:style_transfer.images.image_size",
+                        "params:style_transfer.stylizer", "params:style_transfer.cost"],
+                outputs=["style_transfer_stylized", "style_transfer_stylizer_metrics",
+                         "style_transfer_stylizer_report", "style_transfer_stylizer_plot"],
+                name="compare_stylizer_node",
+            ),
+        ],
+        tags=["style_transfer"],
+    )

