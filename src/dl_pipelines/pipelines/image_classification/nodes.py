@@ -181,12 +181,12 @@ def evaluate_models(models: dict[str, Any], summaries: dict[str, Any],
 
     y_true = test["labels"]
     class_names = data_report["class_names"]
-    rows, predictions = [], {}
+    rows, predictions, accuracies = [], {}, {}
     for name in summaries:
         model = _model(models[name])
         y_pred = predict_classes(model, test["images"])
         predictions[name] = y_pred
-        accuracy = float(skm.accuracy_score(y_true, y_pred))
+        accuracy = accuracies[name] = float(skm.accuracy_score(y_true, y_pred))
         summary = summaries[name]
         log_to_member_run(summary.get("mlflow_run_id"), {"test_accuracy": accuracy})
         rows.append({"model": name, "builder": summary["builder"], "loss": summary["loss"],
@@ -202,12 +202,10 @@ def evaluate_models(models: dict[str, Any], summaries: dict[str, Any],
     best = str(table.loc[0, "model"])
     metrics: dict[str, float] = {}
     for row in table.itertuples():
-        metrics[f"{row.model}.test_accuracy"] = row.test_accuracy
+        metrics[f"{row.model}.test_accuracy"] = accuracies[row.model]
         metrics[f"{row.model}.params_count"] = row.params
         metrics[f"{row.model}.train_seconds"] = row.train_seconds
-    best_row = table.loc[0]
-    metrics.update(test_accuracy=float(best_row.test_accuracy),
-                   params_count=float(best_row.params))
+    metrics.update(test_accuracy=accuracies[best], params_count=float(table.loc[0, "params"]))
     matrix = skm.confusion_matrix(y_true, predictions[best], labels=range(len(class_names)))
     report = {"dataset": data_report["dataset"], "n_test": int(len(y_true)),
               "best_model": best, "class_names": class_names,
