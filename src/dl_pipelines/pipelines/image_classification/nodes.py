@@ -152,7 +152,7 @@ def train_models(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
 
 # ----------------------------------------------------------------------------- evaluation
 def _model(model_or_loader: Any) -> Any:
-    """A model, or the loader ``PartitionedDataset`` gives for one, as a model."""
+    """A model, or the loader ``KerasModelsDataset`` gives for one, as a model."""
     return model_or_loader if hasattr(model_or_loader, "predict") else model_or_loader()
 
 
@@ -167,7 +167,7 @@ def evaluate_models(models: dict[str, Any], summaries: dict[str, Any],
                     ) -> tuple[pd.DataFrame, dict, dict[str, Any], dict[str, np.ndarray]]:
     """Score every member on the test split and rank them.
 
-    ``models`` may hold the models or loaders returning them (``PartitionedDataset``).
+    ``models`` may hold the models or loaders returning them (``KerasModelsDataset``).
     Each member's ``test_accuracy`` also goes to its own nested MLflow run.
 
     Returns:
@@ -265,9 +265,10 @@ def plot_best(test: dict[str, np.ndarray], best_predictions: dict[str, np.ndarra
         fig.text(0.5, 0.5, f"{best}: no misclassified test image", ha="center")
         return confusion, fig
     captions = [f"{names[test['labels'][i]]} → {names[predicted[i]]}" for i in wrong]
+    captions[0] = f"{best}, true → predicted:\n{captions[0]}"
     grid = plotting.image_grid(_rgb(test["images"][wrong]), captions,
                                caption_colors=["red"] * len(wrong), columns=8,
-                               title=f"{best}: misclassified (true → predicted)")
+                               title="misclassified")
     return confusion, grid
 
 
