@@ -10,7 +10,8 @@ import yaml
 from matplotlib.figure import Figure
 
 from dl_pipelines.config import ParameterError
-from dl_pipelines.datasets import SklearnImagesDataset
+from dl_pipelines.datasets import IdxDataset, SklearnImagesDataset
+from dl_pipelines.datasets.idx import write_idx
 from dl_pipelines.pipelines.image_classification import config as cfg
 from dl_pipelines.pipelines.image_classification import nodes
 from tests.conftest import PROJECT_ROOT
@@ -112,6 +113,27 @@ def test_fashion_mnist_labels_must_match_the_images():
     loaders["train_images"] = lambda: np.zeros(20, np.uint8)
     with pytest.raises(ValueError, match="must be uint8 images"):
         nodes.prepare_data({}, loaders, _params(dataset="fashion_mnist"), seed=0)
+
+
+def test_fashion_mnist_is_read_from_idx_files(tmp_path):
+    """Tiny IDX files in the Fashion-MNIST layout, read through the catalog's dataset."""
+    catalog = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_image_classification.yml")
+                             .read_text())["image_classification_fashion_mnist"]
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 300), ("t10k", 100)):
+        labels = (np.arange(n) % 10).astype(np.uint8)
+        images = rng.integers(0, 256, size=(n, 28, 28)).astype(np.uint8)
+        write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz", images)
+        write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz", labels)
+    loaders = IdxDataset(path=str(tmp_path), files=catalog["files"], lazy=True).load()
+    train, val, test, report = nodes.prepare_data({}, loaders, _params(dataset="fashion_mnist"),
+                                                  seed=0)
+    assert len(test["labels"]) == 100                       # the official split, untouched
+    np.testing.assert_array_equal(test["labels"], np.arange(100) % 10)
+    assert (len(train["labels"]), len(val["labels"])) == (270, 30)
+    assert set(report["val"]["per_class"].values()) == {3}  # stratified
+    assert report["class_names"][0] == "T-shirt/top" and report["class_names"][9] == "Ankle boot"
+    assert train["images"].shape[1:] == (28, 28, 1)
 
 
 def test_shift_augmentation_moves_pixels_within_bounds():

@@ -38,17 +38,19 @@ def same_padding(f: int) -> int:
     return (f - 1) // 2
 
 
-def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0,
-           stride: int = 1) -> np.ndarray:
-    """One-channel 2-D cross-correlation with zero padding ``padding`` and ``stride``.
+def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0, stride: int = 1,
+           pad_mode: str = "constant") -> np.ndarray:
+    """One-channel 2-D cross-correlation with ``padding`` and ``stride``.
 
+    ``pad_mode`` is NumPy's: ``constant`` pads with zeros (what CNN layers do), ``edge``
+    repeats the border pixels (no false edges along the border of a photo).
     Output shape: (:func:`output_size` of the height, of the width).
     """
     image = np.asarray(image, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     if image.ndim != 2 or kernel.ndim != 2:
         raise ValueError("conv2d takes a 2-D image and a 2-D kernel")
-    padded = np.pad(image, padding)
+    padded = np.pad(image, padding, mode=pad_mode)
     fh, fw = kernel.shape
     out_h = output_size(image.shape[0], fh, padding, stride)
     out_w = output_size(image.shape[1], fw, padding, stride)
@@ -109,15 +111,17 @@ def depthwise_separable_cost_ratio(f: int, filters: int) -> float:
 def edge_maps(grey: np.ndarray) -> dict[str, np.ndarray]:
     """Vertical, horizontal, Sobel-magnitude and Scharr-magnitude edges of a grey image.
 
-    "same"-padded so every map has the image's size; the magnitudes are
+    "same"-padded by repeating the border pixels, so every map has the image's size
+    and the border shows no false edge; the magnitudes are
     √(g_x² + g_y²) of the vertical and transposed (horizontal) filter responses.
     """
     grey = np.asarray(grey, dtype=np.float64)
     p = same_padding(3)
-    maps = {"vertical": conv2d(grey, VERTICAL_EDGE, p),
-            "horizontal": conv2d(grey, HORIZONTAL_EDGE, p)}
+    maps = {"vertical": conv2d(grey, VERTICAL_EDGE, p, pad_mode="edge"),
+            "horizontal": conv2d(grey, HORIZONTAL_EDGE, p, pad_mode="edge")}
     for name, kernel in (("sobel", SOBEL_VERTICAL), ("scharr", SCHARR_VERTICAL)):
-        gx, gy = conv2d(grey, kernel, p), conv2d(grey, kernel.T, p)
+        gx = conv2d(grey, kernel, p, pad_mode="edge")
+        gy = conv2d(grey, kernel.T, p, pad_mode="edge")
         maps[name] = np.hypot(gx, gy)
     return maps
 

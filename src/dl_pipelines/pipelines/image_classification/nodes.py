@@ -152,7 +152,7 @@ def train_models(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
 
 # ----------------------------------------------------------------------------- evaluation
 def _model(model_or_loader: Any) -> Any:
-    """A model, or the loader ``PartitionedDataset`` gives for one, as a model."""
+    """A model, or the loader ``KerasModelsDataset`` gives for one, as a model."""
     return model_or_loader if hasattr(model_or_loader, "predict") else model_or_loader()
 
 
@@ -167,7 +167,7 @@ def evaluate_models(models: dict[str, Any], summaries: dict[str, Any],
                     ) -> tuple[pd.DataFrame, dict, dict[str, Any], dict[str, np.ndarray]]:
     """Score every member on the test split and rank them.
 
-    ``models`` may hold the models or loaders returning them (``PartitionedDataset``).
+    ``models`` may hold the models or loaders returning them (``KerasModelsDataset``).
     Each member's ``test_accuracy`` also goes to its own nested MLflow run.
 
     Returns:
@@ -181,12 +181,12 @@ def evaluate_models(models: dict[str, Any], summaries: dict[str, Any],
 
     y_true = test["labels"]
     class_names = data_report["class_names"]
-    rows, predictions = [], {}
+    rows, predictions, accuracies = [], {}, {}
     for name in summaries:
         model = _model(models[name])
         y_pred = predict_classes(model, test["images"])
         predictions[name] = y_pred
-        accuracy = float(skm.accuracy_score(y_true, y_pred))
+        accuracy = accuracies[name] = float(skm.accuracy_score(y_true, y_pred))
         summary = summaries[name]
         log_to_member_run(summary.get("mlflow_run_id"), {"test_accuracy": accuracy})
         rows.append({"model": name, "builder": summary["builder"], "loss": summary["loss"],
@@ -202,12 +202,10 @@ def evaluate_models(models: dict[str, Any], summaries: dict[str, Any],
     best = str(table.loc[0, "model"])
     metrics: dict[str, float] = {}
     for row in table.itertuples():
-        metrics[f"{row.model}.test_accuracy"] = row.test_accuracy
+        metrics[f"{row.model}.test_accuracy"] = accuracies[row.model]
         metrics[f"{row.model}.params_count"] = row.params
         metrics[f"{row.model}.train_seconds"] = row.train_seconds
-    best_row = table.loc[0]
-    metrics.update(test_accuracy=float(best_row.test_accuracy),
-                   params_count=float(best_row.params))
+    metrics.update(test_accuracy=accuracies[best], params_count=float(table.loc[0, "params"]))
     matrix = skm.confusion_matrix(y_true, predictions[best], labels=range(len(class_names)))
     report = {"dataset": data_report["dataset"], "n_test": int(len(y_true)),
               "best_model": best, "class_names": class_names,
@@ -267,9 +265,10 @@ def plot_best(test: dict[str, np.ndarray], best_predictions: dict[str, np.ndarra
         fig.text(0.5, 0.5, f"{best}: no misclassified test image", ha="center")
         return confusion, fig
     captions = [f"{names[test['labels'][i]]} → {names[predicted[i]]}" for i in wrong]
+    captions[0] = f"{best}, true → predicted:\n{captions[0]}"
     grid = plotting.image_grid(_rgb(test["images"][wrong]), captions,
                                caption_colors=["red"] * len(wrong), columns=8,
-                               title=f"{best}: misclassified (true → predicted)")
+                               title="misclassified")
     return confusion, grid
 
 
