@@ -71,7 +71,7 @@ def test_style_cost_weights_the_layers() -> None:
 
 
 def test_total_variation_by_hand() -> None:
-    image = np.array([[[[0.0], [1.0]], [[2.0], [4.0]]]], dtype="float32")  # [[0, 1], [2, 4]]
+    image = np.array([[[[0.0], [1.0]], [[2.0], [4.0]]]], dtype="float32")  # [[0,1],[2,4]]
     # vertical: (2 − 0)² + (4 − 1)² = 13; horizontal: (1 − 0)² + (4 − 2)² = 5; / (2·2·1)
     assert as_float(total_variation(image)) == pytest.approx(18 / 4)
     assert as_float(total_variation(np.full((1, 3, 3, 3), 7.0, "float32"))) == 0.0

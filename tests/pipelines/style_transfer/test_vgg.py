@@ -44,7 +44,7 @@ def test_extractor_applies_caffe_preprocessing(vgg_weights) -> None:
     features = extractor(image)
     assert set(features) == {"block1_conv1", "block2_conv1"}
     assert tuple(features["block2_conv1"].shape) == (1, 10, 12, 128)
-    reference = keras.Model(model.inputs, model.get_layer("block1_conv1").output)(
+    reference = keras.Model(model.inputs[0], model.get_layer("block1_conv1").output)(
         keras.applications.vgg16.preprocess_input(image.copy()))
     np.testing.assert_allclose(np.asarray(features["block1_conv1"]), np.asarray(reference),
                                rtol=1e-4, atol=1e-3)

@@ -1,4 +1,4 @@
-"""``style_transfer``: Gatys neural style transfer on VGG16 features, and a feed-forward stylizer."""
+"""``style_transfer``: Gatys style transfer on VGG16 features, and a feed-forward stylizer."""
 
 from dl_pipelines.pipelines.style_transfer.pipeline import create_pipeline
 

@@ -472,8 +472,9 @@ def plot_losses(histories: dict[str, dict], cost_params: dict[str, Any]) -> Figu
               ("style_loss", cost.beta, "β·J_style"))
     for ax, (key, scale, label) in zip(axes, panels, strict=True):
         for name, history in histories.items():
-            values = np.asarray(history[key]) * scale
-            ax.plot(history["step"], np.maximum(values, 1e-12), marker="o", ms=2, label=name)
+            values = np.asarray(history[key], dtype=float) * scale
+            values[values <= 0] = np.nan  # J_content is 0 at step 0 when G starts at C
+            ax.plot(history["step"], values, marker="o", ms=2, label=name)
         ax.set_yscale("log")
         ax.set_xlabel("step")
         ax.set_title(label)
