@@ -1,5 +1,7 @@
 """Custom Kedro datasets, for what kedro-datasets has no dataset for.
 
+* :class:`AudioFolderDataset` – a folder of WAV files (any rate, mono or stereo), decoded
+  with clear errors naming the bad file; saves WAV files.
 * :class:`ImageFolderDataset` – a folder of images, optionally one sub-folder per class,
   decoded with clear errors naming the bad file.
 * :class:`PackageImagesDataset` – real photos shipped inside installed Python packages
@@ -14,6 +16,7 @@ Every writer writes to a temporary file beside the target and renames it into pl
 so a failed run never leaves a half-written file.
 """
 
+from dl_pipelines.datasets.audio_folder import AudioFolderDataset
 from dl_pipelines.datasets.image_folder import ImageFolderDataset
 from dl_pipelines.datasets.keras_model import KerasModelDataset
 from dl_pipelines.datasets.mlflow_keras import MlflowKerasModelDataset
@@ -21,6 +24,7 @@ from dl_pipelines.datasets.npz import NpzDataset
 from dl_pipelines.datasets.package_images import PackageImagesDataset
 
 __all__ = [
+    "AudioFolderDataset",
     "ImageFolderDataset",
     "KerasModelDataset",
     "MlflowKerasModelDataset",
