@@ -8,7 +8,10 @@ pitch range) → ``espeak_Synth`` → ``espeak_Synchronize``. eSpeak NG speaks a
 
 A voice is ``"<language>[+<variant>]"``: e.g. ``"en-us"``, ``"en-gb-scotland+m3"``,
 ``"en+f2"``. :func:`english_accents` and :func:`variants` list what the installed
-data offers. eSpeak keeps global state, so calls are serialised with a lock.
+data offers. eSpeak keeps global state, so calls are serialised with a lock. That state
+also carries over between utterances (the same call twice gives slightly different
+audio); the same sequence of calls in a fresh process gives the same audio, which is
+what makes the default data reproducible from the seed.
 """
 
 from __future__ import annotations

@@ -21,9 +21,11 @@ def peaks(scores: np.ndarray, refractory: int) -> np.ndarray:
     if scores.size == 0:
         return np.zeros(0, dtype=np.int64)
     local = maximum_filter1d(scores, size=2 * refractory + 1, mode="constant", cval=-np.inf)
-    candidates = np.flatnonzero(scores >= local)
+    # the first step of a rise (scores are ≥ 0: a flat zero track has no peak)
+    rising = np.concatenate([[scores[0] > 0], scores[1:] > scores[:-1]])
+    candidates = np.flatnonzero((scores >= local) & rising)
     kept: list[int] = []
-    for step in candidates:  # a plateau gives several equal maxima: keep its first
+    for step in candidates:  # equal maxima closer than refractory: keep the first
         if not kept or step - kept[-1] > refractory:
             kept.append(int(step))
     return np.asarray(kept, dtype=np.int64)

@@ -246,6 +246,9 @@ class TriggerWordParams:
 
     def __post_init__(self) -> None:
         keyword = self.keyword.strip().lower()
+        if not keyword:
+            raise ValueError(f"trigger_word.keyword is empty ({self.keyword!r}): give the word "
+                             "to detect, e.g. 'activate'")
         for field in ("negative_words", "babble_words"):
             clash = [w for w in getattr(self.default_data, field) if keyword in w.lower()]
             if clash:

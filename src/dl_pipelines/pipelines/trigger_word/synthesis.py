@@ -141,3 +141,25 @@ def background(kind: str, seconds: float, sample_rate: int, generator: np.random
         x = _level_changes(x, sample_rate, generator, level_change_db)
     x = x * (audio.db_to_gain(-20.0) / max(float(audio.rms(x)), 1e-9))
     return audio.peak_normalise(x.astype(np.float32), 0.99)
+
+
+def recording(words_at: Sequence[tuple[str, float]], voice: str, sample_rate: int,
+              seconds: float, generator: np.random.Generator, keyword: str,
+              noise_db: float = -45.0) -> tuple[np.ndarray, list[float]]:
+    """A test recording: ``words_at`` ``(word, start s)`` said by ``voice`` over pink noise.
+
+    Returns:
+        ``(samples, end times in seconds of every occurrence of keyword)``.
+    """
+    n = int(round(seconds * sample_rate))
+    noise = _shaped_noise(n, 1.0, generator)
+    out = noise * (audio.db_to_gain(noise_db) / np.std(noise))
+    ends = []
+    for word, start_s in words_at:
+        clip = spoken_clip(word, voice, sample_rate, generator, (160, 180), (45, 55), (40, 60))
+        begin = int(start_s * sample_rate)
+        stop = min(n, begin + len(clip))
+        out[begin:stop] += 0.5 * clip[:stop - begin] / max(np.max(np.abs(clip)), 1e-6)
+        if word == keyword:
+            ends.append(stop / sample_rate)
+    return audio.peak_normalise(out.astype(np.float32), 0.99), ends
