@@ -21,7 +21,7 @@ from dl_pipelines import audio
 
 @dataclass(frozen=True)
 class ClipBank:
-    """Variable-length clips stored end to end: clip ``i`` is ``samples[offsets[i]:offsets[i+1]]``."""
+    """Clips stored end to end: clip ``i`` is ``samples[offsets[i]:offsets[i + 1]]``."""
 
     samples: np.ndarray
     offsets: np.ndarray
