@@ -1,5 +1,7 @@
 """Custom Kedro datasets, for what kedro-datasets has no dataset for.
 
+* :class:`AudioFolderDataset` – a folder of WAV files (any rate, mono or stereo), decoded
+  with clear errors naming the bad file; saves WAV files.
 * :class:`ImageFolderDataset` – a folder of images, optionally one sub-folder per class,
   decoded with clear errors naming the bad file.
 * :class:`PackageImagesDataset` – real photos shipped inside installed Python packages
@@ -22,6 +24,7 @@ Every writer writes to a temporary file beside the target and renames it into pl
 so a failed run never leaves a half-written file.
 """
 
+from dl_pipelines.datasets.audio_folder import AudioFolderDataset
 from dl_pipelines.datasets.idx import IdxDataset
 from dl_pipelines.datasets.image_file import ImageFileDataset
 from dl_pipelines.datasets.image_folder import ImageFolderDataset
@@ -34,6 +37,7 @@ from dl_pipelines.datasets.sklearn_images import SklearnImagesDataset
 from dl_pipelines.datasets.vgg_weights import VggWeightsDataset
 
 __all__ = [
+    "AudioFolderDataset",
     "IdxDataset",
     "ImageFileDataset",
     "ImageFolderDataset",

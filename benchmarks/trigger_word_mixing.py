@@ -1,0 +1,141 @@
+"""Mixing + spectrogram throughput of trigger_word against a plain pydub + mlab baseline,
+and the detector's latency on one 10 s clip.
+
+Both sides make the same examples in one process from the same clip banks (default
+eSpeak keyword/negative clips and synthetic backgrounds at 44.1 kHz, 10 s examples):
+
+* ours: ``mix_one`` (NumPy slices, gains from active RMS) for every example, then the
+  batched SciPy spectrogram of ``chunk`` examples at once (what the pipeline runs);
+* baseline: per example, pydub ``AudioSegment`` slicing, ``apply_gain`` and ``overlay``
+  of every clip (the course's way), then ``matplotlib.mlab.specgram`` (NFFT 200,
+  overlap 120) of the result.
+
+Latency: spectrogram + ``model.predict`` + peak picking on one 10 s clip, with the
+trained model of ``data/06_models/trigger_word/model.keras`` when it exists (else a
+freshly built model of the base size; the cost is the same), median of ``--repeats``.
+
+    .venv/bin/python benchmarks/trigger_word_mixing.py [--examples 64] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    from matplotlib import mlab
+    from pydub import AudioSegment
+
+    from dl_pipelines import audio
+    from dl_pipelines.pipelines.trigger_word import events, nodes
+    from dl_pipelines.pipelines.trigger_word.params import parse_params
+
+    raw = yaml.safe_load((ROOT / "conf/base/parameters_trigger_word.yml").read_text())
+    params = raw["trigger_word"]
+    small = params["default_data"]
+    small["voices"]["train"]["variants"] = small["voices"]["train"]["variants"][:4]
+    small["backgrounds"]["per_kind"] = {"train": 2, "val": 1, "test": 1}
+    p = parse_params(params)
+    clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
+    banks = nodes._banks(clips)
+    rate, n = p.audio.sample_rate, args.examples
+
+    def ours() -> None:
+        for begin in range(0, n, p.mixing.chunk):
+            stop = min(n, begin + p.mixing.chunk)
+            batch = np.stack([nodes.mix_one(banks, p, "train", i, False, 0)[0]
+                              for i in range(begin, stop)])
+            audio.spectrogram(batch, **p.spectrogram.kwargs())
+
+    def segment(samples: np.ndarray) -> AudioSegment:
+        return AudioSegment(audio.to_int16(samples).tobytes(), frame_rate=rate,
+                            sample_width=2, channels=1)
+
+    positives = [segment(banks["positives"][0].clip(i)) for i in range(len(banks["positives"][0]))]
+    negatives = [segment(banks["negatives"][0].clip(i)) for i in range(len(banks["negatives"][0]))]
+    backgrounds = [segment(banks["backgrounds"][0].clip(i))
+                   for i in range(len(banks["backgrounds"][0]))]
+
+    def baseline() -> None:
+        generator = np.random.default_rng(0)
+        for _ in range(n):
+            bg = backgrounds[int(generator.integers(len(backgrounds)))]
+            start_ms = int(generator.integers(0, len(bg) - 10_000))
+            mixed = bg[start_ms:start_ms + 10_000].apply_gain(float(generator.uniform(-10, 0)))
+            used: list[tuple[int, int]] = []
+            words = ([positives[int(i)] for i in generator.integers(0, len(positives),
+                                                                    generator.integers(0, 5))]
+                     + [negatives[int(i)] for i in generator.integers(0, len(negatives),
+                                                                      generator.integers(0, 4))])
+            for word in words:  # the course's retry-until-no-overlap placement
+                for _ in range(100):
+                    at = int(generator.integers(0, 10_000 - len(word)))
+                    if all(at + len(word) <= a or at >= b for a, b in used):
+                        used.append((at, at + len(word)))
+                        mixed = mixed.overlay(word.apply_gain(float(generator.uniform(0, 10))),
+                                              position=at)
+                        break
+            x = np.asarray(mixed.get_array_of_samples(), dtype=np.float32) / 32768.0
+            mlab.specgram(x, NFFT=200, Fs=8000, noverlap=120)
+
+    def per_second(run) -> float:
+        times = []
+        for _ in range(max(1, args.repeats // 2)):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return n / float(np.median(times))
+
+    base_rate = per_second(baseline)
+    our_rate = per_second(ours)
+    print(f"mixing + spectrogram, {n} examples of 10 s at {rate} Hz:")
+    print(f"  baseline (pydub overlay + mlab.specgram): {base_rate:7.1f} examples/s")
+    print(f"  trigger_word (NumPy mix + SciPy batch):    {our_rate:7.1f} examples/s")
+    print(f"  ratio: {our_rate / base_rate:.2f}×")
+
+    import keras
+
+    from dl_pipelines.pipelines.trigger_word.model import build_trigger_word_model
+
+    trained = ROOT / "data/06_models/trigger_word/model.keras"
+    if trained.is_file():
+        model = keras.saving.load_model(trained, compile=False)
+        source = str(trained.relative_to(ROOT))
+    else:
+        m = p.model
+        model = build_trigger_word_model(p.spectrogram.n_freqs, m.conv_filters, m.conv_kernel,
+                                         m.conv_stride, m.gru_units, m.dropout, 1e-3, 1.0)
+        source = "untrained model of the base size"
+    clip = nodes.mix_one(banks, p, "train", 0, False, 0)[0]
+    refractory = int(round(p.evaluation.refractory_s / p.seconds_per_step))
+
+    def detect_once() -> None:
+        x = audio.spectrogram(clip, **p.spectrogram.kwargs())
+        scores = model.predict(x[None], verbose=0)[0, :, 0]
+        events.detect(scores, 0.5, refractory)
+
+    detect_once()  # build the predict function
+    times = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        detect_once()
+        times.append(time.perf_counter() - start)
+    print(f"detection latency per 10 s clip ({source}, Keras backend "
+          f"{keras.backend.backend()}): median {1000 * np.median(times):.0f} ms "
+          f"(min {1000 * np.min(times):.0f} ms) over {args.repeats} runs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""Audio helpers shared by the speech pipelines: load, resample, mix, measure, spectrogram.
+
+Audio is handled as ``float32`` NumPy arrays in [-1, 1] with an explicit sample rate;
+``(n,)`` is mono, ``(n, channels)`` is multi-channel. Loading goes through pydub
+(16/24-bit PCM WAV without ffmpeg, any format ffmpeg knows when it is installed) with
+a fallback to SciPy's WAV reader for 32-bit float WAV; every failure raises
+:class:`AudioError` naming the file and the fix.
+
+The spectrogram is the course's: frames of ``nfft`` samples every ``nfft - noverlap``
+samples, Hann window, power of the real FFT, in dB, clipped to a floor and normalised
+by a fixed affine map (the same for training and detection, so that streaming audio
+needs no statistics of its own).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+#: Endings loaded by :func:`load_audio`; other formats need ffmpeg (pydub calls it).
+WAV_EXTENSIONS = (".wav", ".wave")
+
+
+class AudioError(ValueError):
+    """An audio file cannot be used (missing, empty, corrupt, silent or too short)."""
+
+
+# ------------------------------------------------------------------------------ loading
+def load_audio(path: str | Path, sample_rate: int | None = None,
+               mono: bool = True) -> tuple[np.ndarray, int]:
+    """Decode an audio file to ``float32`` samples in [-1, 1].
+
+    Args:
+        path: A WAV file (16/24/32-bit PCM or 32-bit float, any rate, any channels), or
+            any format ffmpeg reads when ffmpeg is installed.
+        sample_rate: Resample to this rate; ``None`` keeps the file's rate.
+        mono: Mix the channels down to one (``(n,)``); else ``(n, channels)``.
+
+    Returns:
+        ``(samples, rate)``.
+
+    Raises:
+        AudioError: naming the file, when it is missing, empty, cannot be decoded or
+            holds no samples.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"Audio file '{path}' does not exist.")
+    data = path.read_bytes()
+    if not data:
+        raise AudioError(f"Audio file '{path}' is empty (0 bytes): replace it with a valid "
+                         "WAV file or delete it.")
+    samples, rate = decode_audio(data, path.suffix.lower(), str(path))
+    if mono:
+        samples = to_mono(samples)
+    if sample_rate is not None and sample_rate != rate:
+        samples = resample(samples, rate, sample_rate)
+        rate = sample_rate
+    return samples, rate
+
+
+def decode_audio(data: bytes, suffix: str = ".wav",
+                 name: str = "<bytes>") -> tuple[np.ndarray, int]:
+    """Decode the bytes of an audio file; ``(samples (n, channels) float32, rate)``."""
+    with warnings.catch_warnings():  # pydub warns about audioop and a missing ffmpeg
+        warnings.simplefilter("ignore")
+        from pydub import AudioSegment
+        from pydub.exceptions import CouldntDecodeError
+
+    fmt = suffix.lstrip(".") or "wav"
+    fmt = "wav" if fmt == "wave" else fmt
+    error: Exception | None = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # "Couldn't find ffmpeg"
+            segment = AudioSegment.from_file(io.BytesIO(data), format=fmt)
+        samples = _segment_to_array(segment)
+        rate = segment.frame_rate
+    except (CouldntDecodeError, Exception) as exc:  # any decoder failure: try SciPy
+        error = exc
+        samples, rate = _scipy_wav(data)
+    if samples is None:
+        hint = ("it is not a valid WAV file (16/24/32-bit PCM or 32-bit float)"
+                if fmt == "wav" else f"'.{fmt}' files need ffmpeg installed (apt install "
+                "ffmpeg), or convert it to WAV")
+        raise AudioError(f"Cannot decode audio file '{name}': {hint}. Replace or delete "
+                         f"it. ({type(error).__name__}: {error})")
+    if samples.shape[0] == 0:
+        raise AudioError(f"Audio file '{name}' holds no samples (zero-length audio): "
+                         "replace it with a recording or delete it.")
+    return samples, int(rate)
+
+
+def _segment_to_array(segment) -> np.ndarray:
+    width = segment.sample_width
+    raw = segment.raw_data
+    if width == 3:  # 24-bit: widen to 32-bit little-endian
+        bytes3 = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
+        wide = np.zeros((len(bytes3), 4), dtype=np.uint8)
+        wide[:, 1:] = bytes3
+        ints = wide.view("<i4").reshape(-1)
+        scale = 2.0 ** 31
+    else:
+        dtype = {1: np.uint8, 2: "<i2", 4: "<i4"}[width]
+        ints = np.frombuffer(raw, dtype=dtype)
+        scale = 2.0 ** (8 * width - 1)
+        if width == 1:
+            ints = ints.astype(np.int16) - 128
+    samples = (ints.astype(np.float32) / scale).reshape(-1, segment.channels)
+    return samples
+
+
+def _scipy_wav(data: bytes) -> tuple[np.ndarray | None, int]:
+    from scipy.io import wavfile
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rate, samples = wavfile.read(io.BytesIO(data))
+    except Exception:  # noqa: BLE001 - SciPy raises many kinds on malformed files
+        return None, 0
+    if samples.dtype.kind == "f":
+        samples = samples.astype(np.float32)
+    elif samples.dtype == np.uint8:
+        samples = (samples.astype(np.float32) - 128.0) / 128.0
+    else:
+        samples = samples.astype(np.float32) / float(2 ** (8 * samples.dtype.itemsize - 1))
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    return samples, int(rate)
+
+
+def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
+    """Encode float samples in [-1, 1] (mono or ``(n, channels)``) as a 16-bit PCM WAV."""
+    from scipy.io import wavfile
+
+    buffer = io.BytesIO()
+    wavfile.write(buffer, int(sample_rate), to_int16(samples))
+    return buffer.getvalue()
+
+
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    """Float samples in [-1, 1] → 16-bit PCM (clipped, rounded)."""
+    return np.clip(np.round(np.asarray(samples) * 32767.0), -32768, 32767).astype(np.int16)
+
+
+# --------------------------------------------------------------------- channels and rates
+def to_mono(samples: np.ndarray) -> np.ndarray:
+    """Mix ``(n, channels)`` down to ``(n,)`` by averaging the channels."""
+    samples = np.asarray(samples, dtype=np.float32)
+    return samples if samples.ndim == 1 else samples.mean(axis=1, dtype=np.float32)
+
+
+def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    """Polyphase resampling (anti-aliased) along the first axis."""
+    from scipy.signal import resample_poly
+
+    if from_rate <= 0 or to_rate <= 0:
+        raise ValueError(f"sample rates must be positive, got {from_rate} → {to_rate}")
+    if from_rate == to_rate:
+        return np.asarray(samples, dtype=np.float32)
+    g = math.gcd(int(from_rate), int(to_rate))
+    out = resample_poly(np.asarray(samples, dtype=np.float64), to_rate // g, from_rate // g,
+                        axis=0)
+    return out.astype(np.float32)
+
+
+# --------------------------------------------------------------------------- levels
+def db_to_gain(db: float | np.ndarray) -> float | np.ndarray:
+    """Decibels → linear amplitude factor: 10^(dB/20)."""
+    return 10.0 ** (np.asarray(db, dtype=np.float64) / 20.0)
+
+
+def rms(samples: np.ndarray, axis: int | None = None) -> float | np.ndarray:
+    """Root mean square amplitude."""
+    x = np.asarray(samples, dtype=np.float64)
+    return np.sqrt(np.mean(x * x, axis=axis))
+
+
+def rms_db(samples: np.ndarray, floor_db: float = -120.0) -> float:
+    """RMS level in dB relative to full scale (1.0), floored at ``floor_db``."""
+    value = float(rms(samples))
+    return max(floor_db, 20.0 * math.log10(value)) if value > 0 else floor_db
+
+
+def active_rms(samples: np.ndarray, sample_rate: int, frame_s: float = 0.02,
+               threshold_db: float = -30.0) -> float:
+    """RMS over the active frames (within ``threshold_db`` of the loudest frame).
+
+    The level of a speech clip without its silences, so that a short word and a long
+    one at the same SNR sound equally loud.
+    """
+    x = np.asarray(samples, dtype=np.float64).reshape(-1)
+    frame = max(1, int(frame_s * sample_rate))
+    n = len(x) // frame
+    if n == 0:
+        return float(rms(x))
+    energy = np.mean(x[:n * frame].reshape(n, frame) ** 2, axis=1)
+    if energy.max() <= 0:
+        return 0.0
+    active = energy >= energy.max() * 10.0 ** (threshold_db / 10.0)
+    return float(np.sqrt(energy[active].mean()))
+
+
+def gain_for_snr(signal_rms: float, noise_rms: float, snr_db: float) -> float:
+    """Factor for the signal so that 20·log10(g·signal_rms / noise_rms) = snr_db."""
+    if signal_rms <= 0:
+        raise ValueError("the signal is silent: no gain gives it an SNR")
+    return float(noise_rms * db_to_gain(snr_db) / signal_rms)
+
+
+def peak_normalise(samples: np.ndarray, peak: float = 0.99) -> np.ndarray:
+    """Scale down (never up) so that max |x| ≤ ``peak``: mixing never clips."""
+    top = float(np.max(np.abs(samples))) if np.size(samples) else 0.0
+    return samples if top <= peak else (samples * (peak / top)).astype(np.float32)
+
+
+def trim_silence(samples: np.ndarray, sample_rate: int, threshold_db: float = -40.0,
+                 pad_s: float = 0.01) -> np.ndarray:
+    """Cut leading and trailing frames quieter than ``threshold_db`` below the peak."""
+    x = np.asarray(samples, dtype=np.float32)
+    if x.size == 0:
+        return x
+    top = float(np.max(np.abs(x)))
+    if top == 0:
+        return x[:0]
+    loud = np.flatnonzero(np.abs(x) >= top * 10.0 ** (threshold_db / 20.0))
+    pad = int(pad_s * sample_rate)
+    return x[max(0, loud[0] - pad):min(len(x), loud[-1] + 1 + pad)]
+
+
+# ----------------------------------------------------------------------------- spectrogram
+def spectrogram_frames(n_samples: int, nfft: int, noverlap: int) -> int:
+    """Number of frames of :func:`spectrogram` for ``n_samples`` samples."""
+    hop = nfft - noverlap
+    return 0 if n_samples < nfft else (n_samples - nfft) // hop + 1
+
+
+def spectrogram(samples: np.ndarray, nfft: int = 200, noverlap: int = 120,
+                floor_db: float = -100.0, center_db: float = -50.0,
+                scale_db: float = 25.0) -> np.ndarray:
+    """Log-power spectrogram, normalised: ``(…, frames, nfft // 2 + 1)`` float32.
+
+    The course setting (``nfft`` 200, ``noverlap`` 120) gives 5511 × 101 for 10 s at
+    44.1 kHz. Works on a batch ``(…, n)`` at once (SciPy's real FFT over strided
+    frames). Power is |FFT|² / Σw² (Hann window ``w``) in dB, clipped at ``floor_db``,
+    then mapped to ``(dB − center_db) / scale_db``.
+    """
+    from scipy import fft
+    from scipy.signal import get_window
+
+    if not 0 <= noverlap < nfft:
+        raise ValueError(f"noverlap must be in [0, nfft), got nfft={nfft}, noverlap={noverlap}")
+    x = np.asarray(samples, dtype=np.float32)
+    hop = nfft - noverlap
+    n_frames = spectrogram_frames(x.shape[-1], nfft, noverlap)
+    if n_frames == 0:
+        raise AudioError(f"{x.shape[-1]} samples are shorter than one spectrogram frame "
+                         f"({nfft} samples).")
+    frames = np.lib.stride_tricks.sliding_window_view(x, nfft, axis=-1)[..., ::hop, :]
+    window = get_window("hann", nfft).astype(np.float32)
+    spectrum = fft.rfft(frames * window, axis=-1, workers=1)
+    power = (spectrum.real ** 2 + spectrum.imag ** 2) / float(np.sum(window ** 2))
+    db = 10.0 * np.log10(np.maximum(power, 10.0 ** (floor_db / 10.0)))
+    return ((db - center_db) / scale_db).astype(np.float32)

@@ -1,0 +1,85 @@
+"""Event-level evaluation: per-step scores → detections → false rejects and false accepts.
+
+A detection is a peak of the score track: a step whose score is the highest within
+``refractory`` steps on either side (the first of a plateau), at or above the
+threshold. Peaks do not depend on the threshold, so a whole DET curve costs one
+peak search per clip. A detection matches a true keyword end when it lies within
+``[end + tolerance[0], end + tolerance[1]]`` steps; each end and each detection is
+matched at most once. Unmatched ends are false rejects, unmatched detections false
+accepts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d
+
+
+def peaks(scores: np.ndarray, refractory: int) -> np.ndarray:
+    """Steps of the local maxima of a 1-D score track, at least ``refractory`` apart."""
+    scores = np.asarray(scores, dtype=np.float32).reshape(-1)
+    if scores.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    local = maximum_filter1d(scores, size=2 * refractory + 1, mode="constant", cval=-np.inf)
+    # the first step of a rise (scores are ≥ 0: a flat zero track has no peak)
+    rising = np.concatenate([[scores[0] > 0], scores[1:] > scores[:-1]])
+    candidates = np.flatnonzero((scores >= local) & rising)
+    kept: list[int] = []
+    for step in candidates:  # equal maxima closer than refractory: keep the first
+        if not kept or step - kept[-1] > refractory:
+            kept.append(int(step))
+    return np.asarray(kept, dtype=np.int64)
+
+
+def detect(scores: np.ndarray, threshold: float, refractory: int) -> np.ndarray:
+    """Detections: peaks whose score is at least ``threshold``."""
+    found = peaks(scores, refractory)
+    return found[np.asarray(scores).reshape(-1)[found] >= threshold]
+
+
+def match(detections: np.ndarray, ends: np.ndarray,
+          tolerance: tuple[int, int]) -> tuple[int, int, int]:
+    """``(true positives, false rejects, false accepts)`` for one clip.
+
+    Greedy in time: each keyword end takes the earliest unmatched detection inside
+    its window.
+    """
+    detections = np.sort(np.asarray(detections, dtype=np.int64))
+    used = np.zeros(len(detections), dtype=bool)
+    hits = 0
+    for end in np.sort(np.asarray(ends, dtype=np.int64)):
+        window = (~used & (detections >= end + tolerance[0])
+                  & (detections <= end + tolerance[1]))
+        if window.any():
+            used[np.flatnonzero(window)[0]] = True
+            hits += 1
+    return hits, len(ends) - hits, int((~used).sum())
+
+
+def sweep(peak_scores: list[np.ndarray], peak_steps: list[np.ndarray],
+          ends: list[np.ndarray], thresholds: np.ndarray,
+          tolerance: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Counts over clips for every threshold: ``hits``, ``misses``, ``false_accepts``."""
+    hits = np.zeros(len(thresholds), dtype=np.int64)
+    misses = np.zeros_like(hits)
+    false_accepts = np.zeros_like(hits)
+    for scores, steps, clip_ends in zip(peak_scores, peak_steps, ends, strict=True):
+        for t, threshold in enumerate(thresholds):
+            h, m, f = match(steps[scores >= threshold], clip_ends, tolerance)
+            hits[t] += h
+            misses[t] += m
+            false_accepts[t] += f
+    return {"hits": hits, "misses": misses, "false_accepts": false_accepts}
+
+
+def rates(counts: dict[str, np.ndarray], hours_free: float,
+          free_false_accepts: np.ndarray) -> dict[str, np.ndarray]:
+    """FRR, FA/h (on keyword-free audio), precision, recall and F1 per threshold."""
+    events = counts["hits"] + counts["misses"]
+    recall = counts["hits"] / np.maximum(events, 1)
+    detected = counts["hits"] + counts["false_accepts"]
+    precision = np.where(detected > 0, counts["hits"] / np.maximum(detected, 1), 1.0)
+    f1 = np.where(precision + recall > 0,
+                  2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0)
+    return {"frr": 1.0 - recall, "fa_per_hour": free_false_accepts / hours_free,
+            "precision": precision, "recall": recall, "f1": f1}

@@ -1,0 +1,145 @@
+"""Training examples by mixing: background + keyword clips + other words, with labels.
+
+Each example is one background segment (level jitter) with 0–``max_positives``
+keyword clips and 0–``max_negatives`` other words at random non-overlapping
+positions, each at a random SNR against the background. The label track has ``Ty``
+steps; the ``label_steps`` steps right after each keyword ends are 1 (the course's
+trick that gives the rare event enough positive steps), clipped at ``Ty``.
+
+Example ``i`` of split ``s`` draws all its randomness from ``rng(seed, "mix", s, i)``,
+so any single example can be re-made exactly (for the logged examples, the benchmark).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dl_pipelines import audio
+
+
+@dataclass(frozen=True)
+class ClipBank:
+    """Clips stored end to end: clip ``i`` is ``samples[offsets[i]:offsets[i + 1]]``."""
+
+    samples: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def clip(self, index: int) -> np.ndarray:
+        raw = self.samples[self.offsets[index]:self.offsets[index + 1]]
+        return raw.astype(np.float32) / 32768.0 if raw.dtype == np.int16 else raw
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @classmethod
+    def from_clips(cls, clips: list[np.ndarray]) -> ClipBank:
+        offsets = np.zeros(len(clips) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(c) for c in clips])
+        samples = (audio.to_int16(np.concatenate(clips)) if clips
+                   else np.zeros(0, dtype=np.int16))
+        return cls(samples, offsets)
+
+
+@dataclass(frozen=True)
+class MixSpec:
+    """How examples are mixed (``trigger_word.mixing`` plus the audio settings)."""
+
+    sample_rate: int
+    n_samples: int                     # samples per example (clip_seconds × rate)
+    output_steps: int                  # Ty
+    label_steps: int                   # ones after each keyword end
+    max_positives: int
+    max_negatives: int
+    background_db: tuple[float, float]  # background RMS level, dBFS
+    snr_db: tuple[float, float]         # word (active RMS) over background RMS
+    peak: float = 0.99
+
+
+# ----------------------------------------------------------------------------- labels
+def end_step(end_sample: int, n_samples: int, output_steps: int) -> int:
+    """The output step in which sample ``end_sample`` of an ``n_samples`` clip falls."""
+    return int(end_sample * output_steps // n_samples)
+
+
+def label_track(end_samples: list[int] | np.ndarray, n_samples: int, output_steps: int,
+                label_steps: int) -> np.ndarray:
+    """``y`` (Ty,) uint8: 1 on the ``label_steps`` steps right after each keyword end."""
+    y = np.zeros(output_steps, dtype=np.uint8)
+    for end in end_samples:
+        step = end_step(int(end), n_samples, output_steps)
+        y[step + 1:min(output_steps, step + 1 + label_steps)] = 1
+    return y
+
+
+# ----------------------------------------------------------------------------- placing
+def place(lengths: np.ndarray, n_samples: int, generator: np.random.Generator) -> np.ndarray:
+    """Random start samples for clips of ``lengths`` so that none overlap in ``n_samples``.
+
+    The free time is cut at uniform random points and the clips laid in a random
+    order between the cuts: every non-overlapping arrangement is possible, and no
+    retry loop is needed.
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    free = n_samples - int(lengths.sum())
+    if free < 0:
+        raise ValueError(f"clips of {int(lengths.sum())} samples do not fit in {n_samples}")
+    order = generator.permutation(len(lengths))
+    cuts = np.sort(generator.integers(0, free + 1, len(lengths)))
+    starts = np.empty(len(lengths), dtype=np.int64)
+    before = np.concatenate([[0], np.cumsum(lengths[order])[:-1]]) if len(lengths) else []
+    starts[order] = cuts + np.asarray(before, dtype=np.int64)
+    return starts
+
+
+# ------------------------------------------------------------------------------ mixing
+def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: ClipBank,
+                background_ids: np.ndarray, positives: ClipBank, positive_ids: np.ndarray,
+                negatives: ClipBank, negative_ids: np.ndarray,
+                n_positives: int | None = None, n_negatives: int | None = None,
+                ) -> tuple[np.ndarray, list[int]]:
+    """One mixed example: ``(samples (n_samples,) float32, keyword end samples)``.
+
+    Args:
+        generator: The example's own generator.
+        spec: Sizes, levels and SNRs.
+        backgrounds, positives, negatives: The clip banks.
+        background_ids, positive_ids, negative_ids: The clips this split may use.
+        n_positives, n_negatives: Fixed counts; by default uniform in 0…max.
+    """
+    n = spec.n_samples
+    bg = int(generator.choice(background_ids))
+    start, length = backgrounds.offsets[bg], backgrounds.lengths()[bg]
+    if length < n:
+        raise ValueError(f"background {bg} has {length} samples, fewer than {n}")
+    offset = int(generator.integers(0, length - n + 1))
+    out = backgrounds.samples[start + offset:start + offset + n].astype(np.float32) / 32768.0
+    out *= np.float32(audio.db_to_gain(generator.uniform(*spec.background_db))
+                      / max(float(audio.rms(out)), 1e-9))
+    background_rms = max(float(audio.rms(out)), 1e-6)
+
+    k = int(generator.integers(0, spec.max_positives + 1)) if n_positives is None \
+        else n_positives
+    m = int(generator.integers(0, spec.max_negatives + 1)) if n_negatives is None \
+        else n_negatives
+    chosen = [("p", int(i)) for i in generator.choice(positive_ids, k)] if k else []
+    chosen += [("n", int(i)) for i in generator.choice(negative_ids, m)] if m else []
+    clips = [(kind, (positives if kind == "p" else negatives).clip(i)) for kind, i in chosen]
+    # Drop other words (then keywords) until everything fits.
+    while clips and sum(len(c) for _, c in clips) > n:
+        drop = max((j for j, (kind, _) in enumerate(clips) if kind == "n"), default=None)
+        clips.pop(drop if drop is not None else len(clips) - 1)
+    starts = place(np.array([len(c) for _, c in clips]), n, generator)
+    ends = []
+    for (kind, clip), begin in zip(clips, starts, strict=True):
+        level = audio.active_rms(clip, spec.sample_rate)
+        gain = audio.gain_for_snr(max(level, 1e-6), background_rms,
+                                  generator.uniform(*spec.snr_db))
+        out[begin:begin + len(clip)] += np.float32(gain) * clip
+        if kind == "p":
+            ends.append(int(begin + len(clip)))
+    return audio.peak_normalise(out, spec.peak), sorted(ends)

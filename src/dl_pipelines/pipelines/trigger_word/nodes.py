@@ -1,0 +1,503 @@
+"""Nodes of ``trigger_word``: clips → mixed examples → spectrograms → detector → events.
+
+Pure functions: arrays and parameters in, arrays, models, figures and dicts out. Keras
+is imported inside the training, evaluation and detection nodes only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import PurePosixPath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from dl_pipelines import audio, plotting, speech
+from dl_pipelines.pipelines.trigger_word import events, plots, synthesis
+from dl_pipelines.pipelines.trigger_word.mixing import ClipBank, MixSpec, label_track, mix_example
+from dl_pipelines.pipelines.trigger_word.params import SPLITS, TriggerWordParams, parse_params
+from dl_pipelines.seeding import rng
+from dl_pipelines.tracking import as_mlflow_metrics
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("positives", "negatives", "backgrounds")
+Audio = tuple[np.ndarray, int]
+
+
+# ------------------------------------------------------------------------------- clips
+def prepare_clips(positives: dict[str, Audio], negatives: dict[str, Audio],
+                  backgrounds: dict[str, Audio], params: dict[str, Any],
+                  seed: int) -> dict[str, np.ndarray]:
+    """Resample the user's clips, or synthesise the default ones, and split them.
+
+    Each of ``data/01_raw/trigger_word/{positives,negatives,backgrounds}`` that is empty
+    is replaced by the default set: the keyword and other words said by eSpeak NG
+    voices (train/val/test voices disjoint) and synthetic backgrounds (some kinds held
+    out for val/test). User clips are split by speaker sub-folder (or file).
+
+    Returns:
+        For each kind ``<kind>_samples`` (int16, clips end to end), ``<kind>_offsets``,
+        ``<kind>_split`` (0 train, 1 val, 2 test) and ``<kind>_names``, plus
+        ``sample_rate``.
+    """
+    p = parse_params(params)
+    try:
+        speech.check_speakable(p.keyword)
+    except speech.SpeechError as error:
+        raise ValueError(f"{error} Fix 'trigger_word.keyword' in "
+                         "conf/base/parameters_trigger_word.yml.") from error
+    rate = p.audio.sample_rate
+    out: dict[str, np.ndarray] = {"sample_rate": np.asarray(rate)}
+    for kind, raw in zip(KINDS, (positives, negatives, backgrounds), strict=True):
+        if raw:
+            clips, split, names = _user_clips(kind, raw, p, seed)
+        else:
+            logger.info("data/01_raw/trigger_word/%s is empty: synthesising the default %s.",
+                        kind, kind)
+            clips, split, names = _default_clips(kind, p, seed)
+        for s, name in enumerate(SPLITS):
+            count = int(np.sum(np.asarray(split) == s))
+            if count == 0:
+                raise ValueError(f"No {kind} clips for the {name} split: add more files (or "
+                                 f"speaker sub-folders) to data/01_raw/trigger_word/{kind}/.")
+        bank = ClipBank.from_clips(clips)
+        out[f"{kind}_samples"] = bank.samples
+        out[f"{kind}_offsets"] = bank.offsets
+        out[f"{kind}_split"] = np.asarray(split, dtype=np.int8)
+        out[f"{kind}_names"] = np.asarray(names)
+        logger.info("%s: %d clips, %.1f min (%s)", kind, len(clips),
+                    len(bank.samples) / rate / 60,
+                    ", ".join(f"{n}={int(np.sum(np.asarray(split) == s))}"
+                              for s, n in enumerate(SPLITS)))
+    return out
+
+
+def _user_clips(kind: str, raw: dict[str, Audio], p: TriggerWordParams,
+                seed: int) -> tuple[list[np.ndarray], list[int], list[str]]:
+    rate = p.audio.sample_rate
+    clips, names = [], []
+    for name, (samples, file_rate) in raw.items():
+        where = f"data/01_raw/trigger_word/{kind}/{name}"
+        x = audio.resample(audio.to_mono(samples), file_rate, rate)
+        if float(np.max(np.abs(x))) < 1e-4:
+            raise ValueError(f"Audio file '{where}' is silent: replace it or delete it.")
+        if kind == "backgrounds":
+            if len(x) < p.audio.n_samples:
+                raise ValueError(
+                    f"Background '{where}' lasts {len(x) / rate:.2f} s, shorter than one "
+                    f"{p.audio.clip_seconds:g} s example: use backgrounds of at least "
+                    f"{p.audio.clip_seconds:g} s (or lower trigger_word.audio.clip_seconds).")
+        else:
+            x = audio.trim_silence(x, rate)
+            if len(x) >= p.audio.n_samples // 2:
+                raise ValueError(f"Clip '{where}' lasts {len(x) / rate:.1f} s after trimming "
+                                 "silence: keyword and negative clips must be single words "
+                                 f"shorter than {p.audio.clip_seconds / 2:g} s.")
+        clips.append(x)
+        names.append(name)
+    groups = [PurePosixPath(n).parts[0] if len(PurePosixPath(n).parts) > 1 else n
+              for n in names]
+    return clips, _split_groups(groups, p, rng(seed, "split", kind)), names
+
+
+def _split_groups(groups: list[str], p: TriggerWordParams,
+                  generator: np.random.Generator) -> list[int]:
+    unique = sorted(set(groups))
+    if len(unique) < 3:
+        logger.warning("Only %d speaker(s)/file(s): the same clips serve train, val and test.",
+                       len(unique))
+        return [int(s) for s in np.arange(len(groups)) % 3]
+    order = generator.permutation(len(unique))
+    n_val = max(1, int(round(p.split.val * len(unique))))
+    n_test = max(1, int(round(p.split.test * len(unique))))
+    assigned = {}
+    for rank, index in enumerate(order):
+        assigned[unique[index]] = 1 if rank < n_val else 2 if rank < n_val + n_test else 0
+    return [assigned[g] for g in groups]
+
+
+def _default_clips(kind: str, p: TriggerWordParams,
+                   seed: int) -> tuple[list[np.ndarray], list[int], list[str]]:
+    d = p.default_data
+    rate = p.audio.sample_rate
+    clips, split, names = [], [], []
+    start = time.perf_counter()
+    for s, split_name in enumerate(SPLITS):
+        voices = getattr(d.voices, split_name).voices()
+        if kind == "backgrounds":
+            b = d.backgrounds
+            kinds = b.train_kinds if split_name == "train" else b.train_kinds + b.heldout_kinds
+            for bg_kind in kinds:
+                for j in range(int(b.per_kind[split_name])):
+                    generator = rng(seed, "background", split_name, bg_kind, j)
+                    clips.append(synthesis.background(
+                        bg_kind, b.seconds, rate, generator, d.babble_words, voices,
+                        b.level_change_probability, b.level_change_db))
+                    split.append(s)
+                    names.append(f"{split_name}/{bg_kind}-{j:02d}")
+            continue
+        for voice in voices:
+            count = d.keyword_clips_per_voice if kind == "positives" \
+                else d.negative_clips_per_voice
+            for j in range(count):
+                generator = rng(seed, kind, voice, j)
+                word = p.keyword if kind == "positives" else str(
+                    generator.choice(list(d.negative_words)))
+                try:
+                    clip = synthesis.spoken_clip(word, voice, rate, generator, d.rate, d.pitch,
+                                                 d.pitch_range)
+                except speech.SpeechError as error:
+                    raise ValueError(f"{error} Fix trigger_word.default_data.voices or the "
+                                     "words in conf/base/parameters_trigger_word.yml.") from error
+                clips.append(clip)
+                split.append(s)
+                names.append(f"{split_name}/{voice}/{word}-{j}")
+    logger.info("Synthesised %d default %s in %.1f s.", len(clips), kind,
+                time.perf_counter() - start)
+    return clips, split, names
+
+
+# ------------------------------------------------------------------------------ mixing
+def _banks(clips: dict[str, np.ndarray]) -> dict[str, tuple[ClipBank, np.ndarray]]:
+    return {kind: (ClipBank(clips[f"{kind}_samples"], clips[f"{kind}_offsets"]),
+                   clips[f"{kind}_split"]) for kind in KINDS}
+
+
+def mix_spec(p: TriggerWordParams) -> MixSpec:
+    m = p.mixing
+    return MixSpec(sample_rate=p.audio.sample_rate, n_samples=p.audio.n_samples,
+                   output_steps=p.output_steps, label_steps=m.label_steps,
+                   max_positives=m.max_positives, max_negatives=m.max_negatives,
+                   background_db=m.background_db, snr_db=m.snr_db)
+
+
+def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordParams,
+            split: str, index: int, free: bool, seed: int) -> tuple[np.ndarray, list[int]]:
+    """Example ``index`` of ``split`` (keyword-free when ``free``), exactly reproducible."""
+    s = SPLITS.index(split)
+    ids = {kind: np.flatnonzero(split_of == s) for kind, (_, split_of) in clips_banks.items()}
+    generator = rng(seed, "mix", split, "free" if free else "keyword", index)
+    return mix_example(
+        generator, mix_spec(p), clips_banks["backgrounds"][0], ids["backgrounds"],
+        clips_banks["positives"][0], ids["positives"], clips_banks["negatives"][0],
+        ids["negatives"], n_positives=0 if free else None,
+        n_negatives=(int(generator.integers(0, p.mixing.free_max_negatives + 1))
+                     if free else None),
+    )
+
+
+def make_model_inputs(clips: dict[str, np.ndarray], params: dict[str, Any],
+                      seed: int) -> tuple[dict, dict, dict, dict[str, Any]]:
+    """Mix every split and turn it into the model input (cached in 05_model_input).
+
+    Returns:
+        ``train``, ``val``, ``test``: ``x`` (n, Tx, freqs) float16 spectrograms, ``y``
+        (n, Ty) uint8 labels, ``ends`` (n, max_positives) keyword end samples (-1 pad)
+        and ``free`` (n,) whether the example is keyword-free audio; and a report.
+    """
+    p = parse_params(params)
+    banks = _banks(clips)
+    m = p.mixing
+    per_clip_h = p.audio.clip_seconds / 3600.0
+    plan = {"train": (m.train_examples, 0),
+            "val": (m.val_examples, int(np.ceil(m.val_free_hours / per_clip_h))),
+            "test": (m.test_examples, int(np.ceil(m.test_free_hours / per_clip_h)))}
+    outputs, report = {}, {"input_frames": p.input_frames, "output_steps": p.output_steps,
+                           "n_freqs": p.spectrogram.n_freqs}
+    for split, (n_keyword, n_free) in plan.items():
+        start = time.perf_counter()
+        outputs[split] = _mix_split(banks, p, split, n_keyword, n_free, seed)
+        data = outputs[split]
+        report[split] = {
+            "examples_with_keywords": n_keyword, "keyword_free_examples": n_free,
+            "keyword_free_hours": round(n_free * per_clip_h, 3),
+            "keywords": int(np.sum(data["ends"] >= 0)),
+            "label_positive_share": round(float(data["y"].mean()), 4),
+            "seconds": round(time.perf_counter() - start, 1),
+        }
+        logger.info("%s: %s", split, report[split])
+    return outputs["train"], outputs["val"], outputs["test"], report
+
+
+def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: int,
+               seed: int) -> dict[str, np.ndarray]:
+    n = n_keyword + n_free
+    x = np.empty((n, p.input_frames, p.spectrogram.n_freqs), dtype=np.float16)
+    y = np.zeros((n, p.output_steps), dtype=np.uint8)
+    ends = np.full((n, p.mixing.max_positives), -1, dtype=np.int32)
+    free = np.arange(n) >= n_keyword
+    chunk = p.mixing.chunk
+    last_log = time.perf_counter()
+    for begin in range(0, n, chunk):
+        stop = min(n, begin + chunk)
+        batch = np.empty((stop - begin, p.audio.n_samples), dtype=np.float32)
+        for i in range(begin, stop):
+            index = i - n_keyword if free[i] else i
+            batch[i - begin], clip_ends = mix_one(banks, p, split, index, bool(free[i]), seed)
+            ends[i, :len(clip_ends)] = clip_ends
+            y[i] = label_track(clip_ends, p.audio.n_samples, p.output_steps,
+                               p.mixing.label_steps)
+        x[begin:stop] = audio.spectrogram(batch, **p.spectrogram.kwargs())
+        if time.perf_counter() - last_log > 15 or stop == n:
+            logger.info("mixing %s: %d/%d examples", split, stop, n)
+            last_log = time.perf_counter()
+    return {"x": x, "y": y, "ends": ends, "free": free}
+
+
+def log_examples(clips: dict[str, np.ndarray], params: dict[str, Any],
+                 seed: int) -> tuple[Figure, dict[str, Audio]]:
+    """The first training examples as a figure (spectrogram + label track) and as WAVs."""
+    p = parse_params(params)
+    banks = _banks(clips)
+    examples, wavs = [], {}
+    for i in range(p.mixing.logged_examples):
+        samples, ends = mix_one(banks, p, "train", i, False, seed)
+        x = audio.spectrogram(samples, **p.spectrogram.kwargs())
+        y = label_track(ends, p.audio.n_samples, p.output_steps, p.mixing.label_steps)
+        examples.append((f"train example {i}: {len(ends)} keyword(s)", x, y))
+        wavs[f"example_{i}.wav"] = (samples, p.audio.sample_rate)
+    return plots.examples_figure(examples, p.audio.clip_seconds), wavs
+
+
+# ------------------------------------------------------------------------------ training
+def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
+                params: dict[str, Any], seed: int) -> tuple[Any, dict[str, list[float]]]:
+    """Train the detector; per-epoch ``train_*``/``val_*`` metrics go to MLflow.
+
+    Validation uses the validation examples with keywords (the keyword-free hour is
+    for the threshold, in the evaluation).
+    """
+    import keras
+
+    from dl_pipelines.callbacks import MlflowMetricsCallback
+    from dl_pipelines.keras_data import ArrayBatches
+    from dl_pipelines.pipelines.trigger_word.model import build_trigger_word_model
+    from dl_pipelines.seeding import seed_everything
+
+    p = parse_params(params)
+    t = p.training
+    seed_everything(seed)
+    model = build_trigger_word_model(
+        n_freqs=train["x"].shape[-1], conv_filters=p.model.conv_filters,
+        conv_kernel=p.model.conv_kernel, conv_stride=p.model.conv_stride,
+        gru_units=p.model.gru_units, dropout=p.model.dropout, learning_rate=t.learning_rate,
+        positive_weight=t.positive_weight)
+    keep = ~val["free"]
+    logger.info("Training %s (%d parameters) on %d examples of %d × %d, validating on %d; "
+                "Keras backend %s.", model.name, model.count_params(), len(train["x"]),
+                train["x"].shape[1], train["x"].shape[2], int(keep.sum()),
+                keras.backend.backend())
+    batches = ArrayBatches(train["x"], train["y"][..., None].astype("float32"), t.batch_size,
+                           shuffle=True, seed=seed)
+    validation = ArrayBatches(val["x"][keep], val["y"][keep][..., None].astype("float32"),
+                              t.batch_size)
+    history = model.fit(
+        batches, validation_data=validation, epochs=t.epochs, verbose=t.verbose,
+        callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss",
+                                                 patience=t.early_stopping_patience,
+                                                 restore_best_weights=True),
+                   MlflowMetricsCallback()],
+    )
+    return model, {k: [float(v) for v in values] for k, values in history.history.items()}
+
+
+def plot_training(history: dict[str, list[float]]) -> Figure:
+    """Training and validation curves."""
+    return plotting.training_curves(history, title="trigger_word training")
+
+
+# ---------------------------------------------------------------------------- evaluation
+def predict_scores(model: Any, x: np.ndarray, batch_size: int = 16) -> np.ndarray:
+    """Per-step scores (n, Ty) of spectrograms ``x`` (n, Tx, freqs)."""
+    from dl_pipelines.keras_data import ArrayBatches
+
+    if len(x) == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    out = model.predict(ArrayBatches(x, None, batch_size), verbose=0)
+    return np.asarray(out, dtype=np.float32)[..., 0]
+
+
+def _event_counts(scores: np.ndarray, data: dict[str, np.ndarray], p: TriggerWordParams,
+                  thresholds: np.ndarray) -> tuple[dict, dict]:
+    """Sweep counts on the keyword examples and on the keyword-free ones."""
+    e = p.evaluation
+    refractory = max(1, int(round(e.refractory_s / p.seconds_per_step)))
+    tolerance = (int(np.floor(e.tolerance_s[0] / p.seconds_per_step)),
+                 int(np.ceil(e.tolerance_s[1] / p.seconds_per_step)))
+    steps, values, ends = [], [], []
+    for track, clip_ends in zip(scores, data["ends"], strict=True):
+        found = events.peaks(track, refractory)
+        steps.append(found)
+        values.append(track[found])
+        ends.append(np.asarray([int(v) * p.output_steps // p.audio.n_samples
+                                for v in clip_ends if v >= 0], dtype=np.int64))
+    keyword = ~data["free"]
+    pick = lambda mask, items: [items[i] for i in np.flatnonzero(mask)]  # noqa: E731
+    with_kw = events.sweep(pick(keyword, values), pick(keyword, steps), pick(keyword, ends),
+                           thresholds, tolerance)
+    without = events.sweep(pick(~keyword, values), pick(~keyword, steps),
+                           pick(~keyword, ends), thresholds, tolerance)
+    return with_kw, without
+
+
+def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.ndarray],
+                   params: dict[str, Any]) -> tuple[dict, dict[str, Any], dict[str, Any]]:
+    """Event-level evaluation; the threshold is chosen on validation.
+
+    The threshold is the lowest on the grid whose false accepts per hour on the
+    validation keyword-free audio are at most ``max_fa_per_hour``. At that threshold
+    the test split gives ``test_frr`` (keyword examples), ``test_fa_per_hour``
+    (keyword-free audio of held-out voices and backgrounds), and precision, recall,
+    F1 over all test audio. Frame accuracy is logged too, never the headline.
+
+    Returns:
+        MLflow metrics, the JSON report, and the DET curves for the figure.
+    """
+    p = parse_params(params)
+    e = p.evaluation
+    thresholds = np.linspace(0.0, 1.0, e.thresholds + 2)[1:-1]
+    curves, at = {}, {}
+    for name, data in (("val", val), ("test", test)):
+        start = time.perf_counter()
+        scores = predict_scores(model, data["x"], e.batch_size)
+        logger.info("Scored %d %s examples in %.1f s.", len(scores), name,
+                    time.perf_counter() - start)
+        with_kw, without = _event_counts(scores, data, p, thresholds)
+        hours = float(data["free"].sum()) * p.audio.clip_seconds / 3600.0
+        counts = {k: with_kw[k] + (without[k] if k == "false_accepts" else 0)
+                  for k in with_kw}
+        curves[name] = {**events.rates(counts, hours, without["false_accepts"]),
+                        "hours_free": hours}
+        keyword = ~data["free"]
+        at[name] = {"frame_accuracy": float(np.mean((scores[keyword] >= 0.5)
+                                                    == (data["y"][keyword] == 1)))}
+    ok = np.flatnonzero(curves["val"]["fa_per_hour"] <= e.max_fa_per_hour)
+    if ok.size:
+        index = int(ok[0])
+    else:
+        index = len(thresholds) - 1
+        logger.warning("No threshold keeps the validation FA/h at or below %.2f; using %.3f.",
+                       e.max_fa_per_hour, thresholds[index])
+    threshold = float(thresholds[index])
+    test_c, val_c = curves["test"], curves["val"]
+    metrics = {
+        "test_frr": float(test_c["frr"][index]),
+        "test_fa_per_hour": float(test_c["fa_per_hour"][index]),
+        "test_precision": float(test_c["precision"][index]),
+        "test_recall": float(test_c["recall"][index]),
+        "test_f1": float(test_c["f1"][index]),
+        "threshold": threshold,
+        "val_frr_at_threshold": float(val_c["frr"][index]),
+        "val_fa_per_hour_at_threshold": float(val_c["fa_per_hour"][index]),
+        "test_frame_accuracy": at["test"]["frame_accuracy"],
+        "test_hours_keyword_free": float(test_c["hours_free"]),
+    }
+    logger.info("Test at threshold %.3f: %s", threshold,
+                ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+    report = {"metrics": metrics, "threshold": threshold, "keyword": p.keyword,
+              "sample_rate": p.audio.sample_rate,
+              "refractory_s": e.refractory_s, "tolerance_s": list(e.tolerance_s),
+              "events": {split: {"keywords": int(np.sum(data["ends"] >= 0)),
+                                 "examples": int(len(data["free"])),
+                                 "keyword_free_hours": curves[split]["hours_free"]}
+                         for split, data in (("val", val), ("test", test))}}
+    det = {"thresholds": thresholds.tolist(), "chosen": index,
+           **{f"{split}_{k}": np.asarray(curves[split][k]).tolist()
+              for split in ("val", "test") for k in ("frr", "fa_per_hour")}}
+    return as_mlflow_metrics(metrics), report, det
+
+
+def plot_det(det: dict[str, Any]) -> Figure:
+    """DET curve: false-reject rate against false accepts per hour, val and test."""
+    return plots.det_figure(det)
+
+
+def gate_for_registry(model: Any, report: dict[str, Any], params: dict[str, Any]) -> Any:
+    """Pass the model on to the registry only if its test FRR is good enough."""
+    p = parse_params(params)
+    frr = report["metrics"]["test_frr"]
+    if frr > p.registry.max_test_frr:
+        raise ValueError(f"test_frr {frr:.3f} is above trigger_word.registry.max_test_frr "
+                         f"{p.registry.max_test_frr}: the model is not registered.")
+    return model
+
+
+# ------------------------------------------------------------------------------- detect
+def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
+                  params: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Figure],
+                                                   dict[str, Audio]]:
+    """Score every file; detections table, a figure per file, chimed copies.
+
+    Args:
+        model: The trained detector (any input length).
+        files: ``{name: (samples (n, channels), rate)}`` at the files' own rates.
+        report: The training run's test report (its ``threshold``).
+        params: ``trigger_word``.
+
+    Returns:
+        ``file,time_s,score`` (one row per detection; ``time_s`` = estimated end of the
+        keyword), ``{<file>.png: figure}`` and ``{<file>.wav: (audio with chimes, rate)}``.
+    """
+    p = parse_params(params)
+    threshold = p.detect.threshold if p.detect.threshold is not None else report["threshold"]
+    refractory = max(1, int(round(p.evaluation.refractory_s / p.seconds_per_step)))
+    min_seconds = (p.spectrogram.nfft + (p.model.conv_kernel - 1) * p.spectrogram.hop) \
+        / p.audio.sample_rate
+    rows, figures, chimed = [], {}, {}
+    for name, (samples, rate) in files.items():
+        mono = audio.resample(audio.to_mono(samples), rate, p.audio.sample_rate)
+        if len(mono) / p.audio.sample_rate < min_seconds:
+            raise ValueError(f"'{name}' lasts {len(samples) / rate * 1000:.0f} ms, shorter "
+                             f"than the {min_seconds * 1000:.0f} ms the detector needs: "
+                             "give longer audio.")
+        start = time.perf_counter()
+        x = audio.spectrogram(mono, **p.spectrogram.kwargs())
+        scores = np.asarray(model.predict(x[None], verbose=0), dtype=np.float32)[0, :, 0]
+        found = events.detect(scores, threshold, refractory)
+        ends = [_onset(scores, step) for step in found]
+        times = [step * p.seconds_per_step for step in ends]
+        logger.info("%s: %.1f s of audio scored in %.2f s, %d detection(s) at %s", name,
+                    len(mono) / p.audio.sample_rate, time.perf_counter() - start, len(found),
+                    ", ".join(f"{t:.2f} s" for t in times) or "-")
+        for step, t in zip(found, times, strict=True):
+            rows.append({"file": name, "time_s": round(float(t), 3),
+                         "score": round(float(scores[step]), 4)})
+        detected_at = [step * p.seconds_per_step for step in found]
+        figures[f"{name}.png"] = plots.detection_figure(name, x, scores, threshold,
+                                                        detected_at, p.seconds_per_step,
+                                                        len(mono) / p.audio.sample_rate)
+        chimed[str(PurePosixPath(name).with_suffix(".wav"))] = (
+            add_chimes(samples, rate, detected_at, p.detect.chime_hz,
+                       p.detect.chime_seconds, p.detect.chime_db), rate)
+    table = pd.DataFrame(rows, columns=["file", "time_s", "score"])
+    return table, figures, chimed
+
+
+def _onset(scores: np.ndarray, peak: int) -> int:
+    """Where the score bump of a detection starts (≈ the step after the keyword end)."""
+    half = scores[peak] / 2.0
+    step = peak
+    while step > 0 and scores[step - 1] >= half:
+        step -= 1
+    return max(0, step - 1)
+
+
+def add_chimes(samples: np.ndarray, rate: int, times_s: list[float], frequency: float,
+               seconds: float, level_db: float) -> np.ndarray:
+    """A copy of ``samples`` (any channels) with a decaying bell tone at each time."""
+    out = np.array(samples, dtype=np.float32, copy=True)
+    t = np.arange(int(seconds * rate)) / rate
+    bell = (np.sin(2 * np.pi * frequency * t) + 0.5 * np.sin(2 * np.pi * 2 * frequency * t))
+    bell *= np.exp(-t * 6.0 / seconds) * float(audio.db_to_gain(level_db)) / 1.5
+    for time_s in times_s:
+        begin = int(time_s * rate)
+        end = min(len(out), begin + len(bell))
+        if begin >= end:
+            continue
+        chunk = bell[:end - begin].astype(np.float32)
+        out[begin:end] += chunk if out.ndim == 1 else chunk[:, None]
+    return audio.peak_normalise(out, 0.99)

@@ -1,0 +1,279 @@
+"""The ``trigger_word`` parameters as typed dataclasses (validated by ``config.parse``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dl_pipelines.config import parse
+from dl_pipelines.pipelines.trigger_word.synthesis import BACKGROUND_KINDS
+
+SPLITS = ("train", "val", "test")
+
+
+def _range(name: str, values: tuple[float, float], low: float, high: float) -> None:
+    if not low <= values[0] <= values[1] <= high:
+        raise ValueError(f"{name} must be [low, high] within [{low}, {high}], got {list(values)}")
+
+
+@dataclass(frozen=True)
+class AudioParams:
+    sample_rate: int
+    clip_seconds: float
+
+    def __post_init__(self) -> None:
+        if not 8000 <= self.sample_rate <= 192000:
+            raise ValueError(f"sample_rate must be in [8000, 192000] Hz, got {self.sample_rate}")
+        if self.clip_seconds < 1:
+            raise ValueError(f"clip_seconds must be at least 1, got {self.clip_seconds}")
+
+    @property
+    def n_samples(self) -> int:
+        return int(round(self.clip_seconds * self.sample_rate))
+
+
+@dataclass(frozen=True)
+class SpectrogramParams:
+    nfft: int
+    noverlap: int
+    floor_db: float
+    center_db: float
+    scale_db: float
+
+    def __post_init__(self) -> None:
+        if self.nfft < 16 or not 0 <= self.noverlap < self.nfft or self.scale_db <= 0:
+            raise ValueError("need nfft >= 16, 0 <= noverlap < nfft and scale_db > 0")
+
+    @property
+    def hop(self) -> int:
+        return self.nfft - self.noverlap
+
+    @property
+    def n_freqs(self) -> int:
+        return self.nfft // 2 + 1
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"nfft": self.nfft, "noverlap": self.noverlap, "floor_db": self.floor_db,
+                "center_db": self.center_db, "scale_db": self.scale_db}
+
+
+@dataclass(frozen=True)
+class VoiceSet:
+    accents: tuple[str, ...]
+    variants: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.accents or not self.variants:
+            raise ValueError("every voice set needs at least one accent and one variant")
+
+    def voices(self) -> list[str]:
+        return [f"{a}+{v}" for a in self.accents for v in self.variants]
+
+
+@dataclass(frozen=True)
+class Voices:
+    train: VoiceSet
+    val: VoiceSet
+    test: VoiceSet
+
+    def __post_init__(self) -> None:
+        for field in ("accents", "variants"):
+            seen: dict[str, str] = {}
+            for split in SPLITS:
+                for name in getattr(getattr(self, split), field):
+                    if name in seen and seen[name] != split:
+                        raise ValueError(f"{field[:-1]} '{name}' is in both {seen[name]} and "
+                                         f"{split}: held-out voices must be new")
+                    seen[name] = split
+
+
+@dataclass(frozen=True)
+class BackgroundParams:
+    seconds: float
+    per_kind: dict
+    train_kinds: tuple[str, ...]
+    heldout_kinds: tuple[str, ...]
+    level_change_probability: float
+    level_change_db: float
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.train_kinds + self.heldout_kinds) - set(BACKGROUND_KINDS))
+        if unknown:
+            raise ValueError(f"unknown background kinds {unknown}; known: {list(BACKGROUND_KINDS)}")
+        if set(self.train_kinds) & set(self.heldout_kinds):
+            raise ValueError("a held-out background kind cannot also be a train kind")
+        if set(self.per_kind) != set(SPLITS) or min(self.per_kind.values()) < 1:
+            raise ValueError("per_kind must give train, val and test counts >= 1")
+
+
+@dataclass(frozen=True)
+class DefaultDataParams:
+    voices: Voices
+    keyword_clips_per_voice: int
+    negative_clips_per_voice: int
+    rate: tuple[int, int]
+    pitch: tuple[int, int]
+    pitch_range: tuple[int, int]
+    negative_words: tuple[str, ...]
+    babble_words: tuple[str, ...]
+    backgrounds: BackgroundParams
+
+    def __post_init__(self) -> None:
+        if self.keyword_clips_per_voice < 1 or self.negative_clips_per_voice < 1:
+            raise ValueError("keyword_clips_per_voice and negative_clips_per_voice must be >= 1")
+        _range("rate", self.rate, 80, 450)
+        _range("pitch", self.pitch, 0, 100)
+        _range("pitch_range", self.pitch_range, 0, 100)
+        if not self.negative_words or not self.babble_words:
+            raise ValueError("negative_words and babble_words must not be empty")
+
+
+@dataclass(frozen=True)
+class SplitParams:
+    val: float
+    test: float
+
+    def __post_init__(self) -> None:
+        if self.val <= 0 or self.test <= 0 or self.val + self.test >= 1:
+            raise ValueError("val and test must be > 0 with val + test < 1")
+
+
+@dataclass(frozen=True)
+class MixingParams:
+    train_examples: int
+    val_examples: int
+    val_free_hours: float
+    test_examples: int
+    test_free_hours: float
+    max_positives: int
+    max_negatives: int
+    free_max_negatives: int
+    background_db: tuple[float, float]
+    snr_db: tuple[float, float]
+    label_steps: int
+    chunk: int
+    logged_examples: int
+
+    def __post_init__(self) -> None:
+        if min(self.train_examples, self.val_examples, self.test_examples) < 1:
+            raise ValueError("train_examples, val_examples and test_examples must be >= 1")
+        if self.val_free_hours <= 0 or self.test_free_hours <= 0:
+            raise ValueError("val_free_hours and test_free_hours must be > 0")
+        if self.max_positives < 1 or self.max_negatives < 0 or self.free_max_negatives < 0:
+            raise ValueError("max_positives must be >= 1, the negative counts >= 0")
+        _range("background_db", self.background_db, -120, 0)
+        _range("snr_db", self.snr_db, -30, 60)
+        if self.label_steps < 1 or self.chunk < 1 or self.logged_examples < 0:
+            raise ValueError("label_steps and chunk must be >= 1, logged_examples >= 0")
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    conv_filters: int
+    conv_kernel: int
+    conv_stride: int
+    gru_units: tuple[int, ...]
+    dropout: float
+
+    def __post_init__(self) -> None:
+        if min(self.conv_filters, self.conv_kernel, self.conv_stride) < 1:
+            raise ValueError("conv_filters, conv_kernel and conv_stride must be >= 1")
+        if not self.gru_units or min(self.gru_units) < 1:
+            raise ValueError("gru_units must be a non-empty list of positive integers")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    positive_weight: float
+    early_stopping_patience: int
+    verbose: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
+            raise ValueError("epochs and batch_size must be >= 1 and learning_rate > 0")
+        if self.positive_weight <= 0:
+            raise ValueError("positive_weight must be > 0")
+
+
+@dataclass(frozen=True)
+class EvaluationParams:
+    refractory_s: float
+    tolerance_s: tuple[float, float]
+    max_fa_per_hour: float
+    thresholds: int
+    batch_size: int
+
+    def __post_init__(self) -> None:
+        if self.refractory_s <= 0 or self.tolerance_s[0] > self.tolerance_s[1]:
+            raise ValueError("refractory_s must be > 0 and tolerance_s [before, after] ordered")
+        if self.thresholds < 2 or self.max_fa_per_hour < 0 or self.batch_size < 1:
+            raise ValueError("thresholds >= 2, max_fa_per_hour >= 0, batch_size >= 1")
+
+
+@dataclass(frozen=True)
+class RegistryParams:
+    max_test_frr: float
+
+
+@dataclass(frozen=True)
+class DetectParams:
+    chime_hz: float
+    chime_seconds: float
+    chime_db: float
+    threshold: float | None = None      # None: the one chosen on validation at training
+
+
+@dataclass(frozen=True)
+class TriggerWordParams:
+    """The whole ``trigger_word`` section of ``parameters_trigger_word.yml``."""
+
+    keyword: str
+    audio: AudioParams
+    spectrogram: SpectrogramParams
+    default_data: DefaultDataParams
+    split: SplitParams
+    mixing: MixingParams
+    model: ModelParams
+    training: TrainingParams
+    evaluation: EvaluationParams
+    registry: RegistryParams
+    detect: DetectParams
+
+    def __post_init__(self) -> None:
+        keyword = self.keyword.strip().lower()
+        if not keyword:
+            raise ValueError(f"trigger_word.keyword is empty ({self.keyword!r}): give the word "
+                             "to detect, e.g. 'activate'")
+        for field in ("negative_words", "babble_words"):
+            clash = [w for w in getattr(self.default_data, field) if keyword in w.lower()]
+            if clash:
+                raise ValueError(f"default_data.{field} {clash} contain the keyword "
+                                 f"'{self.keyword}': other words must not say it")
+        if self.default_data.backgrounds.seconds < self.audio.clip_seconds:
+            raise ValueError("default_data.backgrounds.seconds must be >= audio.clip_seconds")
+
+    @property
+    def input_frames(self) -> int:
+        from dl_pipelines.audio import spectrogram_frames
+
+        return spectrogram_frames(self.audio.n_samples, self.spectrogram.nfft,
+                                  self.spectrogram.noverlap)
+
+    @property
+    def output_steps(self) -> int:
+        return (self.input_frames - self.model.conv_kernel) // self.model.conv_stride + 1
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Duration of one output step (≈ 7.3 ms with the course settings)."""
+        return self.spectrogram.hop * self.model.conv_stride / self.audio.sample_rate
+
+
+def parse_params(raw: Any) -> TriggerWordParams:
+    """Validate ``params:trigger_word``; a clear :class:`ParameterError` otherwise."""
+    return parse(TriggerWordParams, raw, "trigger_word")

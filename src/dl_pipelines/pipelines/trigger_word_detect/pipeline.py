@@ -1,0 +1,21 @@
+"""Wiring of ``trigger_word_detect`` (its node lives with the ``trigger_word`` nodes)."""
+
+from kedro.pipeline import Node, Pipeline
+
+from dl_pipelines.pipelines.trigger_word import nodes
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=nodes.detect_folder,
+                inputs=["trigger_word_model", "trigger_word_detect_audio",
+                        "trigger_word_test_report", "params:trigger_word"],
+                outputs=["trigger_word_detections", "trigger_word_detection_plots",
+                         "trigger_word_chimed_audio"],
+                name="trigger_word_detect_folder_node",
+            ),
+        ],
+        tags=["trigger_word", "detect"],
+    )

@@ -1,0 +1,53 @@
+"""Fixtures of the trigger_word tests: one trained copy of the project for the module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import KedroProject, make_project_copy
+
+
+def write_recording(folder: Path, name: str, words_at, voice: str, rate: int,
+                    seconds: float, stereo: bool = False, seed: int = 0) -> list[float]:
+    """A held-out-voice recording written as WAV; returns the keyword end times."""
+    from dl_pipelines import audio
+    from dl_pipelines.pipelines.trigger_word.synthesis import recording
+    from dl_pipelines.seeding import rng
+
+    samples, ends = recording(words_at, voice, rate, seconds, rng(seed, name), "activate")
+    if stereo:
+        samples = np.stack([samples, 0.5 * samples], axis=1)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(audio.wav_bytes(samples, rate))
+    return ends
+
+
+@pytest.fixture(scope="module")
+def trained_trigger_word(tmp_path_factory: pytest.TempPathFactory) -> KedroProject:
+    """A copy of the project in which ``kedro run --pipelines trigger_word`` has run once."""
+    project = make_project_copy(tmp_path_factory.mktemp("trigger_word") / "project")
+    project.run("--pipelines", "trigger_word")
+    return project
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(
+            out.get(key), dict) else value
+    return out
+
+
+@pytest.fixture
+def tw_params() -> dict:
+    """``trigger_word`` parameters: conf/base merged with conf/test (what e2e runs use)."""
+    import yaml
+
+    from tests.conftest import PROJECT_ROOT
+
+    base = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_trigger_word.yml").read_text())
+    test = yaml.safe_load((PROJECT_ROOT / "conf/test/parameters_trigger_word.yml").read_text())
+    return _merge(base, test)["trigger_word"]

@@ -1,0 +1,46 @@
+"""Peak picking, matching and the FRR / FA-per-hour figures, against hand counts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dl_pipelines.pipelines.trigger_word import events
+
+
+def test_peaks_are_local_maxima_at_least_refractory_apart():
+    s = np.zeros(100, dtype=np.float32)
+    s[10], s[12], s[50], s[51], s[52] = 0.6, 0.9, 0.7, 0.7, 0.2  # 50-51 is a plateau
+    assert events.peaks(s, refractory=5).tolist() == [12, 50]
+    assert events.detect(s, 0.8, 5).tolist() == [12]
+    assert events.detect(s, 0.1, 1).tolist() == [10, 12, 50]
+
+
+def test_predicting_zeros_detects_nothing_and_rejects_everything():
+    scores = np.zeros(100, dtype=np.float32)
+    found = events.detect(scores, 0.5, 10)
+    assert found.size == 0
+    assert events.match(found, np.array([30, 70]), (-5, 10)) == (0, 2, 0)
+
+
+def test_matching_within_tolerance_once_each():
+    detections = np.array([28, 31, 90])
+    hits, misses, false_accepts = events.match(detections, np.array([25, 60]), (-2, 10))
+    # 28 matches 25; 31 is a second detection of the same keyword → false accept;
+    # 60 has none in [58, 70] → miss; 90 → false accept.
+    assert (hits, misses, false_accepts) == (1, 1, 2)
+
+
+def test_sweep_and_rates():
+    peak_steps = [np.array([10, 40]), np.array([5])]
+    peak_scores = [np.array([0.9, 0.3]), np.array([0.6])]
+    ends = [np.array([8]), np.array([], dtype=np.int64)]
+    thresholds = np.array([0.2, 0.5, 0.95])
+    counts = events.sweep(peak_scores, peak_steps, ends, thresholds, (0, 5))
+    assert counts["hits"].tolist() == [1, 1, 0]
+    assert counts["misses"].tolist() == [0, 0, 1]
+    assert counts["false_accepts"].tolist() == [2, 1, 0]
+    rates = events.rates(counts, hours_free=2.0, free_false_accepts=np.array([4, 1, 0]))
+    np.testing.assert_allclose(rates["frr"], [0, 0, 1])
+    np.testing.assert_allclose(rates["fa_per_hour"], [2, 0.5, 0])
+    np.testing.assert_allclose(rates["precision"], [1 / 3, 0.5, 1.0])
+    np.testing.assert_allclose(rates["f1"], [0.5, 2 / 3, 0.0])

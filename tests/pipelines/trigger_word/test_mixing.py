@@ -1,0 +1,115 @@
+"""Mixing and labels: hand-computed label tracks, no overlap, no clipping, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dl_pipelines import audio
+from dl_pipelines.pipelines.trigger_word.mixing import (
+    ClipBank,
+    MixSpec,
+    end_step,
+    label_track,
+    mix_example,
+    place,
+)
+
+RATE = 1000
+
+
+def test_label_track_ones_exactly_after_the_end():
+    # 10 s at 44.1 kHz, Ty = 1375: a keyword ending at 5 s ends in step 687.
+    n = 441000
+    assert end_step(220500, n, 1375) == 687
+    y = label_track([220500], n, 1375, 50)
+    assert y.dtype == np.uint8 and y.shape == (1375,)
+    assert np.flatnonzero(y).tolist() == list(range(688, 738))
+
+
+def test_label_track_is_clipped_at_ty_and_overlaps_merge():
+    y = label_track([441000 - 500], 441000, 1375, 50)  # ends in step 1373
+    assert np.flatnonzero(y).tolist() == [1374]  # only the last step is left
+    y = label_track([0, 3208], 441000, 1375, 50)  # ends in steps 0 and 10
+    assert y[1:61].all() and y.sum() == 60 and not y[0]
+
+
+def test_place_never_overlaps_and_stays_inside():
+    generator = np.random.default_rng(1)
+    for _ in range(200):
+        lengths = generator.integers(1, 300, generator.integers(0, 8))
+        starts = place(lengths, 2000, generator)
+        assert (starts >= 0).all() and (starts + lengths <= 2000).all()
+        order = np.argsort(starts)
+        assert (starts[order][1:] >= (starts + lengths)[order][:-1]).all()
+    with pytest.raises(ValueError, match="do not fit"):
+        place(np.array([1500, 600]), 2000, generator)
+
+
+def _banks():
+    generator = np.random.default_rng(0)
+    t = np.arange(300) / RATE
+    keyword = [(0.5 * np.sin(2 * np.pi * 50 * t)).astype(np.float32) for _ in range(3)]
+    other = [(0.5 * np.sin(2 * np.pi * 120 * t[:200])).astype(np.float32) for _ in range(3)]
+    noise = [generator.normal(0, 0.3, 5000).astype(np.float32) for _ in range(2)]
+    return ClipBank.from_clips(keyword), ClipBank.from_clips(other), ClipBank.from_clips(noise)
+
+
+def _spec(**kw):
+    values = dict(sample_rate=RATE, n_samples=3000, output_steps=100, label_steps=5,
+                  max_positives=4, max_negatives=3, background_db=(-20.0, -5.0),
+                  snr_db=(10.0, 30.0))
+    values.update(kw)
+    return MixSpec(**values)
+
+
+def test_mixing_places_keywords_where_it_says_and_never_clips():
+    positives, negatives, backgrounds = _banks()
+    ids = np.arange(3)
+    for i in range(50):
+        generator = np.random.default_rng(i)
+        x, ends = mix_example(generator, _spec(), backgrounds, np.arange(2), positives, ids,
+                              negatives, ids)
+        assert x.shape == (3000,) and x.dtype == np.float32
+        assert np.max(np.abs(x)) <= 0.99 + 1e-6
+        assert len(ends) <= 4 and ends == sorted(ends)
+        template = np.sin(2 * np.pi * 50 * np.arange(300) / RATE)
+        for end in ends:  # the keyword (a 50 Hz tone, SNR ≥ 10 dB) ends exactly there
+            segment = x[end - 300:end]
+            assert np.corrcoef(segment, template)[0, 1] > 0.9
+
+
+def test_mixing_is_deterministic_and_counts_can_be_fixed():
+    positives, negatives, backgrounds = _banks()
+    ids = np.arange(3)
+    a = mix_example(np.random.default_rng(7), _spec(), backgrounds, np.arange(2), positives,
+                    ids, negatives, ids)
+    b = mix_example(np.random.default_rng(7), _spec(), backgrounds, np.arange(2), positives,
+                    ids, negatives, ids)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert a[1] == b[1]
+    _, ends = mix_example(np.random.default_rng(3), _spec(), backgrounds, np.arange(2),
+                          positives, ids, negatives, ids, n_positives=0, n_negatives=3)
+    assert ends == []
+    _, ends = mix_example(np.random.default_rng(3), _spec(), backgrounds, np.arange(2),
+                          positives, ids, negatives, ids, n_positives=4, n_negatives=0)
+    assert len(ends) == 4
+
+
+def test_snr_is_applied_against_the_background():
+    positives, negatives, backgrounds = _banks()
+    spec = _spec(snr_db=(20.0, 20.0), background_db=(-30.0, -30.0), max_negatives=0)
+    x, (end,) = mix_example(np.random.default_rng(0), spec, backgrounds, np.arange(2),
+                            positives, np.arange(3), negatives, np.arange(3), n_positives=1)
+    word = x[end - 300:end]
+    rest = np.concatenate([x[:end - 300], x[end:]])
+    # word + noise ≈ 20 dB above the noise: rms ratio ≈ 10
+    assert 20 * np.log10(audio.rms(word) / audio.rms(rest)) == pytest.approx(20.0, abs=0.5)
+
+
+def test_clip_bank_round_trip():
+    clips = [np.array([0.0, 0.5], dtype=np.float32), np.array([-0.25], dtype=np.float32)]
+    bank = ClipBank.from_clips(clips)
+    assert len(bank) == 2 and bank.lengths().tolist() == [2, 1]
+    np.testing.assert_allclose(bank.clip(0), clips[0], atol=1e-4)
+    np.testing.assert_allclose(bank.clip(1), clips[1], atol=1e-4)

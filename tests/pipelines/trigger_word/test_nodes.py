@@ -1,0 +1,143 @@
+"""trigger_word nodes on small inputs: user clips, bad input, detection timing, chimes."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from dl_pipelines.config import ParameterError
+from dl_pipelines.pipelines.trigger_word import nodes
+from dl_pipelines.pipelines.trigger_word.params import parse_params
+
+RATE = 16000
+
+
+def _tone(seconds: float, freq: float = 300.0, rate: int = RATE) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def _user_folder(count: int, seconds: float, rate: int = 22050) -> dict:
+    return {f"speaker{i}/clip.wav": (_tone(seconds, 200 + 40 * i, rate), rate)
+            for i in range(count)}
+
+
+def test_user_clips_are_resampled_and_split_by_speaker(tw_params):
+    backgrounds = {f"bg{i}.wav": (np.random.default_rng(i).normal(0, 0.1, 4 * 44100)
+                                  .astype(np.float32), 44100) for i in range(4)}
+    clips = nodes.prepare_clips(_user_folder(10, 0.4), _user_folder(10, 0.3), backgrounds,
+                                tw_params, seed=1)
+    assert int(clips["sample_rate"]) == RATE
+    lengths = np.diff(clips["positives_offsets"])
+    assert np.all(np.abs(lengths - 0.4 * RATE) < 0.02 * RATE)  # resampled 22.05 → 16 kHz
+    for kind in ("positives", "negatives", "backgrounds"):
+        assert set(clips[f"{kind}_split"].tolist()) == {0, 1, 2}
+    # a speaker's clips never straddle two splits
+    names = clips["positives_names"].tolist()
+    assert len(names) == len(set(names)) == 10
+
+
+def test_default_data_is_made_when_folders_are_empty(tw_params):
+    clips = nodes.prepare_clips({}, {}, {}, tw_params, seed=0)
+    p = parse_params(tw_params)
+    voices = p.default_data.voices
+    n_train = len(voices.train.voices()) * p.default_data.keyword_clips_per_voice
+    assert int(np.sum(clips["positives_split"] == 0)) == n_train
+    test_names = [n for n, s in zip(clips["positives_names"], clips["positives_split"],
+                                    strict=True) if s == 2]
+    assert all(n.split("/")[1].split("+")[0] in voices.test.accents for n in test_names)
+    kinds = {n.split("/")[1].split("-")[0] for n, s in zip(
+        clips["backgrounds_names"], clips["backgrounds_split"], strict=True) if s == 2}
+    assert {"brown", "room"} <= kinds  # held-out background kinds are in test
+    train_kinds = {n.split("/")[1].split("-")[0] for n, s in zip(
+        clips["backgrounds_names"], clips["backgrounds_split"], strict=True) if s == 0}
+    assert not {"brown", "room"} & train_kinds
+    for i in range(len(clips["positives_offsets"]) - 1):  # every keyword clip is audible
+        a, b = clips["positives_offsets"][i:i + 2]
+        assert np.abs(clips["positives_samples"][a:b]).max() > 1000
+
+
+def test_short_background_is_named(tw_params):
+    backgrounds = {"too_short.wav": (_tone(2.0), RATE)}
+    with pytest.raises(ValueError, match="too_short.wav.*shorter than one 3 s example"):
+        nodes.prepare_clips({}, {}, backgrounds, tw_params, seed=0)
+
+
+def test_silent_clip_is_named(tw_params):
+    positives = {"quiet.wav": (np.zeros(8000, dtype=np.float32), RATE)}
+    with pytest.raises(ValueError, match="quiet.wav' is silent"):
+        nodes.prepare_clips(positives, {}, {}, tw_params, seed=0)
+
+
+@pytest.mark.parametrize("keyword", ["🙂", "2024", "   "])
+def test_unsayable_keyword_names_the_parameter(tw_params, keyword):
+    params = {**tw_params, "keyword": keyword}
+    with pytest.raises(ValueError, match="trigger_word.keyword"):
+        nodes.prepare_clips({}, {}, {}, params, seed=0)
+
+
+def test_parameter_errors_name_the_key(tw_params):
+    broken = copy.deepcopy(tw_params)
+    del broken["mixing"]["snr_db"]
+    with pytest.raises(ParameterError, match="trigger_word.mixing.snr_db"):
+        parse_params(broken)
+    clash = copy.deepcopy(tw_params)
+    clash["default_data"]["negative_words"] = ["reactivate", "hello"]
+    with pytest.raises(ParameterError, match="contain the keyword"):
+        parse_params(clash)
+    shared = copy.deepcopy(tw_params)
+    shared["default_data"]["voices"]["test"]["variants"] = ["m1"]
+    with pytest.raises(ParameterError, match="'m1' is in both train and test"):
+        parse_params(shared)
+
+
+class _FakeModel:
+    """Returns a fixed bump of scores: the detection time is known by hand."""
+
+    def __init__(self, peak_at_s: float, seconds_per_step: float) -> None:
+        self.peak_at_s, self.step = peak_at_s, seconds_per_step
+
+    def predict(self, x, verbose=0):
+        steps = (x.shape[1] - 15) // 4 + 1
+        scores = np.zeros((1, steps, 1), dtype=np.float32)
+        peak = int(round(self.peak_at_s / self.step))
+        scores[0, peak - 10:peak + 11, 0] = 0.6  # bump starts 10 steps before the peak
+        scores[0, peak, 0] = 0.9
+        return scores
+
+
+def test_detect_folder_times_csv_and_chimes(tw_params):
+    p = parse_params(tw_params)
+    model = _FakeModel(1.5, p.seconds_per_step)
+    files = {"a.wav": (np.stack([_tone(3.0, rate=44100)] * 2, axis=1), 44100),
+             "b.wav": (_tone(2.5, rate=8000), 8000)}
+    table, figures, chimed = nodes.detect_folder(model, files, {"threshold": 0.5}, tw_params)
+    assert list(table.columns) == ["file", "time_s", "score"]
+    assert table["file"].tolist() == ["a.wav", "b.wav"]
+    peak = int(round(1.5 / p.seconds_per_step))
+    expected = (peak - 11) * p.seconds_per_step  # the step before the bump starts
+    np.testing.assert_allclose(table["time_s"], expected, atol=1e-3)
+    assert table["score"].tolist() == [0.9, 0.9]
+    assert set(figures) == {"a.wav.png", "b.wav.png"}
+    samples, rate = chimed["a.wav"]
+    assert rate == 44100 and samples.shape == files["a.wav"][0].shape
+    assert np.max(np.abs(samples)) <= 0.99 + 1e-6
+
+
+def test_detect_rejects_too_short_audio(tw_params):
+    with pytest.raises(ValueError, match="tiny.wav' lasts .* shorter than"):
+        nodes.detect_folder(_FakeModel(0.0, 0.02), {"tiny.wav": (_tone(0.01), RATE)},
+                            {"threshold": 0.5}, tw_params)
+
+
+def test_add_chimes_mono_and_stereo():
+    mono = np.zeros(16000, dtype=np.float32)
+    out = nodes.add_chimes(mono, 16000, [0.5], 1000.0, 0.2, -12.0)
+    assert out.shape == mono.shape and np.abs(out[8000:8100]).max() > 0.05
+    assert np.abs(out[:8000]).max() == 0
+    stereo = np.zeros((16000, 2), dtype=np.float32)
+    out = nodes.add_chimes(stereo, 16000, [0.1, 0.9], 1000.0, 0.2, -12.0)
+    assert out.shape == (16000, 2)
+    np.testing.assert_array_equal(out[:, 0], out[:, 1])

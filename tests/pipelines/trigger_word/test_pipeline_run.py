@@ -1,0 +1,137 @@
+"""End to end: ``kedro run`` of trigger_word and trigger_word_detect, tracked in MLflow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import KedroProject
+from tests.pipelines.trigger_word.conftest import write_recording
+
+pytestmark = pytest.mark.e2e
+
+TEST_METRICS = ("test_frr", "test_fa_per_hour", "test_precision", "test_recall", "test_f1",
+                "threshold")
+DETECT = "data/07_model_output/trigger_word"
+
+
+def test_training_run_is_tracked(trained_trigger_word: KedroProject) -> None:
+    project = trained_trigger_word
+    (run,) = project.runs("trigger_word")
+    assert run.info.status == "FINISHED"
+    assert run.data.params["trigger_word.keyword"] == "activate"
+    assert run.data.params["trigger_word.model.gru_units"] == "[16]"
+    for name in TEST_METRICS:
+        assert name in run.data.metrics, name
+    assert 0 <= run.data.metrics["test_frr"] <= 1
+    assert run.data.metrics["test_fa_per_hour"] >= 0
+    assert 0 < run.data.metrics["threshold"] < 1
+    client = project.client()
+    epochs = len(client.get_metric_history(run.info.run_id, "train_loss"))
+    assert epochs >= 1
+    assert len(client.get_metric_history(run.info.run_id, "val_loss")) == epochs
+    plots = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
+    assert {"plots/examples.png", "plots/training_curves.png", "plots/det_curve.png"} <= plots
+    examples = {a.path for a in client.list_artifacts(run.info.run_id, "examples")}
+    assert {"examples/example_0.wav", "examples/example_1.wav"} <= examples
+    (version,) = client.search_model_versions("name = 'trigger_word'")
+    assert version.run_id == run.info.run_id
+
+
+def test_model_inputs_are_cached_compactly(trained_trigger_word: KedroProject) -> None:
+    folder = trained_trigger_word.path / "data/05_model_input/trigger_word"
+    with np.load(folder / "train.npz") as train:
+        assert train["x"].dtype == np.float16 and train["x"].shape[1:] == (598, 101)
+        assert train["y"].dtype == np.uint8 and train["y"].shape[1] == 146
+    with np.load(folder / "test.npz") as test:
+        assert test["free"].any() and (~test["free"]).any()
+        assert (test["ends"][test["free"]] == -1).all()  # keyword-free really is
+
+
+def test_training_loss_falls_and_reports(trained_trigger_word: KedroProject) -> None:
+    reporting = trained_trigger_word.path / "data/08_reporting/trigger_word"
+    history = json.loads((reporting / "history.json").read_text())
+    assert history["loss"][-1] < 0.8 * history["loss"][0]
+    report = json.loads((reporting / "test_metrics.json").read_text())
+    assert report["events"]["test"]["keyword_free_hours"] >= 0.02
+    det = json.loads((reporting / "det_curve.json").read_text())
+    frr = np.asarray(det["test_frr"])
+    assert (np.diff(frr) >= -1e-9).all()  # FRR never falls as the threshold rises
+    for name in ("examples", "training_curves", "det_curve"):
+        assert (reporting / f"{name}.png").stat().st_size > 1000, name
+
+
+def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroProject,
+                                                    tmp_path: Path) -> None:
+    """16 kHz mono and 44.1 kHz stereo files in a test voice: detections at the keyword."""
+    folder = tmp_path / "new recordings"
+    truth = {
+        "mono_16k.wav": write_recording(folder, "mono_16k.wav",
+                                        [("activate", 0.5), ("activate", 3.5)],
+                                        "en-029+m4", 16000, 6.0),
+        "stereo_44k.wav": write_recording(folder, "stereo_44k.wav", [("activate", 1.0)],
+                                          "en-029+f4", 44100, 3.0, stereo=True),
+    }
+    from tests.conftest import PROJECT_ROOT
+
+    shipped = sorted((PROJECT_ROOT / "data/01_raw/trigger_word/detect").glob("*.wav"))
+    for wav in shipped:  # the examples shipped with the project are scored too
+        shutil.copy(wav, folder / wav.name)
+    project = trained_trigger_word
+    project.run("--pipelines", "trigger_word_detect", "--params",
+                f"input_dir={folder},trigger_word.detect.threshold=0.5")
+    table = pd.read_csv(project.path / DETECT / "detections.csv")
+    assert list(table.columns) == ["file", "time_s", "score"]
+    assert set(table["file"]) <= set(truth) | {wav.name for wav in shipped}
+    plots = {p.name for p in (project.path / DETECT / "plots").iterdir()}
+    assert {f"{wav.name}.png" for wav in shipped} <= plots
+    for name, ends in truth.items():
+        found = table.loc[table["file"] == name, "time_s"].to_numpy()
+        for end in ends:
+            assert np.any(np.abs(found - end) < 0.5), (name, end, found)
+        assert (project.path / DETECT / "plots" / f"{name}.png").stat().st_size > 1000
+    from dl_pipelines import audio
+
+    chimed, rate = audio.load_audio(project.path / DETECT / "chimed/stereo_44k.wav",
+                                    mono=False)
+    original, _ = audio.load_audio(folder / "stereo_44k.wav", mono=False)
+    assert rate == 44100 and chimed.shape == original.shape
+    assert not np.allclose(chimed, original, atol=1e-3)  # the chime is in
+    (run,) = project.runs("trigger_word_detect")
+    assert run.info.status == "FINISHED"
+
+
+# ---------------------------------------------------------------------------- bad input
+def _assert_failed_cleanly(project: KedroProject, result, run_name: str,
+                           *expected: str) -> None:
+    assert result.returncode != 0
+    for text in expected:
+        assert text in result.stderr, f"{text!r} not in the error output"
+    assert project.runs(run_name)[0].info.status == "FAILED"
+
+
+def test_corrupt_wav_fails_the_detect_run_naming_it(trained_trigger_word: KedroProject,
+                                                    tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    write_recording(folder, "good.wav", [("activate", 0.2)], "en-029+m4", 16000, 1.5)
+    (folder / "broken.wav").write_bytes(b"RIFF....WAVEnot really")
+    csv = trained_trigger_word.path / DETECT / "detections.csv"
+    before = csv.read_bytes() if csv.exists() else None
+    result = trained_trigger_word.run("--pipelines", "trigger_word_detect", "--params",
+                                      f"input_dir={folder}", check=False)
+    _assert_failed_cleanly(trained_trigger_word, result, "trigger_word_detect", "broken.wav",
+                           "Cannot decode")
+    assert (csv.read_bytes() if csv.exists() else None) == before
+
+
+def test_short_background_fails_the_training_run(project: KedroProject) -> None:
+    folder = project.path / "data/01_raw/trigger_word/backgrounds"
+    write_recording(folder, "short.wav", [], "en-029+m4", 16000, 1.0)
+    result = project.run("--pipelines", "trigger_word", check=False)
+    _assert_failed_cleanly(project, result, "trigger_word", "short.wav", "shorter than one")
+    assert project.outputs() == []

@@ -1,0 +1,160 @@
+"""Tests for dl_pipelines.audio: loading, resampling, levels, spectrogram."""
+
+from __future__ import annotations
+
+import io
+import wave
+
+import numpy as np
+import pytest
+
+from dl_pipelines import audio
+
+
+def _tone(seconds: float, rate: int, freq: float = 440.0, amplitude: float = 0.5) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def _pcm_wav(path, samples: np.ndarray, rate: int, width: int = 2) -> None:
+    samples = np.atleast_2d(samples.T).T  # (n, channels)
+    scale = 2 ** (8 * width - 1) - 1
+    ints = np.round(samples * scale).astype("<i4")
+    if width == 2:
+        raw = ints.astype("<i2").tobytes()
+    else:  # 24-bit little-endian: the low three bytes of each int32
+        raw = ints.astype("<i4").view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(samples.shape[1])
+        handle.setsampwidth(width)
+        handle.setframerate(rate)
+        handle.writeframes(raw)
+
+
+def test_wav_round_trip_16_bit_mono(tmp_path):
+    x = _tone(0.5, 16000)
+    (tmp_path / "a.wav").write_bytes(audio.wav_bytes(x, 16000))
+    loaded, rate = audio.load_audio(tmp_path / "a.wav")
+    assert rate == 16000 and loaded.dtype == np.float32 and loaded.shape == x.shape
+    np.testing.assert_allclose(loaded, x, atol=1 / 32767)
+
+
+def test_stereo_24_bit_is_mixed_down_and_resampled(tmp_path):
+    left, right = _tone(1.0, 44100, 440), _tone(1.0, 44100, 440, amplitude=0.3)
+    _pcm_wav(tmp_path / "s.wav", np.stack([left, right], axis=1), 44100, width=3)
+    stereo, rate = audio.load_audio(tmp_path / "s.wav", mono=False)
+    assert stereo.shape == (44100, 2) and rate == 44100
+    np.testing.assert_allclose(stereo[:, 0], left, atol=1e-5)
+    mono, rate = audio.load_audio(tmp_path / "s.wav", sample_rate=16000)
+    assert rate == 16000 and mono.shape == (16000,)
+    assert audio.rms(mono) == pytest.approx(0.4 / np.sqrt(2), rel=0.02)
+
+
+def test_float_wav_falls_back_to_scipy(tmp_path):
+    from scipy.io import wavfile
+
+    x = _tone(0.25, 22050)
+    wavfile.write(tmp_path / "f.wav", 22050, x)
+    loaded, rate = audio.load_audio(tmp_path / "f.wav")
+    assert rate == 22050
+    np.testing.assert_allclose(loaded, x, atol=1e-6)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", r"is empty \(0 bytes\)"),
+    (b"RIFF\x10\x00\x00\x00WAVEjunk-not-audio", "Cannot decode audio file"),
+])
+def test_bad_files_are_named(tmp_path, content, message):
+    path = tmp_path / "bad.wav"
+    path.write_bytes(content)
+    with pytest.raises(audio.AudioError, match=message) as error:
+        audio.load_audio(path)
+    assert "bad.wav" in str(error.value)
+
+
+def test_zero_length_audio_is_rejected(tmp_path):
+    path = tmp_path / "zero.wav"
+    _pcm_wav(path, np.zeros((0,), dtype=np.float32), 16000)
+    with pytest.raises(audio.AudioError, match="zero-length audio"):
+        audio.load_audio(path)
+
+
+def test_resample_keeps_a_tone():
+    x = _tone(1.0, 44100, 1000.0)
+    y = audio.resample(x, 44100, 16000)
+    assert len(y) == 16000
+    spectrum = np.abs(np.fft.rfft(y))
+    assert np.argmax(spectrum) == 1000  # 1 Hz bins for 1 s
+    assert audio.rms(y) == pytest.approx(audio.rms(x), rel=0.01)
+
+
+def test_levels_and_snr_gain():
+    assert audio.db_to_gain(-20.0) == pytest.approx(0.1)
+    assert audio.rms_db(np.full(100, 0.1)) == pytest.approx(-20.0)
+    signal, noise = np.full(100, 0.2), np.full(100, 0.1)
+    g = audio.gain_for_snr(audio.rms(signal), audio.rms(noise), 6.0)
+    assert 20 * np.log10(audio.rms(g * signal) / audio.rms(noise)) == pytest.approx(6.0)
+    with pytest.raises(ValueError, match="silent"):
+        audio.gain_for_snr(0.0, 0.1, 0.0)
+
+
+def test_active_rms_ignores_silence():
+    rate = 1000
+    x = np.zeros(rate, dtype=np.float32)
+    x[:200] = 0.5
+    assert audio.active_rms(x, rate) == pytest.approx(0.5)
+    assert audio.rms(x) < 0.25
+
+
+def test_peak_normalise_only_scales_down():
+    x = np.array([0.5, -2.0, 1.0], dtype=np.float32)
+    np.testing.assert_allclose(audio.peak_normalise(x, 0.99), x * 0.99 / 2.0)
+    small = np.array([0.1, -0.2], dtype=np.float32)
+    assert audio.peak_normalise(small) is small
+
+
+def test_trim_silence():
+    x = np.zeros(1000, dtype=np.float32)
+    x[300:400] = 0.5
+    trimmed = audio.trim_silence(x, 1000, pad_s=0.0)
+    assert len(trimmed) == 100
+
+
+def test_spectrogram_course_shape_for_10_s_at_44k():
+    x = np.random.default_rng(0).normal(0, 0.1, 441000).astype(np.float32)
+    s = audio.spectrogram(x, nfft=200, noverlap=120)
+    assert s.shape == (5511, 101) and s.dtype == np.float32
+    assert audio.spectrogram_frames(441000, 200, 120) == 5511
+
+
+def test_spectrogram_of_a_batch_equals_each_example_and_finds_the_tone():
+    rate = 8000
+    batch = np.stack([_tone(0.5, rate, 1000.0), _tone(0.5, rate, 2000.0)])
+    out = audio.spectrogram(batch, nfft=200, noverlap=120)
+    assert out.shape == (2, 48, 101)
+    np.testing.assert_allclose(out[1], audio.spectrogram(batch[1], nfft=200, noverlap=120),
+                               atol=1e-5)
+    # bin k is k·rate/nfft Hz: 1000 Hz → bin 25, 2000 Hz → bin 50
+    assert np.argmax(out[0].mean(axis=0)) == 25
+    assert np.argmax(out[1].mean(axis=0)) == 50
+
+
+def test_spectrogram_normalisation_is_the_documented_affine_map():
+    # Silence is clipped at floor_db, then mapped to (floor_db − center_db) / scale_db.
+    silent = np.zeros(400, dtype=np.float32)
+    floor = audio.spectrogram(silent, nfft=200, noverlap=120, floor_db=-100, center_db=-50,
+                              scale_db=25)
+    np.testing.assert_allclose(floor, (-100 + 50) / 25, rtol=1e-6)
+
+
+def test_spectrogram_rejects_too_short_audio():
+    with pytest.raises(audio.AudioError, match="shorter than one spectrogram frame"):
+        audio.spectrogram(np.zeros(10, dtype=np.float32), nfft=200, noverlap=120)
+
+
+def test_wav_bytes_are_16_bit_pcm():
+    data = audio.wav_bytes(np.array([0.0, 0.5, -1.0, 2.0], dtype=np.float32), 8000)
+    with wave.open(io.BytesIO(data)) as handle:
+        assert handle.getsampwidth() == 2 and handle.getframerate() == 8000
+        frames = np.frombuffer(handle.readframes(4), dtype="<i2")
+    assert frames.tolist() == [0, 16384, -32767, 32767]
