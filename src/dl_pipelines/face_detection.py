@@ -104,3 +104,19 @@ def crop_box(image: np.ndarray, box: Box, margin: float) -> np.ndarray:
     rows = np.clip(np.arange(top, top + side), 0, image.shape[0] - 1)
     cols = np.clip(np.arange(left, left + side), 0, image.shape[1] - 1)
     return image[rows][:, cols]
+
+
+def normalise_lighting(image: np.ndarray, clip_limit: float = 2.0, tiles: int = 4) -> np.ndarray:
+    """Local histogram equalisation (CLAHE) of the luminance of an RGB ``uint8`` face crop.
+
+    Evens out exposure, tone curve and side light before encoding (colour is kept);
+    ``clip_limit`` ≤ 0 returns the image unchanged.
+    """
+    if clip_limit <= 0:
+        return image
+    import cv2
+
+    ycrcb = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2YCrCb)
+    clahe = cv2.createCLAHE(clipLimit=clip_limit, tileGridSize=(tiles, tiles))
+    ycrcb[..., 0] = clahe.apply(ycrcb[..., 0])
+    return cv2.cvtColor(ycrcb, cv2.COLOR_YCrCb2RGB)

@@ -223,7 +223,8 @@ def pk_batch_indices(labels: np.ndarray, p: int, k: int,
 class PKBatches(keras.utils.PyDataset):
     """Batches of P identities × K images each, for training with online mining.
 
-    Yields ``(x, identity)`` with ``x`` float32. An epoch visits every identity once;
+    Yields ``(x, identity)`` with ``x`` float32. An epoch visits every identity
+    ``passes`` times;
     the draw of each epoch comes from ``(seed, epoch)``, each batch's augmentation
     from ``(seed, epoch, batch)``, so runs repeat exactly.
 
@@ -234,21 +235,24 @@ class PKBatches(keras.utils.PyDataset):
         k: Images per identity.
         seed: The run's seed.
         augment: Optional ``augment(x_batch, rng) -> x_batch``.
+        passes: Visits of every identity per epoch (more steps per epoch on small data).
     """
 
     def __init__(self, x: np.ndarray, labels: np.ndarray, p: int, k: int, seed: int = 0,
-                 augment=None) -> None:
+                 augment=None, passes: int = 1) -> None:
         super().__init__(workers=1, use_multiprocessing=False)
         if len(x) != len(labels):
             raise ValueError(f"x has {len(x)} examples but labels has {len(labels)}.")
         self.x, self.labels = x, np.asarray(labels).astype("int32")
-        self.p, self.k, self.seed, self.augment = p, k, seed, augment
+        if passes < 1:
+            raise ValueError(f"passes must be at least 1, got {passes}.")
+        self.p, self.k, self.seed, self.augment, self.passes = p, k, seed, augment, passes
         self._epoch = 0
         self._batches = self._draw()
 
     def _draw(self) -> list[np.ndarray]:
-        return pk_batch_indices(self.labels, self.p, self.k,
-                                seeded_rng(self.seed, "pk", self._epoch))
+        return [rows for visit in range(self.passes) for rows in pk_batch_indices(
+            self.labels, self.p, self.k, seeded_rng(self.seed, "pk", self._epoch, visit))]
 
     def __len__(self) -> int:
         return len(self._batches)

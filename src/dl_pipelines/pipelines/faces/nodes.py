@@ -7,6 +7,7 @@ the pipelines stays fast.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,12 @@ from matplotlib.figure import Figure
 
 from dl_pipelines import plotting
 from dl_pipelines.config import parse
-from dl_pipelines.face_detection import DetectorParams, HaarFaceDetector, crop_box
+from dl_pipelines.face_detection import (
+    DetectorParams,
+    HaarFaceDetector,
+    crop_box,
+    normalise_lighting,
+)
 from dl_pipelines.images import resize, to_rgb_uint8
 from dl_pipelines.pipelines.faces import evaluation as ev
 from dl_pipelines.pipelines.faces import plots
@@ -71,6 +77,7 @@ class DetectionParams:
     enabled: bool
     no_face: str
     margin: float
+    clahe_clip_limit: float = 0.0
     detector: DetectorParams = field(default_factory=DetectorParams)
 
     def __post_init__(self) -> None:
@@ -123,6 +130,9 @@ class TrainingParams:
     learning_rate: float
     early_stopping_patience: int
     horizontal_flip: bool
+    shift_pixels: int = 0
+    brightness: float = 0.0
+    passes_per_epoch: int = 1
     verbose: int = 0
 
     def __post_init__(self) -> None:
@@ -286,7 +296,7 @@ def _crop_faces(photos: dict[str, np.ndarray], config: DetectionParams,
         if detector is not None and box is None:
             missed.append(name)
         face = crop_box(photo, box, config.margin) if box is not None else photo
-        crops[name] = resize(face, size)
+        crops[name] = normalise_lighting(resize(face, size), config.clahe_clip_limit)
     return crops, missed
 
 
@@ -372,10 +382,25 @@ def plot_examples(photos: dict[str, np.ndarray], crops: dict[str, np.ndarray],
 
 
 # ------------------------------------------------------------------------------- training
-def _flip(x: np.ndarray, generator: np.random.Generator) -> np.ndarray:
-    flip = generator.random(len(x)) < 0.5
-    out = x.copy()
-    out[flip] = out[flip, :, ::-1]
+def augment_crops(x: np.ndarray, generator: np.random.Generator, flip: bool,
+                  shift: int, brightness: float) -> np.ndarray:
+    """Online augmentation of a batch of face crops, for any data (not only the default set).
+
+    Each crop is mirrored with probability ½ (``flip``), moved by up to ``shift`` pixels
+    (border pixels repeated) and scaled in brightness by up to ± ``brightness``.
+    """
+    out = np.empty_like(x)
+    height, width = x.shape[1:3]
+    padded = np.pad(x, ((0, 0), (shift, shift), (shift, shift), (0, 0)), mode="edge")
+    for n in range(len(x)):
+        top, left = generator.integers(0, 2 * shift + 1, size=2)
+        image = padded[n, top:top + height, left:left + width]
+        if flip and generator.random() < 0.5:
+            image = image[:, ::-1]
+        out[n] = image
+    if brightness > 0:
+        gains = 1.0 + generator.uniform(-brightness, brightness, size=(len(x), 1, 1, 1))
+        out = np.clip(out.astype(np.float32) * gains, 0, 255).astype(x.dtype)
     return out
 
 
@@ -410,7 +435,10 @@ def train_encoder(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     p_val = min(config.identities_per_batch, len(np.unique(val["persons"])))
     batches = PKBatches(train["images"], _integer_labels(train["persons"]), p_train,
                         config.images_per_identity, seed=seed,
-                        augment=_flip if config.horizontal_flip else None)
+                        augment=functools.partial(augment_crops, flip=config.horizontal_flip,
+                                                  shift=config.shift_pixels,
+                                                  brightness=config.brightness),
+                        passes=config.passes_per_epoch)
     validation = PKBatches(val["images"], _integer_labels(val["persons"]), p_val,
                            config.images_per_identity, seed=seed + 1)
     logger.info("Training %s (%d parameters) with %s mining on %d people (%d images), "
