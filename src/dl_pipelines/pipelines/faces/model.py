@@ -38,7 +38,9 @@ def build_encoder(input_shape: tuple[int, int, int], stem_filters: int,
     if block not in BLOCKS:
         raise ValueError(f"block must be one of {BLOCKS}, got {block!r}.")
     inputs = keras.Input(input_shape, name="face")
-    x = PerImageStandardization(name="standardize")(inputs)
+    # per-image standardisation: mean 0, variance 1 over each image's pixels and channels
+    x = keras.layers.LayerNormalization(axis=(1, 2, 3), center=False, scale=False,
+                                        epsilon=1e-3, name="standardize")(inputs)
     x = blocks.conv_bn_act(x, stem_filters, 3, name="stem")
     for i, filters in enumerate(stage_filters):
         if block == "residual":
@@ -56,22 +58,11 @@ def build_encoder(input_shape: tuple[int, int, int], stem_filters: int,
 
 
 @keras.saving.register_keras_serializable(package="dl_pipelines")
-class PerImageStandardization(keras.layers.Layer):
-    """(x − mean(x)) / max(std(x), ε) over each image's pixels and channels.
-
-    Not in :mod:`dl_pipelines.blocks`; kept here because only the faces encoder uses it.
-    """
-
-    def call(self, inputs):
-        x = keras.ops.cast(inputs, "float32")
-        mean = keras.ops.mean(x, axis=(1, 2, 3), keepdims=True)
-        std = keras.ops.std(x, axis=(1, 2, 3), keepdims=True)
-        return (x - mean) / keras.ops.maximum(std, 1e-3)
-
-
-@keras.saving.register_keras_serializable(package="dl_pipelines")
 class AbsoluteDifference(keras.layers.Layer):
-    """|f(x_i) − f(x_j)|, element-wise: the input of the pairwise head."""
+    """|f(x_i) − f(x_j)|, element-wise: the input of the pairwise head.
+
+    Not in :mod:`dl_pipelines.blocks`; kept here because only the faces pair head uses it.
+    """
 
     def call(self, inputs):
         first, second = inputs

@@ -133,6 +133,7 @@ class TrainingParams:
     shift_pixels: int = 0
     brightness: float = 0.0
     passes_per_epoch: int = 1
+    cosine_decay: bool = False
     verbose: int = 0
 
     def __post_init__(self) -> None:
@@ -429,8 +430,6 @@ def train_encoder(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     seed_everything(seed)
     encoder = build_encoder(tuple(train["images"].shape[1:]), arch.stem_filters,
                             arch.stage_filters, arch.block, arch.embedding_dim, arch.dropout)
-    encoder.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
-                    loss=TripletLoss(config.margin, config.mining))
     p_train = min(config.identities_per_batch, len(np.unique(train["persons"])))
     p_val = min(config.identities_per_batch, len(np.unique(val["persons"])))
     batches = PKBatches(train["images"], _integer_labels(train["persons"]), p_train,
@@ -440,7 +439,14 @@ def train_encoder(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
                                                   brightness=config.brightness),
                         passes=config.passes_per_epoch)
     validation = PKBatches(val["images"], _integer_labels(val["persons"]), p_val,
-                           config.images_per_identity, seed=seed + 1)
+                           config.images_per_identity, seed=seed + 1, passes=2)
+    rate = config.learning_rate
+    if config.cosine_decay:
+        rate = keras.optimizers.schedules.CosineDecay(config.learning_rate,
+                                                      decay_steps=config.epochs * len(batches),
+                                                      alpha=0.02)
+    encoder.compile(optimizer=keras.optimizers.Adam(rate),
+                    loss=TripletLoss(config.margin, config.mining))
     logger.info("Training %s (%d parameters) with %s mining on %d people (%d images), "
                 "batches of P=%d × K=%d.", encoder.name, encoder.count_params(), config.mining,
                 p_train and len(np.unique(train["persons"])), len(train["images"]), p_train,
