@@ -467,9 +467,16 @@ def plot_training(history: dict[str, list[float]]) -> Figure:
 
 
 def embed(model: Any, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """f(x) of a batch of ``uint8`` face crops."""
-    return np.asarray(model.predict(images.astype("float32"), batch_size=batch_size,
-                                    verbose=0), dtype=np.float64)
+    """f(x) of a batch of ``uint8`` face crops, averaged with f of the mirrored crops.
+
+    A face is nearly symmetric, so the mean of both embeddings (renormalised to unit
+    length) is a slightly steadier f(x); it is used everywhere τ is chosen or applied.
+    """
+    x = images.astype("float32")
+    both = model.predict(np.concatenate([x, x[:, :, ::-1]]), batch_size=batch_size, verbose=0)
+    both = np.asarray(both, dtype=np.float64)
+    mean = both[:len(x)] + both[len(x):]
+    return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
 
 
 # ----------------------------------------------------------------------------- evaluation
