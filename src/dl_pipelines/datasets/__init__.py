@@ -6,6 +6,8 @@
   decoded with clear errors naming the bad file.
 * :class:`PackageImagesDataset` – real photos shipped inside installed Python packages
   (scikit-image, scikit-learn, matplotlib): the offline default data.
+* :class:`PackageArrayDataset` – a ``.npy`` array shipped inside an installed package
+  (scikit-image's ``lfw_subset`` faces): offline default data.
 * :class:`KerasModelDataset` – a Keras 3 ``.keras`` file on any backend (kedro-datasets'
   ``TensorFlowModelDataset`` needs TensorFlow, which a JAX or PyTorch machine may lack).
 * :class:`NpzDataset` – a dict of NumPy arrays in one ``.npz`` file (model inputs).
@@ -32,6 +34,7 @@ from dl_pipelines.datasets.keras_model import KerasModelDataset
 from dl_pipelines.datasets.keras_models import KerasModelsDataset
 from dl_pipelines.datasets.mlflow_keras import MlflowKerasModelDataset
 from dl_pipelines.datasets.npz import NpzDataset
+from dl_pipelines.datasets.package_array import PackageArrayDataset
 from dl_pipelines.datasets.package_images import PackageImagesDataset
 from dl_pipelines.datasets.sklearn_images import SklearnImagesDataset
 from dl_pipelines.datasets.vgg_weights import VggWeightsDataset
@@ -45,6 +48,7 @@ __all__ = [
     "KerasModelsDataset",
     "MlflowKerasModelDataset",
     "NpzDataset",
+    "PackageArrayDataset",
     "PackageImagesDataset",
     "SklearnImagesDataset",
     "VggWeightsDataset",

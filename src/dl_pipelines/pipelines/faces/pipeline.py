@@ -1,0 +1,80 @@
+"""Wiring of the ``faces`` training and evaluation pipeline."""
+
+from kedro.pipeline import Node, Pipeline
+
+from dl_pipelines.pipelines.faces import nodes
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=nodes.assemble_photos,
+                inputs=["faces_raw_images", "faces_lfw_subset", "params:faces.data",
+                        "params:seed"],
+                outputs=["faces_photos", "faces_ingest_report"],
+                name="faces_assemble_photos_node",
+            ),
+            Node(
+                func=nodes.detect_faces,
+                inputs=["faces_photos", "params:faces.detection", "params:faces.data.image_size"],
+                outputs=["faces_crops", "faces_detection_report"],
+                name="faces_detect_faces_node",
+            ),
+            Node(
+                func=nodes.detection_benchmark,
+                inputs=["faces_lfw_subset", "params:faces.detection"],
+                outputs=["faces_detection_metrics", "faces_detection_benchmark"],
+                name="faces_detection_benchmark_node",
+            ),
+            Node(
+                func=nodes.split_people,
+                inputs=["faces_crops", "params:faces.split", "params:seed"],
+                outputs=["faces_train", "faces_val", "faces_test", "faces_split_report"],
+                name="faces_split_people_node",
+            ),
+            Node(
+                func=nodes.plot_examples,
+                inputs=["faces_photos", "faces_crops"],
+                outputs="faces_examples_plot",
+                name="faces_plot_examples_node",
+            ),
+            Node(
+                func=nodes.train_encoder,
+                inputs=["faces_train", "faces_val", "params:faces.model",
+                        "params:faces.training", "params:seed"],
+                outputs=["faces_encoder", "faces_history"],
+                name="faces_train_encoder_node",
+            ),
+            Node(
+                func=nodes.plot_training,
+                inputs="faces_history",
+                outputs="faces_training_curves_plot",
+                name="faces_plot_training_node",
+            ),
+            Node(
+                func=nodes.evaluate_encoder,
+                inputs=["faces_encoder", "faces_val", "faces_test", "params:faces.evaluation",
+                        "params:seed"],
+                outputs=["faces_test_metrics", "faces_test_report", "faces_threshold",
+                         "faces_test_curves"],
+                name="faces_evaluate_encoder_node",
+            ),
+            Node(
+                func=nodes.plot_evaluation,
+                inputs=["faces_test_curves", "faces_test_report", "params:faces.evaluation",
+                        "params:seed"],
+                outputs=["faces_roc_curve_plot", "faces_distance_histogram_plot",
+                         "faces_embedding_map_plot"],
+                name="faces_plot_evaluation_node",
+            ),
+            Node(
+                func=nodes.train_and_evaluate_pair_head,
+                inputs=["faces_train", "faces_val", "faces_test", "params:faces.model",
+                        "params:faces.pair_head", "params:seed"],
+                outputs=["faces_pair_head_metrics", "faces_pair_head_report"],
+                name="faces_pair_head_node",
+            ),
+        ],
+        tags=["faces"],
+    )
