@@ -128,3 +128,19 @@ def test_bad_scene_parameters(field, value, message) -> None:
     raw = {"image_size": (32, 32), "objects": (1, 2), "object_size": (0.2, 0.5), field: value}
     with pytest.raises(ValueError, match=message):
         scenes.SceneParams(**raw)
+
+
+def test_augmented_scenes_keep_exact_labels(photos) -> None:
+    data = scenes.make_scenes(photos, PARAMS, 6, seed=8)
+    generator = np.random.default_rng(0)
+    for _ in range(5):
+        for i in range(6):
+            boxes, classes = scenes.boxes_of(data, i)
+            image, mask, moved = scenes.augment_scene(data["images"][i], data["masks"][i],
+                                                      boxes, generator, max_shift=10)
+            assert image.shape == data["images"][i].shape and mask.shape == (48, 64)
+            validate_boxes(moved, (48, 64), "augmented")
+            np.testing.assert_allclose(moved[:, 2] - moved[:, 0], boxes[:, 2] - boxes[:, 0])
+            assert (mask > 0).sum() == (data["masks"][i] > 0).sum()   # nothing pushed out
+            for box, label in zip(moved.astype(int), classes, strict=True):
+                assert (mask[box[1]:box[3], box[0]:box[2]] == label + 1).any()

@@ -421,3 +421,42 @@ def flip_horizontally(data: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {**data, "images": data["images"][:, :, ::-1], "masks": data["masks"][:, :, ::-1],
             "boxes": boxes, "keypoints": keypoints,
             "names": np.asarray([f"{n}/flipped" for n in data["names"]])}
+
+
+def augment_scene(image: np.ndarray, mask: np.ndarray, boxes: np.ndarray,
+                  rng: np.random.Generator, max_shift: int = 0, flip: bool = True,
+                  permute_channels: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One random variant of a labelled scene whose labels stay exact.
+
+    * a left-right mirror (probability ½);
+    * a shift by up to ``max_shift`` pixels in x and y, never pushing a box out of the
+      image, the uncovered border filled by repeating the edge pixels (mask: background);
+    * a random permutation of the colour channels (shape classes do not depend on colour).
+
+    Returns:
+        The image, the mask and the corner boxes.
+    """
+    height, width = image.shape[:2]
+    boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4).copy()
+    if flip and rng.random() < 0.5:
+        image, mask = image[:, ::-1], mask[:, ::-1]
+        boxes[:, [0, 2]] = width - boxes[:, [2, 0]]
+    if max_shift > 0:
+        low_x = -int(np.floor(boxes[:, 0].min())) if len(boxes) else -max_shift
+        high_x = int(np.floor(width - boxes[:, 2].max())) if len(boxes) else max_shift
+        low_y = -int(np.floor(boxes[:, 1].min())) if len(boxes) else -max_shift
+        high_y = int(np.floor(height - boxes[:, 3].max())) if len(boxes) else max_shift
+        dx = int(rng.integers(max(-max_shift, low_x), min(max_shift, high_x) + 1))
+        dy = int(rng.integers(max(-max_shift, low_y), min(max_shift, high_y) + 1))
+        if dx or dy:
+            pad = ((abs(dy), abs(dy)), (abs(dx), abs(dx)))
+            padded = np.pad(image, (*pad, (0, 0)), mode="edge")
+            padded_mask = np.pad(mask, pad, mode="constant")
+            top, left = abs(dy) - dy, abs(dx) - dx
+            image = padded[top:top + height, left:left + width]
+            mask = padded_mask[top:top + height, left:left + width]
+            boxes[:, [0, 2]] += dx
+            boxes[:, [1, 3]] += dy
+    if permute_channels:
+        image = image[..., rng.permutation(3)]
+    return np.ascontiguousarray(image), np.ascontiguousarray(mask), boxes

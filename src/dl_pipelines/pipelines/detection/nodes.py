@@ -28,7 +28,6 @@ from dl_pipelines.pipelines.detection.yolo import decode, encode_targets
 from dl_pipelines.scenes import (
     SceneDataParams,
     boxes_of,
-    flip_horizontally,
     scene_set,
     split_scene_set,
 )
@@ -62,7 +61,8 @@ class TrainingParams:
     learning_rate: float
     lambda_coord: float
     lambda_noobj: float
-    horizontal_flip: bool
+    augment: bool
+    max_shift_px: int
     early_stopping_patience: int
     verbose: int = 0
 
@@ -143,19 +143,23 @@ def encode_split(data: dict[str, np.ndarray], spec: dict[str, Any]) -> tuple[np.
 def train_detector(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
                    spec: dict[str, Any], model_params: dict[str, Any],
                    training_params: dict[str, Any], seed: int) -> tuple[Any, dict]:
-    """Train the YOLO-style detector with the YOLO loss (early stopping on ``val_loss``)."""
+    """Train the YOLO-style detector with the YOLO loss (early stopping on ``val_loss``).
+
+    Every epoch sees each training scene in a new random variant (mirror, shift,
+    colour-channel permutation; ``detection.training.augment``), its targets re-encoded.
+    """
     import keras
 
     from dl_pipelines.callbacks import MlflowMetricsCallback
+    from dl_pipelines.pipelines.detection.batches import DetectionBatches
     from dl_pipelines.pipelines.detection.yolo import build_detector, yolo_loss
     from dl_pipelines.seeding import seed_everything
 
     arch = parse(ModelParams, model_params, "detection.model")
     config = parse(TrainingParams, training_params, "detection.training")
     seed_everything(seed)
-    parts = [train, flip_horizontally(train)] if config.horizontal_flip else [train]
-    train_images = np.concatenate([part["images"] for part in parts])
-    train_targets = np.concatenate([encode_split(part, spec)[0] for part in parts])
+    batches = DetectionBatches(train, spec, config.batch_size, seed, config.max_shift_px,
+                               augment=config.augment)
     val_targets, dropped = encode_split(val, spec)
     if dropped:
         logger.warning("%d validation boxes share a cell and anchor with another box.", dropped)
@@ -164,12 +168,10 @@ def train_detector(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
                   loss=yolo_loss(config.lambda_coord, config.lambda_noobj))
     logger.info("Training %s (%d parameters) on %d images, validating on %d.", model.name,
-                model.count_params(), len(train_targets), len(val_targets))
+                model.count_params(), len(train["images"]), len(val_targets))
     history = model.fit(
-        train_images.astype("float32"), train_targets,
-        validation_data=(val["images"].astype("float32"), val_targets),
-        batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
-        verbose=config.verbose,
+        batches, validation_data=(val["images"].astype("float32"), val_targets),
+        epochs=config.epochs, verbose=config.verbose,
         callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss",
                                                  patience=config.early_stopping_patience,
                                                  restore_best_weights=True),
