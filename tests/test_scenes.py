@@ -96,14 +96,6 @@ def test_split_keeps_boxes_with_their_images(photos) -> None:
                                           scenes.boxes_of(data, original)[0])
 
 
-def test_flip_mirrors_boxes_and_masks(photos) -> None:
-    data = scenes.make_scenes(photos, PARAMS, 3, seed=6)
-    flipped = scenes.flip_horizontally(data)
-    np.testing.assert_array_equal(flipped["masks"], data["masks"][:, :, ::-1])
-    np.testing.assert_allclose(flipped["boxes"][:, 0], 64 - data["boxes"][:, 2])
-    np.testing.assert_array_equal(scenes.flip_horizontally(flipped)["images"], data["images"])
-
-
 def test_pack_records_scales_and_rejects_unknown_classes() -> None:
     record = {"name": "a.png", "image": np.zeros((20, 40, 3), dtype=np.uint8),
               "boxes": np.array([[4.0, 2.0, 20.0, 10.0]]), "labels": ["rectangle"],

@@ -411,18 +411,6 @@ def split_scene_set(data: Mapping[str, np.ndarray], fractions: Mapping[str, floa
     return out["train"], out["val"], out["test"], report
 
 
-def flip_horizontally(data: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Mirror packed scenes left-right (images, masks, boxes; keypoint x only)."""
-    width = data["images"].shape[2]
-    boxes = np.asarray(data["boxes"]).copy()
-    boxes[:, [0, 2]] = width - boxes[:, [2, 0]]
-    keypoints = np.asarray(data["keypoints"]).copy()
-    keypoints[..., 0] = width - keypoints[..., 0]
-    return {**data, "images": data["images"][:, :, ::-1], "masks": data["masks"][:, :, ::-1],
-            "boxes": boxes, "keypoints": keypoints,
-            "names": np.asarray([f"{n}/flipped" for n in data["names"]])}
-
-
 def augment_scene(image: np.ndarray, mask: np.ndarray, boxes: np.ndarray,
                   rng: np.random.Generator, max_shift: int = 0, flip: bool = True,
                   permute_channels: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -151,15 +151,19 @@ def train_detector(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     import keras
 
     from dl_pipelines.callbacks import MlflowMetricsCallback
-    from dl_pipelines.pipelines.detection.batches import DetectionBatches
+    from dl_pipelines.scene_batches import SceneBatches
     from dl_pipelines.pipelines.detection.yolo import build_detector, yolo_loss
     from dl_pipelines.seeding import seed_everything
 
     arch = parse(ModelParams, model_params, "detection.model")
     config = parse(TrainingParams, training_params, "detection.training")
     seed_everything(seed)
-    batches = DetectionBatches(train, spec, config.batch_size, seed, config.max_shift_px,
-                               augment=config.augment)
+    def targets(boxes: np.ndarray, classes: np.ndarray, _mask: np.ndarray) -> np.ndarray:
+        return encode_targets(boxes, classes, tuple(spec["image_size"]), spec["grid"],
+                              np.asarray(spec["anchors_hw"]), len(spec["classes"]))[0]
+
+    batches = SceneBatches(train, targets, config.batch_size, seed, config.max_shift_px,
+                           augment=config.augment)
     val_targets, dropped = encode_split(val, spec)
     if dropped:
         logger.warning("%d validation boxes share a cell and anchor with another box.", dropped)

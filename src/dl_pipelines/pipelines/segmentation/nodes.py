@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from dl_pipelines import plotting
 from dl_pipelines.config import parse
 from dl_pipelines.images import resize
-from dl_pipelines.scenes import SceneDataParams, flip_horizontally, scene_set, split_scene_set
+from dl_pipelines.scenes import SceneDataParams, scene_set, split_scene_set
 from dl_pipelines.tracking import as_mlflow_metrics
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ class TrainingParams:
     batch_size: int
     learning_rate: float
     dice_weight: float
-    horizontal_flip: bool
+    augment: bool
+    max_shift_px: int
     early_stopping_patience: int
     verbose: int = 0
 
@@ -84,31 +85,34 @@ def plot_examples(train: dict[str, np.ndarray], count: int = 8) -> Figure:
 def train_unet(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
                classes: list[str], model_params: dict[str, Any],
                training_params: dict[str, Any], seed: int) -> tuple[Any, dict]:
-    """Train the U-Net with cross-entropy + Dice (early stopping on ``val_loss``)."""
+    """Train the U-Net with cross-entropy + Dice (early stopping on ``val_loss``).
+
+    Every epoch sees each training scene in a new random variant (mirror, shift,
+    colour-channel permutation; ``segmentation.training.augment``).
+    """
     import keras
 
     from dl_pipelines.callbacks import MlflowMetricsCallback
     from dl_pipelines.pipelines.segmentation.unet import build_unet, cross_entropy_dice_loss
+    from dl_pipelines.scene_batches import SceneBatches
     from dl_pipelines.seeding import seed_everything
 
     arch = parse(ModelParams, model_params, "segmentation.model")
     config = parse(TrainingParams, training_params, "segmentation.training")
     seed_everything(seed)
-    parts = [train, flip_horizontally(train)] if config.horizontal_flip else [train]
-    images = np.concatenate([p["images"] for p in parts]).astype("float32")
-    masks = np.concatenate([p["masks"] for p in parts]).astype("int32")
+    batches = SceneBatches(train, lambda _boxes, _classes, mask: mask.astype("int32"),
+                           config.batch_size, seed, config.max_shift_px, augment=config.augment)
     model = build_unet(tuple(int(v) for v in train["image_size"]), len(classes) + 1,
                        arch.depth, arch.width)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
                   loss=cross_entropy_dice_loss(config.dice_weight),
                   metrics=[keras.metrics.SparseCategoricalAccuracy(name="pixel_accuracy")])
     logger.info("Training %s (%d parameters) on %d images, validating on %d.", model.name,
-                model.count_params(), len(images), len(val["images"]))
+                model.count_params(), len(train["images"]), len(val["images"]))
     history = model.fit(
-        images, masks, validation_data=(val["images"].astype("float32"),
-                                        val["masks"].astype("int32")),
-        batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
-        verbose=config.verbose,
+        batches, validation_data=(val["images"].astype("float32"),
+                                  val["masks"].astype("int32")),
+        epochs=config.epochs, verbose=config.verbose,
         callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss",
                                                  patience=config.early_stopping_patience,
                                                  restore_best_weights=True),
