@@ -16,12 +16,13 @@ def _scenes() -> dict[str, np.ndarray]:
 def test_batches_are_seeded_and_targets_follow_the_augmentation() -> None:
     scenes = _scenes()
 
-    def targets(boxes, classes, mask):
+    def targets(boxes, classes, mask, keypoints):
         # the mask's foreground must lie inside the moved boxes
         inside = np.zeros_like(mask, dtype=bool)
         for x0, y0, x1, y1 in boxes.astype(int):
             inside[y0:y1, x0:x1] = True
         assert not (mask[~inside] > 0).any()
+        assert keypoints.shape == (len(boxes), 4, 2)
         return mask
 
     first = SceneBatches(scenes, targets, 4, seed=3, max_shift=5)
@@ -36,7 +37,7 @@ def test_batches_are_seeded_and_targets_follow_the_augmentation() -> None:
 
 def test_without_augmentation_scenes_come_as_they_are() -> None:
     scenes = _scenes()
-    batches = SceneBatches(scenes, lambda b, c, m: m, 4, seed=0, augment=False)
+    batches = SceneBatches(scenes, lambda b, c, m, k: m, 4, seed=0, augment=False)
     x, y = batches[1]
     np.testing.assert_array_equal(x, scenes["images"][4:8])
     np.testing.assert_array_equal(y, scenes["masks"][4:8])

@@ -128,8 +128,13 @@ def test_augmented_scenes_keep_exact_labels(photos) -> None:
     for _ in range(5):
         for i in range(6):
             boxes, classes = scenes.boxes_of(data, i)
-            image, mask, moved = scenes.augment_scene(data["images"][i], data["masks"][i],
-                                                      boxes, generator, max_shift=10)
+            points = data["keypoints"][data["box_image"] == i]
+            image, mask, moved, moved_points = scenes.augment_scene(
+                data["images"][i], data["masks"][i], boxes, generator, max_shift=10,
+                flip=False, keypoints=points)
+            shift = moved[:, None, :2] - boxes[:, None, :2]      # without a mirror: a shift
+            np.testing.assert_allclose(moved_points - points, np.broadcast_to(shift,
+                                                                              points.shape), atol=1e-4)
             assert image.shape == data["images"][i].shape and mask.shape == (48, 64)
             validate_boxes(moved, (48, 64), "augmented")
             np.testing.assert_allclose(moved[:, 2] - moved[:, 0], boxes[:, 2] - boxes[:, 0])

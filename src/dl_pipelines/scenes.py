@@ -413,22 +413,28 @@ def split_scene_set(data: Mapping[str, np.ndarray], fractions: Mapping[str, floa
 
 def augment_scene(image: np.ndarray, mask: np.ndarray, boxes: np.ndarray,
                   rng: np.random.Generator, max_shift: int = 0, flip: bool = True,
-                  permute_channels: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  permute_channels: bool = True, keypoints: np.ndarray | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One random variant of a labelled scene whose labels stay exact.
 
-    * a left-right mirror (probability ½);
+    * a left-right mirror (probability ½; leave ``flip`` off when keypoint order
+      matters: a mirror turns a shape's left corner into its right one);
     * a shift by up to ``max_shift`` pixels in x and y, never pushing a box out of the
       image, the uncovered border filled by repeating the edge pixels (mask: background);
     * a random permutation of the colour channels (shape classes do not depend on colour).
 
     Returns:
-        The image, the mask and the corner boxes.
+        The image, the mask, the corner boxes and the keypoints ``(n, k, 2)`` (empty when
+        none were given), moved with the image.
     """
     height, width = image.shape[:2]
     boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4).copy()
+    keypoints = (np.zeros((len(boxes), 0, 2), dtype=np.float32) if keypoints is None
+                 else np.asarray(keypoints, dtype=np.float32).copy())
     if flip and rng.random() < 0.5:
         image, mask = image[:, ::-1], mask[:, ::-1]
         boxes[:, [0, 2]] = width - boxes[:, [2, 0]]
+        keypoints[..., 0] = width - keypoints[..., 0]
     if max_shift > 0:
         low_x = -int(np.floor(boxes[:, 0].min())) if len(boxes) else -max_shift
         high_x = int(np.floor(width - boxes[:, 2].max())) if len(boxes) else max_shift
@@ -445,6 +451,7 @@ def augment_scene(image: np.ndarray, mask: np.ndarray, boxes: np.ndarray,
             mask = padded_mask[top:top + height, left:left + width]
             boxes[:, [0, 2]] += dx
             boxes[:, [1, 3]] += dy
+            keypoints += np.array([dx, dy], dtype=np.float32)
     if permute_channels:
         image = image[..., rng.permutation(3)]
-    return np.ascontiguousarray(image), np.ascontiguousarray(mask), boxes
+    return np.ascontiguousarray(image), np.ascontiguousarray(mask), boxes, keypoints

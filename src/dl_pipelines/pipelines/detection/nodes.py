@@ -158,7 +158,8 @@ def train_detector(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     arch = parse(ModelParams, model_params, "detection.model")
     config = parse(TrainingParams, training_params, "detection.training")
     seed_everything(seed)
-    def targets(boxes: np.ndarray, classes: np.ndarray, _mask: np.ndarray) -> np.ndarray:
+    def targets(boxes: np.ndarray, classes: np.ndarray, _mask: np.ndarray,
+                _keypoints: np.ndarray) -> np.ndarray:
         return encode_targets(boxes, classes, tuple(spec["image_size"]), spec["grid"],
                               np.asarray(spec["anchors_hw"]), len(spec["classes"]))[0]
 

@@ -46,6 +46,8 @@ class TrainingParams:
     learning_rate: float
     box_weight: float
     landmark_weight: float
+    augment: bool
+    max_shift_px: int
     early_stopping_patience: int
     verbose: int = 0
 
@@ -98,14 +100,27 @@ def split_scenes(scenes: dict[str, np.ndarray], params: dict[str, Any],
 def encode_targets(data: dict[str, np.ndarray], num_classes: int) -> np.ndarray:
     """Packed scenes → ``y`` per image ``[p_c, b_x, b_y, b_h, b_w, c…, l_x, l_y …]``,
     box and landmarks as shares of the image side (zeros where ``p_c = 0``)."""
-    height, width = (int(v) for v in data["image_size"])
+    size = tuple(int(v) for v in data["image_size"])
+    y = np.zeros((len(data["images"]), layout(num_classes, N_KEYPOINTS)["landmarks"].stop),
+                 dtype=np.float32)
+    for i in range(len(y)):
+        mine = data["box_image"] == i
+        y[i] = encode_one(data["boxes"][mine], data["box_classes"][mine],
+                          data["keypoints"][mine], size, num_classes)
+    return y
+
+
+def encode_one(boxes: np.ndarray, classes: np.ndarray, keypoints: np.ndarray,
+               image_size: tuple[int, int], num_classes: int) -> np.ndarray:
+    """The target ``y`` of one image holding no object or one."""
+    height, width = image_size
     parts = layout(num_classes, N_KEYPOINTS)
-    y = np.zeros((len(data["images"]), parts["landmarks"].stop), dtype=np.float32)
-    index = data["box_image"]
-    y[index, 0] = 1.0
-    y[index, parts["box"]] = corners_to_center(data["boxes"]) / [width, height, height, width]
-    y[index, 5 + data["box_classes"]] = 1.0
-    y[index, parts["landmarks"]] = (data["keypoints"] / [width, height]).reshape(len(index), -1)
+    y = np.zeros(parts["landmarks"].stop, dtype=np.float32)
+    if len(boxes):
+        y[0] = 1.0
+        y[parts["box"]] = corners_to_center(boxes[0]) / [width, height, height, width]
+        y[5 + int(classes[0])] = 1.0
+        y[parts["landmarks"]] = (np.asarray(keypoints[0]) / [width, height]).reshape(-1)
     return y
 
 
@@ -142,11 +157,16 @@ def plot_examples(train: dict[str, np.ndarray], classes: list[str], count: int =
 def train_localizer(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
                     classes: list[str], model_params: dict[str, Any],
                     training_params: dict[str, Any], seed: int) -> tuple[Any, dict]:
-    """Train the localiser with the composite loss (early stopping on ``val_loss``)."""
+    """Train the localiser with the composite loss (early stopping on ``val_loss``).
+
+    Every epoch sees each training scene shifted and with its colour channels permuted
+    at random (no mirror: it would swap left and right landmarks).
+    """
     import keras
 
     from dl_pipelines.callbacks import MlflowMetricsCallback
     from dl_pipelines.pipelines.localization.model import build_localizer, localization_loss
+    from dl_pipelines.scene_batches import SceneBatches
     from dl_pipelines.seeding import seed_everything
 
     arch = parse(ModelParams, model_params, "localization.model")
@@ -157,13 +177,17 @@ def train_localizer(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
                   loss=localization_loss(len(classes), N_KEYPOINTS, config.box_weight,
                                          config.landmark_weight))
+    size = tuple(int(v) for v in train["image_size"])
+    batches = SceneBatches(
+        train, lambda boxes, labels, _mask, points: encode_one(boxes, labels, points, size,
+                                                               len(classes)),
+        config.batch_size, seed, config.max_shift_px, augment=config.augment, flip=False)
     logger.info("Training %s (%d parameters) on %d images, validating on %d.", model.name,
                 model.count_params(), len(train["images"]), len(val["images"]))
     history = model.fit(
-        train["images"].astype("float32"), encode_targets(train, len(classes)),
+        batches,
         validation_data=(val["images"].astype("float32"), encode_targets(val, len(classes))),
-        batch_size=config.batch_size, epochs=config.epochs, shuffle=True,
-        verbose=config.verbose,
+        epochs=config.epochs, verbose=config.verbose,
         callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss",
                                                  patience=config.early_stopping_patience,
                                                  restore_best_weights=True),

@@ -100,7 +100,7 @@ def train_unet(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     arch = parse(ModelParams, model_params, "segmentation.model")
     config = parse(TrainingParams, training_params, "segmentation.training")
     seed_everything(seed)
-    batches = SceneBatches(train, lambda _boxes, _classes, mask: mask.astype("int32"),
+    batches = SceneBatches(train, lambda _boxes, _classes, mask, _points: mask.astype("int32"),
                            config.batch_size, seed, config.max_shift_px, augment=config.augment)
     model = build_unet(tuple(int(v) for v in train["image_size"]), len(classes) + 1,
                        arch.depth, arch.width)
