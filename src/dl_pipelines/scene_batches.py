@@ -32,16 +32,16 @@ class SceneBatches(ArrayBatches):
         batch_size: Scenes per batch.
         seed: Seed of the shuffle and of the augmentation.
         max_shift: Largest shift in pixels (0: none).
-        augment: Mirror / shift / permute colours; without, scenes are used as they are
-            and not shuffled (validation).
+        augment: Mirror / shift / permute colours; without, scenes are used as they are.
         flip: Include the mirror (off where keypoint order matters).
+        shuffle: Reshuffle the scenes every epoch.
     """
 
     def __init__(self, scenes: dict[str, np.ndarray], targets: Targets, batch_size: int,
                  seed: int, max_shift: int = 0, augment: bool = True,
-                 flip: bool = True) -> None:
+                 flip: bool = True, shuffle: bool = True) -> None:
         super().__init__(scenes["images"], np.arange(len(scenes["images"])), batch_size,
-                         shuffle=augment, seed=seed)
+                         shuffle=shuffle, seed=seed)
         self.scenes = scenes
         self.targets = targets
         self.max_shift = max_shift

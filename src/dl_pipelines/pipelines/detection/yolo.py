@@ -120,7 +120,7 @@ def decode(raw: np.ndarray, image_size: tuple[int, int], anchors: np.ndarray,
 
 # ---------------------------------------------------------------------------- model
 def build_detector(image_size: tuple[int, int], grid: int, n_anchors: int, num_classes: int,
-                   filters: Sequence[int], head_filters: int):
+                   filters: Sequence[int], head_filters: int, p_c_prior: float = 0.01):
     """A small fully-convolutional YOLO-style detector.
 
     ``[conv 3×3 → BN → ReLU → max-pool 2] × len(filters)`` brings the image down to the
@@ -140,15 +140,22 @@ def build_detector(image_size: tuple[int, int], grid: int, n_anchors: int, num_c
     x = layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
     for i, n in enumerate(filters):
         x = layers.Conv2D(n, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
-        x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i + 1}")(x)
         x = layers.ReLU(name=f"relu{i + 1}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
     x = layers.Conv2D(head_filters, 3, padding="same", use_bias=False, name="head_conv")(x)
-    x = layers.BatchNormalization(name="head_bn")(x)
+    x = layers.BatchNormalization(momentum=0.9, name="head_bn")(x)
     x = layers.ReLU(name="head_relu")(x)
-    x = layers.Conv2D(n_anchors * (5 + num_classes), 1, name="head_out")(x)
+    head = layers.Conv2D(n_anchors * (5 + num_classes), 1, name="head_out")
+    x = head(x)
     outputs = layers.Reshape((grid, grid, n_anchors, 5 + num_classes), name="yolo")(x)
-    return keras.Model(inputs, outputs, name="yolo_detector")
+    model = keras.Model(inputs, outputs, name="yolo_detector")
+    # Start p_c at a prior of 1 % (logit −4.6) rather than ½: nearly every slot is empty,
+    # and without this the first epochs only learn that (RetinaNet's initialisation).
+    bias = np.zeros((n_anchors, 5 + num_classes), dtype="float32")
+    bias[:, 0] = -np.log((1 - p_c_prior) / p_c_prior)
+    head.bias.assign(bias.reshape(-1))
+    return model
 
 
 def yolo_loss(lambda_coord: float = 5.0, lambda_noobj: float = 0.5):

@@ -32,7 +32,7 @@ def build_localizer(image_size: tuple[int, int], num_classes: int, n_landmarks: 
     x = layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
     for i, n in enumerate(filters):
         x = layers.Conv2D(n, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
-        x = layers.BatchNormalization(name=f"bn{i + 1}")(x)
+        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i + 1}")(x)
         x = layers.ReLU(name=f"relu{i + 1}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
     x = layers.Flatten(name="flatten")(x)
