@@ -64,3 +64,36 @@ def test_model_outputs_the_vector_with_valid_parts() -> None:
     assert y.shape == (2, 17)
     np.testing.assert_allclose(y[:, parts["classes"]].sum(axis=1), 1.0, rtol=1e-5)
     assert ((y >= 0) & (y <= 1)).all()
+
+
+def _params() -> dict:
+    return {"classes": ["ellipse", "rectangle", "triangle", "cross"], "count": 10,
+            "scenes": {"image_size": [32, 32], "objects": [1, 1], "object_size": [0.3, 0.6]},
+            "split": {"train": 0.8, "val": 0.1, "test": 0.1}}
+
+
+def test_several_objects_or_missing_keypoints_are_rejected_naming_the_file() -> None:
+    from dl_pipelines.pipelines.localization.nodes import make_scenes
+
+    record = {"name": "two.png", "image": np.zeros((32, 32, 3), dtype=np.uint8),
+              "boxes": np.array([[1.0, 1, 9, 9], [2, 2, 8, 8]]), "labels": ["ellipse"] * 2,
+              "keypoints": np.ones((2, 4, 2))}
+    with pytest.raises(ValueError, match="two.png: 2 objects.*one object"):
+        make_scenes([record], {}, _params(), 0)
+    one = {**record, "boxes": record["boxes"][:1], "labels": ["ellipse"],
+           "keypoints": np.full((1, 4, 2), np.nan)}
+    with pytest.raises(ValueError, match="two.png: the object needs its 4 visible keypoints"):
+        make_scenes([one], {}, _params(), 0)
+    with pytest.raises(ValueError, match="at most"):
+        make_scenes([], {}, {**_params(), "scenes": {**_params()["scenes"],
+                                                     "objects": [1, 2]}}, 0)
+
+
+def test_default_scenes_need_the_default_classes() -> None:
+    from dl_pipelines.pipelines.localization.nodes import make_scenes
+
+    photos = {"grey": np.full((40, 40, 3), 90, dtype=np.uint8)}
+    with pytest.raises(ValueError, match="default scenes draw the classes"):
+        make_scenes([], photos, {**_params(), "classes": ["cat", "dog"]}, 0)
+    scenes = make_scenes([], photos, _params(), 0)
+    assert scenes["images"].shape == (10, 32, 32, 3)

@@ -41,24 +41,3 @@ def test_training_run_is_tracked_and_beats_the_mean_box(
     assert metrics["landmark_mean_error_px"] > 0
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
     assert {"plots/examples.png", "plots/predictions.png"} <= artifacts
-
-
-def test_several_objects_per_image_are_rejected(tmp_path) -> None:
-    import json
-
-    from PIL import Image
-
-    project = make_project_copy(tmp_path / "project")
-    raw = project.path / "data/01_raw/localization"
-    (raw / "images").mkdir(parents=True)
-    Image.fromarray(np.zeros((32, 32, 3), dtype=np.uint8)).save(raw / "images/two.png")
-    (raw / "annotations.json").write_text(json.dumps({
-        "images": [{"id": 1, "file_name": "two.png"}],
-        "categories": [{"id": 1, "name": "ellipse"}],
-        "annotations": [{"id": i, "image_id": 1, "category_id": 1, "bbox": [1, 1, 9, 9],
-                         "keypoints": [2, 2, 2] * 4} for i in (1, 2)],
-    }))
-    result = project.run("--pipelines", "localization", check=False)
-    assert result.returncode != 0 and "two.png" in result.stderr
-    assert "one object" in result.stderr
-    assert project.runs("localization")[0].info.status == "FAILED"
