@@ -97,3 +97,55 @@ def roc_curve_figure(fpr: np.ndarray, tpr: np.ndarray, auc: float,
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
     return fig
+
+
+# ------------------------------------------------------------------- boxes and masks
+#: Distinct colours for class-coloured boxes and masks (tab10).
+CLASS_COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40),
+                 (148, 103, 189), (140, 86, 75), (227, 119, 194), (127, 127, 127),
+                 (188, 189, 34), (23, 190, 207))
+
+
+def draw_boxes(image: np.ndarray, boxes: np.ndarray, labels: Sequence[str] = (),
+               classes: Sequence[int] = (), scale: int = 1,
+               points: np.ndarray | None = None) -> np.ndarray:
+    """An RGB ``uint8`` copy of ``image`` (enlarged ``scale`` times, nearest) with corner
+    boxes ``(x_min, y_min, x_max, y_max)`` drawn in their class colour, optional text
+    labels at their top-left corner, and optional ``(n, k, 2)`` points ``(x, y)``."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.fromarray(np.asarray(image, dtype=np.uint8))
+    if scale != 1:
+        canvas = canvas.resize((canvas.width * scale, canvas.height * scale),
+                               Image.Resampling.NEAREST)
+    draw = ImageDraw.Draw(canvas)
+    for i, box in enumerate(np.asarray(boxes, dtype=np.float64).reshape(-1, 4)):
+        colour = CLASS_COLOURS[int(classes[i]) % len(CLASS_COLOURS)] if len(classes) else (
+            255, 0, 0)
+        x0, y0, x1, y1 = box * scale
+        draw.rectangle([x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)], outline=colour,
+                       width=max(1, scale // 2))
+        if i < len(labels):
+            draw.text((x0 + 1, y0 + 1), labels[i], fill=colour)
+        if points is not None and i < len(points):
+            for x, y in np.asarray(points[i]) * scale:
+                r = max(1, scale)
+                draw.ellipse([x - r, y - r, x + r, y + r], fill=colour, outline=(255, 255, 255))
+    return np.asarray(canvas)
+
+
+def overlay_mask(image: np.ndarray, mask: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    """``image`` with the class mask painted over it (0 = background, left as is;
+    class ``k`` ≥ 1 in ``CLASS_COLOURS[k − 1]``)."""
+    image = np.asarray(image, dtype=np.float64)
+    palette = np.asarray(CLASS_COLOURS, dtype=np.float64)
+    mask = np.asarray(mask)
+    colours = palette[(np.maximum(mask, 1) - 1) % len(palette)]
+    blended = np.where((mask > 0)[..., None], (1 - alpha) * image + alpha * colours, image)
+    return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+
+
+def mask_to_rgb(mask: np.ndarray) -> np.ndarray:
+    """A class mask as a colour picture: background black, class ``k`` ≥ 1 in its colour."""
+    palette = np.asarray(((0, 0, 0),) + CLASS_COLOURS, dtype=np.uint8)
+    return palette[np.asarray(mask) % len(palette)]

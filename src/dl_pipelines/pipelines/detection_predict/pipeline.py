@@ -1,0 +1,20 @@
+"""Wiring of ``detection_predict`` (its node lives with the ``detection`` nodes)."""
+
+from kedro.pipeline import Node, Pipeline
+
+from dl_pipelines.pipelines.detection import nodes
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=nodes.detect_folder,
+                inputs=["detection_model", "detection_spec", "detection_predict_images",
+                        "params:detection.evaluation"],
+                outputs=["detection_boxes", "detection_annotated_images"],
+                name="detect_folder_node",
+            ),
+        ],
+        tags=["detection", "predict"],
+    )

@@ -1,0 +1,61 @@
+"""Wiring of the ``segmentation`` training pipeline."""
+
+from kedro.pipeline import Node, Pipeline
+
+from dl_pipelines.pipelines.segmentation import nodes
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=nodes.make_scenes,
+                inputs=["segmentation_raw", "sample_photos", "params:segmentation.data",
+                        "params:seed"],
+                outputs="segmentation_scenes",
+                name="make_segmentation_scenes_node",
+            ),
+            Node(
+                func=nodes.split_scenes,
+                inputs=["segmentation_scenes", "params:segmentation.data", "params:seed"],
+                outputs=["segmentation_train", "segmentation_val", "segmentation_test",
+                         "segmentation_split_report"],
+                name="split_segmentation_scenes_node",
+            ),
+            Node(
+                func=nodes.plot_examples,
+                inputs="segmentation_train",
+                outputs="segmentation_examples_plot",
+                name="plot_segmentation_examples_node",
+            ),
+            Node(
+                func=nodes.train_unet,
+                inputs=["segmentation_train", "segmentation_val",
+                        "params:segmentation.data.classes", "params:segmentation.model",
+                        "params:segmentation.training", "params:seed"],
+                outputs=["segmentation_model", "segmentation_history"],
+                name="train_unet_node",
+            ),
+            Node(
+                func=nodes.plot_training,
+                inputs="segmentation_history",
+                outputs="segmentation_training_curves_plot",
+                name="plot_segmentation_training_node",
+            ),
+            Node(
+                func=nodes.evaluate_unet,
+                inputs=["segmentation_model", "segmentation_test",
+                        "params:segmentation.data.classes"],
+                outputs=["segmentation_test_metrics", "segmentation_test_report",
+                         "segmentation_test_predictions"],
+                name="evaluate_unet_node",
+            ),
+            Node(
+                func=nodes.plot_overlays,
+                inputs=["segmentation_test", "segmentation_test_predictions"],
+                outputs="segmentation_overlays_plot",
+                name="plot_segmentation_overlays_node",
+            ),
+        ],
+        tags=["segmentation"],
+    )

@@ -1,0 +1,5 @@
+"""``segmentation_predict``: class-mask PNGs for every image of a folder."""
+
+from dl_pipelines.pipelines.segmentation_predict.pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

@@ -1,0 +1,19 @@
+"""Wiring of ``segmentation_predict`` (its node lives with the ``segmentation`` nodes)."""
+
+from kedro.pipeline import Node, Pipeline
+
+from dl_pipelines.pipelines.segmentation import nodes
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=nodes.segment_folder,
+                inputs=["segmentation_model", "segmentation_predict_images"],
+                outputs=["segmentation_predicted_masks", "segmentation_predicted_overlays"],
+                name="segment_folder_node",
+            ),
+        ],
+        tags=["segmentation", "predict"],
+    )
