@@ -126,6 +126,25 @@ def test_detect_folder_times_csv_and_chimes(tw_params):
     assert np.max(np.abs(samples)) <= 0.99 + 1e-6
 
 
+def test_detect_folder_uses_one_time_for_csv_plot_and_chime(tw_params):
+    """The chime and the plot markers sit at the csv's time_s, not at the score peak."""
+    p = parse_params(tw_params)
+    silent = np.zeros((3 * 44100, 2), dtype=np.float32)
+    table, figures, chimed = nodes.detect_folder(
+        _FakeModel(1.5, p.seconds_per_step), {"quiet.wav": (silent, 44100)},
+        {"threshold": 0.5}, tw_params)
+    (time_s,) = table["time_s"].tolist()
+    peak_s = int(round(1.5 / p.seconds_per_step)) * p.seconds_per_step
+    assert peak_s - time_s > 0.05  # the peak is later: the two must not be mixed up
+    samples, rate = chimed["quiet.wav"]
+    first = np.flatnonzero(np.abs(samples[:, 0]) > 0)[0]
+    assert abs(first / rate - time_s) <= 2 / rate  # the chime starts at time_s
+    for ax in figures["quiet.wav.png"].axes:
+        marks = [line.get_xdata()[0] for line in ax.get_lines()
+                 if len(set(line.get_xdata())) == 1]  # vertical lines (axvline)
+        np.testing.assert_allclose(marks, [time_s])
+
+
 def test_detect_rejects_too_short_audio(tw_params):
     with pytest.raises(ValueError, match="tiny.wav' lasts .* shorter than"):
         nodes.detect_folder(_FakeModel(0.0, 0.02), {"tiny.wav": (_tone(0.01), RATE)},

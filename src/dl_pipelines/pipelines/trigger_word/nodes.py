@@ -463,15 +463,15 @@ def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
         logger.info("%s: %.1f s of audio scored in %.2f s, %d detection(s) at %s", name,
                     len(mono) / p.audio.sample_rate, time.perf_counter() - start, len(found),
                     ", ".join(f"{t:.2f} s" for t in times) or "-")
+        # one time per detection (the keyword end) for the table, the plot and the chime
+        times = [round(float(t), 3) for t in times]
         for step, t in zip(found, times, strict=True):
-            rows.append({"file": name, "time_s": round(float(t), 3),
-                         "score": round(float(scores[step]), 4)})
-        detected_at = [step * p.seconds_per_step for step in found]
-        figures[f"{name}.png"] = plots.detection_figure(name, x, scores, threshold,
-                                                        detected_at, p.seconds_per_step,
+            rows.append({"file": name, "time_s": t, "score": round(float(scores[step]), 4)})
+        figures[f"{name}.png"] = plots.detection_figure(name, x, scores, threshold, times,
+                                                        p.seconds_per_step,
                                                         len(mono) / p.audio.sample_rate)
         chimed[str(PurePosixPath(name).with_suffix(".wav"))] = (
-            add_chimes(samples, rate, detected_at, p.detect.chime_hz,
+            add_chimes(samples, rate, times, p.detect.chime_hz,
                        p.detect.chime_seconds, p.detect.chime_db), rate)
     table = pd.DataFrame(rows, columns=["file", "time_s", "score"])
     return table, figures, chimed
