@@ -13,7 +13,9 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test viz viz-build mlflow-ui benchmark clean
+.PHONY: install run test viz viz-build mlflow-ui clean \
+        benchmark benchmark-trigger-word benchmark-faces benchmark-style-transfer \
+        benchmark-detection benchmark-all
 
 install: $(STAMP)
 
@@ -38,8 +40,27 @@ viz-build: install
 mlflow-ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
 
+# Benchmarks (README § Benchmarks): each prints a ratio against a baseline measured in the
+# same process. Options of a script: make <target> BENCHMARK_ARGS="--repeats 1".
+BENCHMARK_ARGS ?=
+
 benchmark: install
-	$(BIN)/python benchmarks/input_pipeline.py
+	$(BIN)/python benchmarks/input_pipeline.py $(BENCHMARK_ARGS)
+
+benchmark-trigger-word: install
+	$(BIN)/python benchmarks/trigger_word_mixing.py $(BENCHMARK_ARGS)
+
+benchmark-faces: install
+	$(BIN)/python benchmarks/faces_triplet_mining.py $(BENCHMARK_ARGS)
+
+benchmark-style-transfer: install
+	$(BIN)/python benchmarks/style_transfer_speed.py $(BENCHMARK_ARGS)
+
+benchmark-detection: install
+	$(BIN)/python benchmarks/detection_sliding_windows.py $(BENCHMARK_ARGS)
+
+benchmark-all: benchmark benchmark-trigger-word benchmark-faces benchmark-style-transfer \
+               benchmark-detection
 
 clean:
 	rm -rf $(VENV) mlruns mlflow.db build
