@@ -75,6 +75,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=["faces_pair_head_metrics", "faces_pair_head_report"],
                 name="faces_pair_head_node",
             ),
+            Node(
+                func=nodes.evaluate_dlib_reference,
+                inputs=["faces_dlib_models", "faces_val", "faces_test", "params:seed"],
+                outputs=["faces_dlib_metrics", "faces_dlib_report"],
+                name="faces_dlib_reference_node",
+            ),
         ],
         tags=["faces"],
     )
