@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import skimage.data
 import yaml
+from kedro.io import AbstractDataset, DatasetError
 
 from dl_pipelines.config import ParameterError
 from dl_pipelines.face_detection import Box, DetectorParams, HaarFaceDetector, crop_box
+from dl_pipelines.images import resize
 from dl_pipelines.pipelines.faces import evaluation as ev
 from dl_pipelines.pipelines.faces import nodes
 from dl_pipelines.pipelines.faces.nuisance import NuisanceParams, render_photo
@@ -194,3 +196,45 @@ def test_identify_folder_names_people_and_rejects_one_person_gallery() -> None:
     with pytest.raises(ValueError, match="not in a person folder"):
         nodes.identify_folder(StubEncoder(), {"1.png": gallery["red/1.png"]}, probes,
                               threshold, params, 1)
+
+
+def _face(size: int = 40) -> np.ndarray:
+    """A real lfw_subset face the Haar cascade finds, as RGB uint8."""
+    face = np.repeat((LFW[0] * 255).astype(np.uint8)[..., None], 3, axis=2)
+    return resize(face, (size, size))
+
+
+def test_identify_folder_with_every_gallery_or_probe_face_skipped_names_the_files() -> None:
+    threshold = {"tau": 0.01, "image_size": [16, 16]}
+    params = {**BASE["detection"], "no_face": "skip"}
+    flat = np.full((40, 40, 3), 90, np.uint8)
+    probes = {"x.png": _face()}
+    # a face for ann only: skipping bob's faceless image leaves a gallery of one person
+    with pytest.raises(ValueError, match=r"\(bob/1.png\) are skipped.*holds 1 person \(ann\)"):
+        nodes.identify_folder(StubEncoder(), {"ann/1.png": _face(), "bob/1.png": flat},
+                              probes, threshold, params, 1)
+    with pytest.raises(ValueError, match=r"ann/1.png, bob/1.png.*holds 0 person"):
+        nodes.identify_folder(StubEncoder(), {"ann/1.png": flat, "bob/1.png": flat},
+                              probes, threshold, params, 1)
+    gallery = {"ann/1.png": _face(), "bob/1.png": _face(48)}
+    with pytest.raises(ValueError, match=r"No face found in any probe image \(p1.png, p2.png\)"):
+        nodes.identify_folder(StubEncoder(), gallery, {"p1.png": flat, "p2.png": flat},
+                              threshold, params, 1)
+    # one faceless probe among others is listed as "no face", not an error
+    table = nodes.identify_folder(StubEncoder(), gallery, {"p1.png": flat, "x.png": _face()},
+                                  threshold, params, 1)
+    assert table.set_index("file").loc["p1.png", "person"] == "no face"
+
+
+def test_unreadable_or_missing_verify_image_names_the_file(tmp_path) -> None:
+    catalog = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_faces.yml").read_text())
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not a JPEG")
+    for name in ("faces_verify_image_a", "faces_verify_image_b"):
+        dataset = AbstractDataset.from_config(name, {**catalog[name], "filepath": str(broken)})
+        with pytest.raises(DatasetError, match="broken.jpg.*Replace it"):
+            dataset.load()
+        dataset = AbstractDataset.from_config(
+            name, {**catalog[name], "filepath": str(tmp_path / "absent.png")})
+        with pytest.raises(DatasetError, match="absent.png.*--params image_a="):
+            dataset.load()

@@ -105,3 +105,17 @@ def test_corrupt_image_fails_the_run_naming_the_file(faces_project: KedroProject
     assert "broken.jpg" in result.stderr and "Replace it" in result.stderr
     after = faces_project.path / "data/07_model_output/faces/identities.csv"
     assert (after.read_bytes() if after.exists() else None) == before
+
+
+def test_unreadable_verify_image_fails_the_run_naming_the_file(faces_project: KedroProject,
+                                                               tmp_path: Path) -> None:
+    _save_face(tmp_path / "a.png", 0)
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not a JPEG")
+    output = faces_project.path / "data/07_model_output/faces/verify.json"
+    before = output.read_bytes() if output.exists() else None
+    result = faces_project.run("--pipelines", "faces_verify", "--params",
+                               f"image_a={tmp_path / 'a.png'},image_b={tmp_path / 'broken.jpg'}",
+                               check=False)
+    assert result.returncode != 0
+    assert "broken.jpg" in result.stderr and "Replace it" in result.stderr
+    assert (output.read_bytes() if output.exists() else None) == before

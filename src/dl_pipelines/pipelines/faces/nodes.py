@@ -724,6 +724,11 @@ def _prepare(images: dict[str, Any], params: dict[str, Any], image_size: list[in
     return names, stacked, missed
 
 
+def _gallery_people(names) -> list[str]:
+    """The person folders of gallery keys ``"<person>/<file>"``."""
+    return sorted({name.split("/", 1)[0] for name in names})
+
+
 def verify_pair(model: Any, image_a: Any, image_b: Any, threshold: dict[str, Any],
                 params: dict[str, Any]) -> dict[str, Any]:
     """d(a, b) = ‖f(a) − f(b)‖² and whether it is within τ: the same person.
@@ -761,14 +766,15 @@ def identify_folder(model: Any, gallery: dict[str, np.ndarray], probes: dict[str
         without a detected face (``no_face: skip``) get person "no face".
 
     Raises:
-        ValueError: when the gallery holds fewer than two people or images lie outside
-            person folders, or there is no probe.
+        ValueError: when the gallery holds fewer than two people (also once images
+            without a face are skipped), images lie outside person folders, or no probe
+            is left to identify; naming the files.
     """
     loose = [k for k in gallery if "/" not in k]
     if loose:
         raise ValueError(f"Gallery image(s) {', '.join(loose[:5])} are not in a person "
                          "folder: use <gallery_dir>/<person>/<image>.jpg.")
-    people = sorted({k.split("/", 1)[0] for k in gallery})
+    people = _gallery_people(gallery)
     if len(people) < 2:
         raise ValueError(f"The gallery holds {len(people)} person ({', '.join(people)}): "
                          "identification needs at least two person folders in gallery_dir.")
@@ -777,7 +783,20 @@ def identify_folder(model: Any, gallery: dict[str, np.ndarray], probes: dict[str
     g_names, g_crops, g_missed = _prepare(gallery, params, threshold["image_size"])
     if g_missed:
         logger.warning("No face found in gallery image(s): %s", ", ".join(g_missed))
+    people = _gallery_people(g_names)
+    if len(people) < 2:
+        raise ValueError(
+            f"Once the gallery images without a face ({', '.join(g_missed)}) are skipped "
+            f"(faces.detection.no_face: skip), the gallery holds {len(people)} person "
+            f"({', '.join(people) or 'none'}): identification needs faces of at least two "
+            "people. Replace those images with photos where the face is visible and "
+            "frontal, or set faces.detection.no_face: whole_image.")
     p_names, p_crops, p_missed = _prepare(probes, params, threshold["image_size"])
+    if not p_names:
+        raise ValueError(
+            f"No face found in any probe image ({', '.join(p_missed)}), so none is left to "
+            "identify (faces.detection.no_face: skip). Use photos where the face is "
+            "visible and frontal, or set faces.detection.no_face: whole_image.")
     persons, distances = ev.identify(embed(model, g_crops),
                                      np.asarray([n.split("/", 1)[0] for n in g_names]),
                                      embed(model, p_crops), threshold["tau"], neighbours)
