@@ -80,9 +80,35 @@ def test_apply_stylises_a_new_photo(styled_project: KedroProject, tmp_path: Path
     result = Image.open(styled_project.path / "data/07_model_output/style_transfer/applied"
                         / "my photo__painting.png")
     assert result.size == (40, 30)  # long side = style_transfer_apply.image_size
-    (run,) = styled_project.runs("style_transfer_apply")
+    run = styled_project.runs("style_transfer_apply")[0]
     assert run.info.status == "FINISHED"
+    # a style file is not the stylizer's style (swirls): optimisation, 12 steps logged every 3
     assert len(styled_project.client().get_metric_history(run.info.run_id, "total_loss")) == 5
+    history = json.loads((styled_project.path / REPORTING / "apply_history.json").read_text())
+    assert history["method"] == "optimise"
+
+
+def test_apply_uses_the_stylizer_trained_for_the_style(styled_project: KedroProject,
+                                                       tmp_path: Path) -> None:
+    photo = tmp_path / "cat.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (70, 98, 3), np.uint8)).save(
+        photo)
+    styled_project.run("--pipelines", "style_transfer_apply", "--params",
+                       f"content={photo},style=swirls")  # method: auto
+    result = np.asarray(Image.open(styled_project.path / "data/07_model_output/style_transfer/"
+                                   "applied/cat__swirls.png"))
+    assert result.shape == (29, 40, 3)
+    history = json.loads((styled_project.path / REPORTING / "apply_history.json").read_text())
+    assert history["method"] == "stylizer" and history["step"] == [0]
+    run = styled_project.runs("style_transfer_apply")[0]
+    assert run.info.status == "FINISHED" and run.data.metrics["total_loss"] > 0
+    assert len(styled_project.client().get_metric_history(run.info.run_id, "total_loss")) == 1
+
+    failed = styled_project.run("--pipelines", "style_transfer_apply", "--params",
+                                f"content={photo},style=mosaic,method=stylizer", check=False)
+    assert failed.returncode != 0
+    assert "trained for 'swirls'" in failed.stderr
+    assert "--params style_transfer.stylizer.style=mosaic" in failed.stderr
 
 
 # ---------------------------------------------------------------------------- bad input

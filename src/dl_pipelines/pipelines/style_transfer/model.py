@@ -152,14 +152,20 @@ def _conv_norm(x, filters: int, kernel: int, strides: int = 1, relu: bool = True
     return keras.layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
 
+#: The transform net's model name; ``stylizer__<style>`` records the style it is trained for.
+STYLIZER_NAME = "stylizer"
+
+
 def build_transform_net(filters: tuple[int, int, int] = (16, 32, 64),
-                        residual_blocks: int = 3) -> keras.Model:
+                        residual_blocks: int = 3, style: str | None = None) -> keras.Model:
     """Johnson et al.'s image-transform network, narrower: RGB [0, 255] → RGB [0, 255].
 
     9×9 conv, two stride-2 convs, residual blocks, two ×2 upsamplings (nearest + conv,
     which avoids the checkerboard of transposed convs) and a 9×9 conv to RGB; instance
     normalisation (``GroupNormalization`` with one group per channel) after every conv
     but the last. Height and width must be multiples of 4 (see :func:`stylise`).
+    With ``style``, the model is named ``stylizer__<style>``, so that the saved file
+    says which style it stylises in (:func:`stylizer_style`).
     """
     f1, f2, f3 = filters
     inputs = keras.Input((None, None, 3), name="rgb_0_255")
@@ -177,7 +183,14 @@ def build_transform_net(filters: tuple[int, int, int] = (16, 32, 64),
     x = _conv_norm(x, f1, 3, name="up2")
     x = keras.layers.Conv2D(3, 9, padding="same", activation="sigmoid", name="to_rgb")(x)
     outputs = keras.layers.Rescaling(255.0, name="to_pixels")(x)
-    return keras.Model(inputs, outputs, name="stylizer")
+    name = f"{STYLIZER_NAME}__{style}" if style else STYLIZER_NAME
+    return keras.Model(inputs, outputs, name=name)
+
+
+def stylizer_style(transform: keras.Model) -> str | None:
+    """The style a transform net was trained for, or ``None`` if its name does not say."""
+    prefix = f"{STYLIZER_NAME}__"
+    return transform.name[len(prefix):] if transform.name.startswith(prefix) else None
 
 
 class StylizerTrainer(keras.Model):

@@ -35,6 +35,11 @@ logger = logging.getLogger(__name__)
 #: Initialisations of the generated image.
 INITS = ("content", "noise", "content_noise")
 OPTIMIZERS = ("adam", "lbfgs")
+#: How ``style_transfer_apply`` stylises: ``auto`` picks the stylizer when it is trained
+#: for the requested style, else the optimisation.
+APPLY_METHODS = ("auto", "optimise", "stylizer")
+#: Where the ``style_transfer`` pipeline saves the stylizer (catalog ``style_transfer_stylizer``).
+STYLIZER_FILE = "data/06_models/style_transfer/stylizer.keras"
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -136,8 +141,12 @@ class ApplyParams:
     style: str
     image_size: int
     output_format: str = "png"
+    method: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.method not in APPLY_METHODS:
+            raise ValueError(f"method must be one of {APPLY_METHODS} (`--params method=…`), "
+                             f"got '{self.method}'")
         if not self.style:
             raise ValueError("style must be a style name or an image path "
                              "(`--params style=<name or path>`)")
@@ -185,13 +194,18 @@ def _named(images: Mapping[str, np.ndarray], kind: str, min_size: int) -> dict[s
         if name in named:
             raise ValueError(f"Two {kind} images are both called '{name}': '{origin[name]}' and "
                              f"'{key}' in data/01_raw/style_transfer/{kind}/. Rename one.")
-        if min(image.shape[:2]) < min_size:
-            raise ValueError(f"The {kind} image '{key}' is {image.shape[1]}×{image.shape[0]} "
-                             f"px; images need at least {min_size} px on their short side "
-                             f"(style_transfer.images.min_input_size). Replace it with a "
-                             "larger image.")
+        _check_size(image, f"{kind} image '{key}'", min_size)
         named[name], origin[name] = image, key
     return named
+
+
+def _check_size(image: np.ndarray, what: str, min_size: int) -> None:
+    """Reject an image whose short side is under ``min_size`` px, naming it."""
+    if min(image.shape[:2]) < min_size:
+        raise ValueError(f"The {what} is {image.shape[1]}×{image.shape[0]} px; images need "
+                         f"at least {min_size} px on their short side "
+                         "(style_transfer.images.min_input_size). Replace it with a larger "
+                         "image.")
 
 
 def collect_images(user_content: dict[str, np.ndarray], user_style: dict[str, np.ndarray],
@@ -538,7 +552,8 @@ def train_stylizer(content_images: dict[str, np.ndarray], sample_photos: dict[st
     seed_everything(seed)
     crops = training_crops(photos, config.steps * config.batch_size, config.crop_size,
                            config.crop_fraction, rng(seed, "stylizer_crops"))
-    transform = st_model.build_transform_net(config.filters, config.residual_blocks)
+    transform = st_model.build_transform_net(config.filters, config.residual_blocks,
+                                             style=config.style)
     trainer = st_model.build_stylizer_trainer(
         transform, _extractor(vgg_weights, weights),
         square(style_images[config.style], image_size), config.crop_size, weights,
@@ -652,53 +667,128 @@ def _comparison_figure(panels: list[tuple[np.ndarray, np.ndarray, np.ndarray, st
 
 # ---------------------------------------------------------------------------------- apply
 def choose_style(style_images: dict[str, np.ndarray], style_file: np.ndarray | None,
-                 params: dict[str, Any]) -> dict[str, Any]:
-    """The style of ``--params style=…``: an image file if one is there, else a style name.
+                 params: dict[str, Any], min_input_size: int) -> dict[str, Any]:
+    """The style of ``--params style=…``: a known style name first, else an image file.
+
+    A name of ``style_images`` (the defaults and ``data/01_raw/style_transfer/style/``)
+    wins over a file of the same relative path; pass ``./<name>`` or an absolute path
+    to use such a file. A file must be at least ``min_input_size`` px on its short side.
 
     Returns:
-        ``{"name": …, "image": uint8 array}``.
+        ``{"name": …, "image": uint8 array, "source": "name" | "file"}``.
 
     Raises:
-        ValueError: when ``style`` is neither a file nor a known style name.
+        ValueError: when ``style`` is neither a known style name nor a file, or the file
+            is too small.
     """
     config = parse(ApplyParams, params, "style_transfer_apply")
-    if style_file is not None:
-        return {"name": PurePosixPath(config.style).stem, "image": style_file}
     if config.style in style_images:
-        return {"name": config.style, "image": style_images[config.style]}
-    raise ValueError(f"Style '{config.style}' is neither an image file nor a known style name. "
+        if style_file is not None:
+            logger.info("style=%s is a style name and a file: using the style name (pass "
+                        "./%s or an absolute path for the file).", config.style, config.style)
+        return {"name": config.style, "image": style_images[config.style], "source": "name"}
+    if style_file is not None:
+        _check_size(style_file, f"style image '{config.style}'", min_input_size)
+        return {"name": PurePosixPath(config.style).stem, "image": style_file,
+                "source": "file"}
+    raise ValueError(f"Style '{config.style}' is neither a known style name nor an image file. "
                      f"Pass `--params style=<name>` with one of {sorted(style_images)}, or "
                      "the path of a JPEG/PNG image.")
 
 
-def apply_style(content: np.ndarray, style: dict[str, Any], vgg_weights: dict[str, Any],
-                params: dict[str, Any], cost_params: dict[str, Any],
-                optimisation_params: dict[str, Any], seed: int) -> tuple[dict, dict]:
-    """Stylise one photo by optimisation, keeping its aspect ratio.
+def _apply_method(config: ApplyParams, style: dict[str, Any], stylizer: Any) -> str:
+    """``optimise`` or ``stylizer`` for ``style_transfer_apply.method`` (see ``APPLY_METHODS``).
 
-    The photo is resized so that its long side is ``style_transfer_apply.image_size``;
-    the style image is cropped to the same aspect ratio and resized to the same size.
-    The costs go to MLflow as ``content_loss``, ``style_loss``, ``total_loss``.
+    The stylizer serves a style only when the style was chosen by name and the stylizer
+    was trained for that name (its model name is ``stylizer__<style>``).
+    """
+    from dl_pipelines.pipelines.style_transfer.model import stylizer_style
+
+    if config.method == "optimise":
+        return "optimise"
+    trained = stylizer_style(stylizer) if stylizer is not None else None
+    if style["source"] == "name" and trained == style["name"]:
+        return "stylizer"
+    if stylizer is None:
+        reason = f"there is no trained stylizer at {STYLIZER_FILE}"
+    elif trained is None:
+        reason = (f"the stylizer at {STYLIZER_FILE} does not record its style (trained "
+                  "by an older version): retrain it")
+    elif style["source"] == "file":
+        reason = (f"the stylizer at {STYLIZER_FILE} is trained for the style name "
+                  f"'{trained}', and style '{config.style}' is a file (pass a style name)")
+    else:
+        reason = f"the stylizer at {STYLIZER_FILE} is trained for '{trained}'"
+    if config.method == "stylizer":
+        raise ValueError(
+            f"method=stylizer cannot stylise in '{style['name']}': {reason}. Train a stylizer "
+            f"for it with `kedro run --pipelines style_transfer --params "
+            f"style_transfer.stylizer.style={style['name']}` (the style needs an image in "
+            "data/01_raw/style_transfer/style/ or a default, and a pair in "
+            "style_transfer.pairs), or pass `--params method=optimise`.")
+    logger.info("Stylising by optimisation: %s.", reason)
+    return "optimise"
+
+
+def apply_style(content: np.ndarray, style: dict[str, Any], stylizer: Any,
+                vgg_weights: dict[str, Any], params: dict[str, Any], min_input_size: int,
+                cost_params: dict[str, Any], optimisation_params: dict[str, Any],
+                seed: int) -> tuple[dict, dict]:
+    """Stylise one photo, keeping its aspect ratio: by the stylizer or by optimisation.
+
+    The photo is resized so that its long side is ``style_transfer_apply.image_size``.
+    ``method`` (``auto`` | ``optimise`` | ``stylizer``) chooses how: the feed-forward
+    ``stylizer`` (one pass; ``auto`` takes it when it is trained for the style) or the
+    optimisation, whose style image is cropped to the photo's aspect ratio and resized
+    to the same size. The costs go to MLflow as ``content_loss``, ``style_loss``,
+    ``total_loss`` (per logged step; the stylizer's result once, at step 0).
 
     Returns:
         ``{"<photo>__<style>.<png|jpg>": image}`` (a folder of results) and the history.
+
+    Raises:
+        ValueError: when the photo is smaller than ``min_input_size`` px, or
+            ``method=stylizer`` and the stylizer is missing or trained for another style.
     """
     from dl_pipelines.seeding import seed_everything
 
     config = parse(ApplyParams, params, "style_transfer_apply")
     optimisation = parse(OptimisationParams, optimisation_params,
                          "style_transfer.optimisation")
+    _check_size(content, f"photo '{config.content}'", min_input_size)
+    method = _apply_method(config, style, stylizer)
     weights = _cost_weights(cost_params, vgg_weights)
     seed_everything(seed)
     photo = fit_long_side(content, config.image_size)
+    style_image = cover(style["image"], photo.shape[:2])
     name = pair_name(PurePosixPath(config.content).stem, style["name"])
-    logger.info("Stylising %s (%d×%d px) in the style '%s': %d steps of %s.", config.content,
-                photo.shape[1], photo.shape[0], style["name"], optimisation.steps,
-                optimisation.optimizer)
-    out = optimise_image(_extractor(vgg_weights, weights), photo,
-                         cover(style["image"], photo.shape[:2]), weights, optimisation,
-                         rng(seed, "init", name), name)
-    history = {**out["history"], "seconds": out["seconds"],
+    extractor = _extractor(vgg_weights, weights)
+    if method == "stylizer":
+        out = _stylize_once(stylizer, extractor, photo, style_image, weights)
+    else:
+        logger.info("Stylising %s (%d×%d px) in the style '%s': %d steps of %s.",
+                    config.content, photo.shape[1], photo.shape[0], style["name"],
+                    optimisation.steps, optimisation.optimizer)
+        out = optimise_image(extractor, photo, style_image, weights, optimisation,
+                             rng(seed, "init", name), name)
+    history = {**out["history"], "method": method, "seconds": out["seconds"],
                "step_seconds": out["step_seconds"], "content": config.content,
                "style": style["name"]}
     return {f"{name}.{config.output_format}": out["image"]}, history
+
+
+def _stylize_once(stylizer: Any, extractor: Any, photo: np.ndarray, style: np.ndarray,
+                  weights: Any) -> dict[str, Any]:
+    """One forward pass of the stylizer, scored with J(G) like an optimisation result."""
+    from dl_pipelines.pipelines.style_transfer import model as st_model
+
+    started = time.perf_counter()
+    image = st_model.stylise(stylizer, photo)
+    seconds = time.perf_counter() - started
+    costs = st_model.image_costs(extractor, image, photo, style, weights)
+    log_metrics_to_active_run(costs, step=0)
+    logger.info("Stylised %d×%d px in one pass of the stylizer (%.2f s): total %.4g (content "
+                "%.4g, style %.4g).", photo.shape[1], photo.shape[0], seconds,
+                costs["total_loss"], costs["content_loss"], costs["style_loss"])
+    history = {"step": [0], **{column: [value] for column, value in costs.items()}}
+    return {"image": image, "history": history, "seconds": seconds, "step_seconds": seconds}
