@@ -10,7 +10,8 @@ eSpeak keyword/negative clips and synthetic backgrounds at 44.1 kHz, 10 s exampl
   of every clip (the course's way), then ``matplotlib.mlab.specgram`` (NFFT 200,
   overlap 120) of the result.
 
-Latency: spectrogram + ``model.predict`` + peak picking on one 10 s clip, with the
+Latency: spectrogram + ``model.predict`` + peak picking on one 10 s clip, as
+``trigger_word_detect`` does it (one scoring window of ``detect.window_seconds``), with the
 trained model of ``data/06_models/trigger_word/model.keras`` when it exists (else a
 freshly built model of the base size; the cost is the same), median of ``--repeats``.
 
@@ -39,7 +40,7 @@ def main() -> None:
     from pydub import AudioSegment
 
     from dl_pipelines import audio
-    from dl_pipelines.pipelines.trigger_word import events, nodes
+    from dl_pipelines.pipelines.trigger_word import events, nodes, windows
     from dl_pipelines.pipelines.trigger_word.params import parse_params
 
     raw = yaml.safe_load((ROOT / "conf/base/parameters_trigger_word.yml").read_text())
@@ -122,8 +123,12 @@ def main() -> None:
     refractory = int(round(p.evaluation.refractory_s / p.seconds_per_step))
 
     def detect_once() -> None:
-        x = audio.spectrogram(clip, **p.spectrogram.kwargs())
-        scores = model.predict(x[None], verbose=0)[0, :, 0]
+        scores, _ = windows.score_in_windows(
+            lambda x: model.predict(x, verbose=0), clip, p.spectrogram.kwargs(),
+            p.model.conv_kernel, p.model.conv_stride,
+            int(round(p.detect.window_seconds / p.seconds_per_step)),
+            int(round(p.detect.overlap_seconds / p.seconds_per_step)),
+            p.evaluation.batch_size)
         events.detect(scores, 0.5, refractory)
 
     detect_once()  # build the predict function

@@ -87,10 +87,27 @@ def test_parameter_errors_name_the_key(tw_params):
     clash["default_data"]["negative_words"] = ["reactivate", "hello"]
     with pytest.raises(ParameterError, match="contain the keyword"):
         parse_params(clash)
+    new_keyword = {**tw_params, "keyword": "Computer"}  # "computer" is a base negative word
+    with pytest.raises(ParameterError) as error:
+        parse_params(new_keyword)
+    message = str(error.value)
+    for text in ("['computer'] contain the keyword 'Computer'",
+                 "Remove them from trigger_word.default_data.negative_words",
+                 "words that sound like 'Computer'", "conf/base/parameters_trigger_word.yml"):
+        assert text in message, text
     shared = copy.deepcopy(tw_params)
     shared["default_data"]["voices"]["test"]["variants"] = ["m1"]
     with pytest.raises(ParameterError, match="'m1' is in both train and test"):
         parse_params(shared)
+
+
+def test_confusable_words_share_four_letters_with_the_keyword():
+    from dl_pipelines.pipelines.trigger_word.params import confusable_words
+
+    words = ("activity", "captivate", "action", "hello", "vacate", "TIVA")
+    # "activate" has acti, ctiv, tiva, ivat, vate: hello and vacate share none
+    assert confusable_words("activate", words) == ["activity", "captivate", "action", "TIVA"]
+    assert confusable_words("hey jarvis", words) == []
 
 
 class _FakeModel:
@@ -101,10 +118,10 @@ class _FakeModel:
 
     def predict(self, x, verbose=0):
         steps = (x.shape[1] - 15) // 4 + 1
-        scores = np.zeros((1, steps, 1), dtype=np.float32)
+        scores = np.zeros((len(x), steps, 1), dtype=np.float32)
         peak = int(round(self.peak_at_s / self.step))
-        scores[0, peak - 10:peak + 11, 0] = 0.6  # bump starts 10 steps before the peak
-        scores[0, peak, 0] = 0.9
+        scores[:, peak - 10:peak + 11, 0] = 0.6  # bump starts 10 steps before the peak
+        scores[:, peak, 0] = 0.9
         return scores
 
 
@@ -160,3 +177,38 @@ def test_add_chimes_mono_and_stereo():
     out = nodes.add_chimes(stereo, 16000, [0.1, 0.9], 1000.0, 0.2, -12.0)
     assert out.shape == (16000, 2)
     np.testing.assert_array_equal(out[:, 0], out[:, 1])
+
+
+@pytest.mark.parametrize("entry", ["trigger_word_raw_{kind}", "trigger_word_detect_audio"])
+def test_catalog_folders_take_other_formats(entry, tmp_path, monkeypatch):
+    """FLAC/OGG/MP3 next to WAV are loaded (here through a stand-in soundfile)."""
+    import sys
+
+    import yaml
+
+    from dl_pipelines import audio
+    from dl_pipelines.datasets import AudioFolderDataset
+    from tests.conftest import PROJECT_ROOT
+
+    class FakeSoundfile:
+        @staticmethod
+        def read(buffer, dtype="float32", always_2d=True):
+            return np.full((800, 1), 0.5, dtype=np.float32), 8000
+
+    monkeypatch.setitem(sys.modules, "soundfile", FakeSoundfile)
+    catalog = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_trigger_word.yml").read_text())
+    config = {k: v for k, v in catalog[entry].items() if k not in ("type", "metadata")}
+    for ending in (".flac", ".ogg", ".mp3"):
+        (tmp_path / f"clip{ending}").write_bytes(b"compressed audio")
+    (tmp_path / "clip.wav").write_bytes(audio.wav_bytes(_tone(0.1), RATE))
+    (tmp_path / "notes.txt").write_text("not audio")
+    loaded = AudioFolderDataset(**{**config, "path": str(tmp_path)}).load()
+    assert sorted(loaded) == ["clip.flac", "clip.mp3", "clip.ogg", "clip.wav"]
+
+
+def test_chimed_copies_of_other_formats_do_not_clash(tw_params):
+    p = parse_params(tw_params)
+    files = {name: (_tone(2.0), RATE) for name in ("a.wav", "a.mp3", "b.FLAC")}
+    _, _, chimed = nodes.detect_folder(_FakeModel(1.0, p.seconds_per_step), files,
+                                       {"threshold": 0.5}, tw_params)
+    assert sorted(chimed) == ["a.mp3.wav", "a.wav", "b.FLAC.wav"]

@@ -68,7 +68,12 @@ def test_training_loss_falls_and_reports(trained_trigger_word: KedroProject) -> 
 
 def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroProject,
                                                     tmp_path: Path) -> None:
-    """16 kHz mono and 44.1 kHz stereo files in a test voice: detections at the keyword."""
+    """16 kHz mono and 44.1 kHz stereo files in a test voice: detections at the keyword.
+
+    ``long_25s.wav`` is longer than one scoring window (10 s, overlap 2 s): its first
+    keyword ends in the overlap of windows 0 and 1, its second late in the file; each
+    is detected once, at the right time.
+    """
     folder = tmp_path / "new recordings"
     truth = {
         "mono_16k.wav": write_recording(folder, "mono_16k.wav",
@@ -76,6 +81,9 @@ def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroP
                                         "en-029+m4", 16000, 6.0),
         "stereo_44k.wav": write_recording(folder, "stereo_44k.wav", [("activate", 1.0)],
                                           "en-029+f4", 44100, 3.0, stereo=True),
+        "long_25s.wav": write_recording(folder, "long_25s.wav",
+                                        [("activate", 8.6), ("activate", 21.0)],
+                                        "en-029+m4", 16000, 25.0),
     }
     from tests.conftest import PROJECT_ROOT
 
@@ -83,6 +91,10 @@ def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroP
     for wav in shipped:  # the examples shipped with the project are scored too
         shutil.copy(wav, folder / wav.name)
     project = trained_trigger_word
+    # A fixed threshold: the one chosen on validation cannot serve with conf/test sizes.
+    # 0.02 h of validation keyword-free audio makes the 0.5 FA/h budget "no false accept
+    # at all"; the tiny model's false-accept peaks (≤ ~0.9) reach its keyword peaks
+    # (~0.83-0.88), so the chosen threshold is ~0.9 and nothing would be detected.
     project.run("--pipelines", "trigger_word_detect", "--params",
                 f"input_dir={folder},trigger_word.detect.threshold=0.5")
     table = pd.read_csv(project.path / DETECT / "detections.csv")
@@ -94,6 +106,7 @@ def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroP
         found = table.loc[table["file"] == name, "time_s"].to_numpy()
         for end in ends:
             assert np.any(np.abs(found - end) < 0.5), (name, end, found)
+            assert np.sum(np.abs(found - end) < 1.0) == 1, (name, end, found)  # once
         assert (project.path / DETECT / "plots" / f"{name}.png").stat().st_size > 1000
     from dl_pipelines import audio
 

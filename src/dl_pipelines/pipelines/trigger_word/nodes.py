@@ -16,9 +16,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dl_pipelines import audio, plotting, speech
-from dl_pipelines.pipelines.trigger_word import events, plots, synthesis
+from dl_pipelines.pipelines.trigger_word import events, plots, synthesis, windows
 from dl_pipelines.pipelines.trigger_word.mixing import ClipBank, MixSpec, label_track, mix_example
-from dl_pipelines.pipelines.trigger_word.params import SPLITS, TriggerWordParams, parse_params
+from dl_pipelines.pipelines.trigger_word.params import (
+    SPLITS,
+    TriggerWordParams,
+    confusable_words,
+    parse_params,
+)
 from dl_pipelines.seeding import rng
 from dl_pipelines.tracking import as_mlflow_metrics
 
@@ -126,6 +131,12 @@ def _default_clips(kind: str, p: TriggerWordParams,
     rate = p.audio.sample_rate
     clips, split, names = [], [], []
     start = time.perf_counter()
+    if kind == "negatives" and len(confusable_words(p.keyword, d.negative_words)) < 3:
+        logger.warning(
+            "Few of trigger_word.default_data.negative_words sound like the keyword '%s' "
+            "(%s): the detector will learn little about near misses. Put words sharing its "
+            "sounds at the head of the list (docs/trigger_word.md § A new keyword).",
+            p.keyword, ", ".join(confusable_words(p.keyword, d.negative_words)) or "none")
     for s, split_name in enumerate(SPLITS):
         voices = getattr(d.voices, split_name).voices()
         if kind == "backgrounds":
@@ -432,6 +443,12 @@ def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
                                                    dict[str, Audio]]:
     """Score every file; detections table, a figure per file, chimed copies.
 
+    Files of any length are scored in bounded, overlapping windows
+    (``detect.window_seconds``, ``detect.overlap_seconds``; see
+    :mod:`~dl_pipelines.pipelines.trigger_word.windows`), so an hour of audio never
+    becomes one model input; each output step is scored by one window only, so a
+    keyword in an overlap is detected once.
+
     Args:
         model: The trained detector (any input length).
         files: ``{name: (samples (n, channels), rate)}`` at the files' own rates.
@@ -440,11 +457,15 @@ def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
 
     Returns:
         ``file,time_s,score`` (one row per detection; ``time_s`` = estimated end of the
-        keyword), ``{<file>.png: figure}`` and ``{<file>.wav: (audio with chimes, rate)}``.
+        keyword, also where the plot marks it and the chime starts), ``{<file>.png:
+        figure}`` and ``{<file>.wav: (audio with chimes, rate)}`` (``<file>.mp3.wav``
+        for a file in another format).
     """
     p = parse_params(params)
     threshold = p.detect.threshold if p.detect.threshold is not None else report["threshold"]
     refractory = max(1, int(round(p.evaluation.refractory_s / p.seconds_per_step)))
+    window_steps = max(1, int(round(p.detect.window_seconds / p.seconds_per_step)))
+    overlap_steps = int(round(p.detect.overlap_seconds / p.seconds_per_step))
     min_seconds = (p.spectrogram.nfft + (p.model.conv_kernel - 1) * p.spectrogram.hop) \
         / p.audio.sample_rate
     rows, figures, chimed = [], {}, {}
@@ -455,26 +476,31 @@ def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
                              f"than the {min_seconds * 1000:.0f} ms the detector needs: "
                              "give longer audio.")
         start = time.perf_counter()
-        x = audio.spectrogram(mono, **p.spectrogram.kwargs())
-        scores = np.asarray(model.predict(x[None], verbose=0), dtype=np.float32)[0, :, 0]
+        scores, picture = windows.score_in_windows(
+            lambda x: model.predict(x, verbose=0), mono, p.spectrogram.kwargs(),
+            p.model.conv_kernel, p.model.conv_stride, window_steps, overlap_steps,
+            p.evaluation.batch_size)
         found = events.detect(scores, threshold, refractory)
-        ends = [_onset(scores, step) for step in found]
-        times = [step * p.seconds_per_step for step in ends]
+        # one time per detection (the keyword end) for the table, the plot and the chime
+        times = [round(_onset(scores, step) * p.seconds_per_step, 3) for step in found]
         logger.info("%s: %.1f s of audio scored in %.2f s, %d detection(s) at %s", name,
                     len(mono) / p.audio.sample_rate, time.perf_counter() - start, len(found),
                     ", ".join(f"{t:.2f} s" for t in times) or "-")
-        # one time per detection (the keyword end) for the table, the plot and the chime
-        times = [round(float(t), 3) for t in times]
         for step, t in zip(found, times, strict=True):
             rows.append({"file": name, "time_s": t, "score": round(float(scores[step]), 4)})
-        figures[f"{name}.png"] = plots.detection_figure(name, x, scores, threshold, times,
+        figures[f"{name}.png"] = plots.detection_figure(name, picture, scores, threshold, times,
                                                         p.seconds_per_step,
                                                         len(mono) / p.audio.sample_rate)
-        chimed[str(PurePosixPath(name).with_suffix(".wav"))] = (
+        chimed[_chimed_name(name)] = (
             add_chimes(samples, rate, times, p.detect.chime_hz,
                        p.detect.chime_seconds, p.detect.chime_db), rate)
     table = pd.DataFrame(rows, columns=["file", "time_s", "score"])
     return table, figures, chimed
+
+
+def _chimed_name(name: str) -> str:
+    """``x.wav`` stays ``x.wav``; ``x.mp3`` becomes ``x.mp3.wav`` (no clash with ``x.wav``)."""
+    return name if PurePosixPath(name).suffix.lower() in audio.WAV_EXTENSIONS else f"{name}.wav"
 
 
 def _onset(scores: np.ndarray, peak: int) -> int:

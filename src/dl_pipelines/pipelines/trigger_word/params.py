@@ -225,7 +225,14 @@ class DetectParams:
     chime_hz: float
     chime_seconds: float
     chime_db: float
+    window_seconds: float               # long files are scored in windows this long …
+    overlap_seconds: float              # … overlapping by this much (warm-up context)
     threshold: float | None = None      # None: the one chosen on validation at training
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.overlap_seconds < self.window_seconds:
+            raise ValueError("need 0 <= overlap_seconds < window_seconds, got "
+                             f"{self.overlap_seconds} and {self.window_seconds}")
 
 
 @dataclass(frozen=True)
@@ -252,8 +259,13 @@ class TriggerWordParams:
         for field in ("negative_words", "babble_words"):
             clash = [w for w in getattr(self.default_data, field) if keyword in w.lower()]
             if clash:
-                raise ValueError(f"default_data.{field} {clash} contain the keyword "
-                                 f"'{self.keyword}': other words must not say it")
+                raise ValueError(
+                    f"default_data.{field} {clash} contain the keyword '{self.keyword}': "
+                    "other words must not say it. Remove them from "
+                    f"trigger_word.default_data.{field} (for a new keyword, also replace "
+                    "the confusable words at the head of negative_words, chosen for "
+                    f"'activate', by words that sound like '{self.keyword}'; see "
+                    "docs/trigger_word.md § A new keyword)")
         if self.default_data.backgrounds.seconds < self.audio.clip_seconds:
             raise ValueError("default_data.backgrounds.seconds must be >= audio.clip_seconds")
 
@@ -272,6 +284,18 @@ class TriggerWordParams:
     def seconds_per_step(self) -> float:
         """Duration of one output step (≈ 7.3 ms with the course settings)."""
         return self.spectrogram.hop * self.model.conv_stride / self.audio.sample_rate
+
+
+def confusable_words(keyword: str, words: tuple[str, ...], letters: int = 4) -> list[str]:
+    """The ``words`` that share a run of ``letters`` letters with ``keyword``.
+
+    A rough, spelling-based stand-in for "shares sounds with the keyword" (for
+    "activate": activity, captivate, motivate, …), used to warn when the negative words
+    were left as they are for another keyword.
+    """
+    key = "".join(c for c in keyword.lower() if c.isalpha())
+    grams = {key[i:i + letters] for i in range(len(key) - letters + 1)} or {key}
+    return [w for w in words if any(g in w.lower() for g in grams)]
 
 
 def parse_params(raw: Any) -> TriggerWordParams:

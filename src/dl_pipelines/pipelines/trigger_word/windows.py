@@ -1,0 +1,115 @@
+"""Scoring audio of any length in bounded, overlapping windows.
+
+An hour of audio is ~2 M spectrogram frames (0.8 GB of model input) and ~500 k GRU
+steps: too much for one ``model.predict``. The audio is cut into windows of
+``window_steps`` output steps that start every ``window_steps - overlap_steps`` steps;
+each window is scored on its own (fresh GRU state, as in training), and the score track
+is stitched so that every output step comes from exactly **one** window: window 0 gives
+its steps ``[0, window_steps)``, window k ≥ 1 only the steps after its first
+``overlap_steps`` (the overlap is its warm-up context). Peaks are then picked once on
+the stitched track, so a keyword in an overlap region cannot be detected twice.
+
+Index arithmetic (frames of ``hop`` samples, ``nfft`` long; a 'valid' Conv1D of
+``kernel`` frames and stride ``stride``): output step ``s`` reads frames
+``[s·stride, s·stride + kernel)``, and frame ``f`` reads samples
+``[f·hop, f·hop + nfft)``. A window starting at step ``a`` therefore reads the samples
+``[a·stride·hop, a·stride·hop + window_samples)``. Every window (the last one zero-padded)
+has the same length, so one traced predict function serves a whole folder; padding
+only adds steps after the audio's end, which a causal model never lets change the
+earlier ones, and they are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from dl_pipelines import audio
+
+
+@dataclass(frozen=True)
+class WindowPlan:
+    """Where the windows of one file start and which steps each one contributes."""
+
+    n_steps: int            # output steps of the whole file
+    window_steps: int
+    hop_steps: int          # window_steps − overlap_steps
+    overlap_steps: int
+
+    @property
+    def n_windows(self) -> int:
+        extra = max(0, self.n_steps - self.window_steps)
+        return 1 + -(-extra // self.hop_steps)  # ceil
+
+    def start(self, k: int) -> int:
+        """First output step of window ``k``."""
+        return k * self.hop_steps
+
+    def kept(self, k: int) -> tuple[int, int]:
+        """``[lo, hi)``: the file's output steps taken from window ``k``."""
+        lo = 0 if k == 0 else self.start(k) + self.overlap_steps
+        return lo, min(self.n_steps, self.start(k) + self.window_steps)
+
+
+def output_steps_of(n_samples: int, nfft: int, noverlap: int, kernel: int,
+                    stride: int) -> int:
+    """Output steps of the detector for ``n_samples`` of audio (0 when too short)."""
+    frames = audio.spectrogram_frames(n_samples, nfft, noverlap)
+    return 0 if frames < kernel else (frames - kernel) // stride + 1
+
+
+def score_in_windows(predict: Callable[[np.ndarray], np.ndarray], samples: np.ndarray,
+                     spectrogram_kwargs: dict, kernel: int, stride: int, window_steps: int,
+                     overlap_steps: int, batch_size: int,
+                     plot_frames: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step scores of mono ``samples`` of any length, window by window.
+
+    Args:
+        predict: Spectrograms ``(batch, frames, freqs)`` → scores ``(batch, steps, 1)``.
+        samples: Mono audio at the model's sample rate.
+        spectrogram_kwargs: ``nfft``, ``noverlap`` and the normalisation.
+        kernel, stride: The model's Conv1D (frames → output steps).
+        window_steps, overlap_steps: Window length and overlap, in output steps.
+        batch_size: Windows scored per ``predict`` call.
+        plot_frames: About how many spectrogram frames to keep for a figure.
+
+    Returns:
+        The stitched scores ``(n_steps,)`` and a decimated spectrogram of the whole
+        file (about ``plot_frames`` frames, evenly spaced) for the figure.
+    """
+    nfft, noverlap = spectrogram_kwargs["nfft"], spectrogram_kwargs["noverlap"]
+    hop = nfft - noverlap
+    samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+    n_steps = output_steps_of(len(samples), nfft, noverlap, kernel, stride)
+    if n_steps == 0:
+        raise ValueError(f"{len(samples)} samples are too short for one output step")
+    if not 0 <= overlap_steps < window_steps:
+        raise ValueError(f"need 0 <= overlap_steps < window_steps, got {overlap_steps}, "
+                         f"{window_steps}")
+    plan = WindowPlan(n_steps, window_steps, window_steps - overlap_steps, overlap_steps)
+    window_samples = ((window_steps - 1) * stride + kernel - 1) * hop + nfft
+    n_frames = audio.spectrogram_frames(len(samples), nfft, noverlap)
+    every = max(1, n_frames // plot_frames)
+    scores = np.empty(n_steps, dtype=np.float32)
+    picture: list[np.ndarray] = []
+    for first in range(0, plan.n_windows, batch_size):
+        ks = range(first, min(plan.n_windows, first + batch_size))
+        batch = np.zeros((len(ks), window_samples), dtype=np.float32)
+        for row, k in enumerate(ks):
+            begin = plan.start(k) * stride * hop
+            piece = samples[begin:begin + window_samples]
+            batch[row, :len(piece)] = piece
+        x = audio.spectrogram(batch, **spectrogram_kwargs)
+        out = np.asarray(predict(x), dtype=np.float32)[..., 0]
+        for row, k in enumerate(ks):
+            lo, hi = plan.kept(k)
+            offset = plan.start(k)
+            scores[lo:hi] = out[row, lo - offset:hi - offset]
+            # the frames of the kept steps (the last window: up to the file's last frame)
+            f_lo = lo * stride
+            f_hi = n_frames if k == plan.n_windows - 1 else hi * stride
+            f_first = f_lo + (-f_lo) % every
+            picture.append(x[row, f_first - offset * stride:f_hi - offset * stride:every])
+    return scores, np.concatenate(picture)
