@@ -158,3 +158,29 @@ def test_wav_bytes_are_16_bit_pcm():
         assert handle.getsampwidth() == 2 and handle.getframerate() == 8000
         frames = np.frombuffer(handle.readframes(4), dtype="<i2")
     assert frames.tolist() == [0, 16384, -32767, 32767]
+
+
+class _FakeSoundfile:
+    """Stands in for the optional ``soundfile`` package (libsndfile)."""
+
+    @staticmethod
+    def read(buffer, dtype="float32", always_2d=True):
+        assert buffer.read() == b"fLaC fake stream" and dtype == "float32" and always_2d
+        return np.full((480, 2), 0.25, dtype=np.float32), 48000
+
+
+def test_other_formats_are_read_through_soundfile_when_installed(tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "soundfile", _FakeSoundfile)
+    path = tmp_path / "song.flac"
+    path.write_bytes(b"fLaC fake stream")
+    samples, rate = audio.load_audio(path, sample_rate=16000)
+    assert rate == 16000 and samples.shape == (160,)
+    np.testing.assert_allclose(samples[20:140], 0.25, atol=1e-3)
+
+
+def test_other_format_without_a_decoder_names_the_file_and_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "soundfile", None)  # not installed
+    path = tmp_path / "song.flac"
+    path.write_bytes(b"fLaC but not really")
+    with pytest.raises(audio.AudioError, match=r"song\.flac.*ffmpeg.*soundfile.*WAV"):
+        audio.load_audio(path)

@@ -2,8 +2,9 @@
 
 Audio is handled as ``float32`` NumPy arrays in [-1, 1] with an explicit sample rate;
 ``(n,)`` is mono, ``(n, channels)`` is multi-channel. Loading goes through pydub
-(16/24-bit PCM WAV without ffmpeg, any format ffmpeg knows when it is installed) with
-a fallback to SciPy's WAV reader for 32-bit float WAV; every failure raises
+(16/24-bit PCM WAV without ffmpeg, any format ffmpeg knows when it is installed), then
+the ``soundfile`` package when it is installed (FLAC, OGG, MP3 and float WAV without
+ffmpeg), then SciPy's WAV reader (32-bit float WAV); every failure raises
 :class:`AudioError` naming the file and the fix.
 
 The spectrogram is the course's: frames of ``nfft`` samples every ``nfft - noverlap``
@@ -21,8 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-#: Endings loaded by :func:`load_audio`; other formats need ffmpeg (pydub calls it).
+#: Endings loaded by :func:`load_audio` with no extra software.
 WAV_EXTENSIONS = (".wav", ".wave")
+#: Other endings it loads when ffmpeg (through pydub) or the ``soundfile`` package can.
+OTHER_EXTENSIONS = (".flac", ".ogg", ".mp3")
 
 
 class AudioError(ValueError):
@@ -36,7 +39,8 @@ def load_audio(path: str | Path, sample_rate: int | None = None,
 
     Args:
         path: A WAV file (16/24/32-bit PCM or 32-bit float, any rate, any channels), or
-            any format ffmpeg reads when ffmpeg is installed.
+            any format ffmpeg reads when ffmpeg is installed (FLAC/OGG/MP3 also through
+            the ``soundfile`` package).
         sample_rate: Resample to this rate; ``None`` keeps the file's rate.
         mono: Mix the channels down to one (``(n,)``); else ``(n, channels)``.
 
@@ -80,13 +84,16 @@ def decode_audio(data: bytes, suffix: str = ".wav",
             segment = AudioSegment.from_file(io.BytesIO(data), format=fmt)
         samples = _segment_to_array(segment)
         rate = segment.frame_rate
-    except (CouldntDecodeError, Exception) as exc:  # any decoder failure: try SciPy
+    except (CouldntDecodeError, Exception) as exc:  # any decoder failure: the others
         error = exc
-        samples, rate = _scipy_wav(data)
+        samples, rate = _soundfile(data)
+        if samples is None:
+            samples, rate = _scipy_wav(data)
     if samples is None:
         hint = ("it is not a valid WAV file (16/24/32-bit PCM or 32-bit float)"
-                if fmt == "wav" else f"'.{fmt}' files need ffmpeg installed (apt install "
-                "ffmpeg), or convert it to WAV")
+                if fmt == "wav" else f"it is corrupt, or '.{fmt}' files need ffmpeg "
+                "(apt install ffmpeg) or the soundfile package (pip install soundfile) "
+                "to be read: install one, or convert the file to WAV")
         raise AudioError(f"Cannot decode audio file '{name}': {hint}. Replace or delete "
                          f"it. ({type(error).__name__}: {error})")
     if samples.shape[0] == 0:
@@ -112,6 +119,19 @@ def _segment_to_array(segment) -> np.ndarray:
             ints = ints.astype(np.int16) - 128
     samples = (ints.astype(np.float32) / scale).reshape(-1, segment.channels)
     return samples
+
+
+def _soundfile(data: bytes) -> tuple[np.ndarray | None, int]:
+    """libsndfile through ``soundfile`` (optional): ``(None, 0)`` if absent or it fails."""
+    try:
+        import soundfile
+    except ImportError:
+        return None, 0
+    try:
+        samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except Exception:  # noqa: BLE001 - libsndfile raises its own error kinds
+        return None, 0
+    return np.asarray(samples, dtype=np.float32), int(rate)
 
 
 def _scipy_wav(data: bytes) -> tuple[np.ndarray | None, int]:
