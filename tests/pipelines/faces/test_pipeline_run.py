@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -38,6 +39,17 @@ def test_training_run_is_tracked_and_learns(faces_project: KedroProject) -> None
     assert metrics["verify_accuracy"] >= 0.6           # chance is 0.5 (balanced pairs)
     assert metrics["verify_roc_auc"] >= 0.65
     assert metrics["detection_recall"] >= 0.9
+    dlib_report = json.loads(
+        (faces_project.path / "data/08_reporting/faces/dlib.json").read_text())
+    dlib_installed = all(importlib.util.find_spec(name) for name in
+                         ("dlib", "face_recognition_models"))
+    assert dlib_report["enabled"] is dlib_installed
+    if dlib_installed:                                  # the optional `dlib` extra
+        assert 0.5 < metrics["dlib_verify_accuracy"] <= 1
+        print(f"dlib_verify_accuracy={metrics['dlib_verify_accuracy']:.4f}, "
+              f"verify_accuracy={metrics['verify_accuracy']:.4f}")
+    else:
+        assert "dlib_verify_accuracy" not in metrics
     client = faces_project.client()
     losses = [m.value for m in client.get_metric_history(run.info.run_id, "train_loss")]
     assert len(losses) >= 2 and losses[-1] < losses[0]
