@@ -184,3 +184,15 @@ def test_other_format_without_a_decoder_names_the_file_and_the_fix(tmp_path, mon
     path.write_bytes(b"fLaC but not really")
     with pytest.raises(audio.AudioError, match=r"song\.flac.*ffmpeg.*soundfile.*WAV"):
         audio.load_audio(path)
+
+
+def test_a_real_flac_file_is_decoded_resampled_and_mixed_down(tmp_path):
+    soundfile = pytest.importorskip("soundfile")
+    t = np.arange(48000) / 48000.0
+    tone = 0.5 * np.sin(2 * np.pi * 440.0 * t).astype(np.float32)
+    path = tmp_path / "tone.flac"
+    soundfile.write(str(path), np.stack([tone, tone], axis=1), 48000, format="FLAC")
+    samples, rate = audio.load_audio(path, sample_rate=16000)
+    assert rate == 16000 and samples.shape == (16000,)
+    # FLAC is lossless up to 16-bit quantisation; the resampled tone keeps its level
+    assert np.sqrt(np.mean(samples[1000:-1000] ** 2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.01)
