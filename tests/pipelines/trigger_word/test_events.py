@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dl_pipelines.pipelines.trigger_word import events
 
@@ -44,3 +45,11 @@ def test_sweep_and_rates():
     np.testing.assert_allclose(rates["fa_per_hour"], [2, 0.5, 0])
     np.testing.assert_allclose(rates["precision"], [1 / 3, 0.5, 1.0])
     np.testing.assert_allclose(rates["f1"], [0.5, 2 / 3, 0.0])
+
+
+def test_threshold_grid_is_even_in_log_odds():
+    # logit(0.1) = −ln 9, logit(0.9) = ln 9: the midpoint is logit 0, i.e. 0.5
+    np.testing.assert_allclose(events.threshold_grid(3, 0.1, 0.9), [0.1, 0.5, 0.9])
+    grid = events.threshold_grid(199, 0.005, 0.9999)
+    assert grid[0] == pytest.approx(0.005) and grid[-1] == pytest.approx(0.9999)
+    assert (np.diff(grid) > 0).all() and (grid > 0.995).sum() >= 20

@@ -12,6 +12,7 @@ from dl_pipelines.pipelines.trigger_word.mixing import (
     end_step,
     label_track,
     mix_example,
+    needed,
     place,
 )
 
@@ -44,6 +45,32 @@ def test_place_never_overlaps_and_stays_inside():
         assert (starts[order][1:] >= (starts + lengths)[order][:-1]).all()
     with pytest.raises(ValueError, match="do not fit"):
         place(np.array([1500, 600]), 2000, generator)
+
+
+def test_place_keeps_the_minimum_gap():
+    generator = np.random.default_rng(2)
+    assert needed(np.array([300, 200, 100]), 50) == 700 and needed(np.array([], int), 50) == 0
+    for _ in range(200):
+        lengths = generator.integers(1, 300, generator.integers(0, 6))
+        starts = place(lengths, 2000, generator, min_gap=100)
+        assert (starts >= 0).all() and (starts + lengths <= 2000).all()
+        order = np.argsort(starts)
+        assert (starts[order][1:] - (starts + lengths)[order][:-1] >= 100).all()
+    # exactly enough room: one arrangement per order, the gaps are exactly the minimum
+    starts = place(np.array([500, 500]), 1100, generator, min_gap=100)
+    assert sorted(starts.tolist()) == [0, 600]
+    with pytest.raises(ValueError, match="do not fit"):
+        place(np.array([500, 500]), 1099, generator, min_gap=100)
+
+
+def test_mixing_drops_other_words_to_keep_the_gaps():
+    positives, negatives, backgrounds = _banks()
+    ids = np.arange(3)
+    spec = _spec(min_gap=400)  # 4 keywords of 300 + 3 gaps = 2100 ≤ 3000; others dropped
+    for i in range(20):
+        _, ends = mix_example(np.random.default_rng(i), spec, backgrounds, np.arange(2),
+                              positives, ids, negatives, ids, n_positives=4, n_negatives=3)
+        assert len(ends) == 4 and (np.diff(ends) >= 300 + 400).all()
 
 
 def _banks():

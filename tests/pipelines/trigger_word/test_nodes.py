@@ -212,3 +212,14 @@ def test_chimed_copies_of_other_formats_do_not_clash(tw_params):
     _, _, chimed = nodes.detect_folder(_FakeModel(1.0, p.seconds_per_step), files,
                                        {"threshold": 0.5}, tw_params)
     assert sorted(chimed) == ["a.mp3.wav", "a.wav", "b.FLAC.wav"]
+
+
+def test_train_split_holds_the_keyword_free_share(tw_params):
+    params = copy.deepcopy(tw_params)
+    params["mixing"].update(train_examples=8, train_free_share=0.25, val_examples=2,
+                            test_examples=2, val_free_hours=0.001, test_free_hours=0.001)
+    clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
+    train, _, _, report = nodes.make_model_inputs(clips, params, seed=0)
+    assert train["free"].tolist() == [False] * 6 + [True] * 2
+    assert (train["ends"][train["free"]] < 0).all() and not train["y"][train["free"]].any()
+    assert report["train"]["keyword_free_examples"] == 2

@@ -2,7 +2,8 @@
 
 Each example is one background segment (level jitter) with 0–``max_positives``
 keyword clips and 0–``max_negatives`` other words at random non-overlapping
-positions, each at a random SNR against the background. The label track has ``Ty``
+positions at least ``min_gap`` samples apart, each at a random SNR against the
+background. The label track has ``Ty``
 steps; the ``label_steps`` steps right after each keyword ends are 1 (the course's
 trick that gives the rare event enough positive steps), clipped at ``Ty``.
 
@@ -58,6 +59,7 @@ class MixSpec:
     background_db: tuple[float, float]  # background RMS level, dBFS
     snr_db: tuple[float, float]         # word (active RMS) over background RMS
     peak: float = 0.99
+    min_gap: int = 0                    # samples of pause at least between two words
 
 
 # ----------------------------------------------------------------------------- labels
@@ -77,21 +79,29 @@ def label_track(end_samples: list[int] | np.ndarray, n_samples: int, output_step
 
 
 # ----------------------------------------------------------------------------- placing
-def place(lengths: np.ndarray, n_samples: int, generator: np.random.Generator) -> np.ndarray:
-    """Random start samples for clips of ``lengths`` so that none overlap in ``n_samples``.
+def needed(lengths: np.ndarray, min_gap: int = 0) -> int:
+    """Samples that clips of ``lengths`` take with ``min_gap`` between neighbours."""
+    return int(np.sum(lengths)) + min_gap * max(0, len(lengths) - 1)
 
-    The free time is cut at uniform random points and the clips laid in a random
-    order between the cuts: every non-overlapping arrangement is possible, and no
-    retry loop is needed.
+
+def place(lengths: np.ndarray, n_samples: int, generator: np.random.Generator,
+          min_gap: int = 0) -> np.ndarray:
+    """Random start samples for clips of ``lengths``, at least ``min_gap`` apart, in ``n_samples``.
+
+    The free time (what the clips and the minimum gaps leave) is cut at uniform
+    random points and the clips laid in a random order between the cuts, each after
+    its minimum gap: every such arrangement is possible, and no retry loop is needed.
     """
     lengths = np.asarray(lengths, dtype=np.int64)
-    free = n_samples - int(lengths.sum())
+    free = n_samples - needed(lengths, min_gap)
     if free < 0:
-        raise ValueError(f"clips of {int(lengths.sum())} samples do not fit in {n_samples}")
+        raise ValueError(f"clips of {int(lengths.sum())} samples with gaps of {min_gap} "
+                         f"do not fit in {n_samples}")
     order = generator.permutation(len(lengths))
     cuts = np.sort(generator.integers(0, free + 1, len(lengths)))
     starts = np.empty(len(lengths), dtype=np.int64)
-    before = np.concatenate([[0], np.cumsum(lengths[order])[:-1]]) if len(lengths) else []
+    before = np.concatenate([[0], np.cumsum(lengths[order] + min_gap)[:-1]]) \
+        if len(lengths) else []
     starts[order] = cuts + np.asarray(before, dtype=np.int64)
     return starts
 
@@ -130,10 +140,10 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
     chosen += [("n", int(i)) for i in generator.choice(negative_ids, m)] if m else []
     clips = [(kind, (positives if kind == "p" else negatives).clip(i)) for kind, i in chosen]
     # Drop other words (then keywords) until everything fits.
-    while clips and sum(len(c) for _, c in clips) > n:
+    while clips and needed([len(c) for _, c in clips], spec.min_gap) > n:
         drop = max((j for j, (kind, _) in enumerate(clips) if kind == "n"), default=None)
         clips.pop(drop if drop is not None else len(clips) - 1)
-    starts = place(np.array([len(c) for _, c in clips]), n, generator)
+    starts = place(np.array([len(c) for _, c in clips]), n, generator, spec.min_gap)
     ends = []
     for (kind, clip), begin in zip(clips, starts, strict=True):
         level = audio.active_rms(clip, spec.sample_rate)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import keras
 from keras import layers, ops
 
+LearningRate = float | keras.optimizers.schedules.LearningRateSchedule
+
 
 @keras.saving.register_keras_serializable(package="dl_pipelines")
 class WeightedBinaryCrossEntropy(keras.losses.Loss):
@@ -47,8 +49,9 @@ def output_steps(input_frames: int, kernel: int, stride: int) -> int:
 
 def build_trigger_word_model(n_freqs: int, conv_filters: int, conv_kernel: int,
                              conv_stride: int, gru_units: Sequence[int], dropout: float,
-                             learning_rate: float, positive_weight: float) -> keras.Model:
-    """The detector, compiled with Adam and the weighted BCE.
+                             learning_rate: LearningRate,
+                             positive_weight: float) -> keras.Model:
+    """The detector, compiled with Adam (a fixed rate or a schedule) and the weighted BCE.
 
     Input ``(batch, time, n_freqs)`` with a free time axis; output
     ``(batch, output_steps(time), 1)`` sigmoid scores.

@@ -183,7 +183,8 @@ def mix_spec(p: TriggerWordParams) -> MixSpec:
     return MixSpec(sample_rate=p.audio.sample_rate, n_samples=p.audio.n_samples,
                    output_steps=p.output_steps, label_steps=m.label_steps,
                    max_positives=m.max_positives, max_negatives=m.max_negatives,
-                   background_db=m.background_db, snr_db=m.snr_db)
+                   background_db=m.background_db, snr_db=m.snr_db,
+                   min_gap=int(round(m.min_gap_s * p.audio.sample_rate)))
 
 
 def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordParams,
@@ -214,7 +215,8 @@ def make_model_inputs(clips: dict[str, np.ndarray], params: dict[str, Any],
     banks = _banks(clips)
     m = p.mixing
     per_clip_h = p.audio.clip_seconds / 3600.0
-    plan = {"train": (m.train_examples, 0),
+    train_free = int(round(m.train_examples * m.train_free_share))
+    plan = {"train": (m.train_examples - train_free, train_free),
             "val": (m.val_examples, int(np.ceil(m.val_free_hours / per_clip_h))),
             "test": (m.test_examples, int(np.ceil(m.test_free_hours / per_clip_h)))}
     outputs, report = {}, {"input_frames": p.input_frames, "output_steps": p.output_steps,
@@ -292,10 +294,15 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     p = parse_params(params)
     t = p.training
     seed_everything(seed)
+    learning_rate = t.learning_rate
+    if t.lr_schedule == "cosine":
+        steps = -(-len(train["x"]) // t.batch_size) * t.epochs
+        learning_rate = keras.optimizers.schedules.CosineDecay(t.learning_rate, steps,
+                                                               alpha=0.05)
     model = build_trigger_word_model(
         n_freqs=train["x"].shape[-1], conv_filters=p.model.conv_filters,
         conv_kernel=p.model.conv_kernel, conv_stride=p.model.conv_stride,
-        gru_units=p.model.gru_units, dropout=p.model.dropout, learning_rate=t.learning_rate,
+        gru_units=p.model.gru_units, dropout=p.model.dropout, learning_rate=learning_rate,
         positive_weight=t.positive_weight)
     keep = ~val["free"]
     logger.info("Training %s (%d parameters) on %d examples of %d × %d, validating on %d; "
@@ -370,7 +377,7 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
     """
     p = parse_params(params)
     e = p.evaluation
-    thresholds = np.linspace(0.0, 1.0, e.thresholds + 2)[1:-1]
+    thresholds = events.threshold_grid(e.thresholds, *e.threshold_range)
     curves, at = {}, {}
     for name, data in (("val", val), ("test", test)):
         start = time.perf_counter()
@@ -391,7 +398,7 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
         index = int(ok[0])
     else:
         index = len(thresholds) - 1
-        logger.warning("No threshold keeps the validation FA/h at or below %.2f; using %.3f.",
+        logger.warning("No threshold keeps the validation FA/h at or below %.2f; using %.4g.",
                        e.max_fa_per_hour, thresholds[index])
     threshold = float(thresholds[index])
     test_c, val_c = curves["test"], curves["val"]
@@ -407,7 +414,7 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
         "test_frame_accuracy": at["test"]["frame_accuracy"],
         "test_hours_keyword_free": float(test_c["hours_free"]),
     }
-    logger.info("Test at threshold %.3f: %s", threshold,
+    logger.info("Test at threshold %.4g: %s", threshold,
                 ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
     report = {"metrics": metrics, "threshold": threshold, "keyword": p.keyword,
               "sample_rate": p.audio.sample_rate,

@@ -141,6 +141,7 @@ class SplitParams:
 @dataclass(frozen=True)
 class MixingParams:
     train_examples: int
+    train_free_share: float
     val_examples: int
     val_free_hours: float
     test_examples: int
@@ -148,6 +149,7 @@ class MixingParams:
     max_positives: int
     max_negatives: int
     free_max_negatives: int
+    min_gap_s: float
     background_db: tuple[float, float]
     snr_db: tuple[float, float]
     label_steps: int
@@ -157,6 +159,10 @@ class MixingParams:
     def __post_init__(self) -> None:
         if min(self.train_examples, self.val_examples, self.test_examples) < 1:
             raise ValueError("train_examples, val_examples and test_examples must be >= 1")
+        if not 0 <= self.train_free_share < 1:
+            raise ValueError(f"train_free_share must be in [0, 1), got {self.train_free_share}")
+        if self.min_gap_s < 0:
+            raise ValueError(f"min_gap_s must be >= 0, got {self.min_gap_s}")
         if self.val_free_hours <= 0 or self.test_free_hours <= 0:
             raise ValueError("val_free_hours and test_free_hours must be > 0")
         if self.max_positives < 1 or self.max_negatives < 0 or self.free_max_negatives < 0:
@@ -191,11 +197,15 @@ class TrainingParams:
     learning_rate: float
     positive_weight: float
     early_stopping_patience: int
+    lr_schedule: str                    # constant | cosine (decays to 5 % over all epochs)
     verbose: int = 0
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
             raise ValueError("epochs and batch_size must be >= 1 and learning_rate > 0")
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got "
+                             f"{self.lr_schedule!r}")
         if self.positive_weight <= 0:
             raise ValueError("positive_weight must be > 0")
 
@@ -206,6 +216,7 @@ class EvaluationParams:
     tolerance_s: tuple[float, float]
     max_fa_per_hour: float
     thresholds: int
+    threshold_range: tuple[float, float]
     batch_size: int
 
     def __post_init__(self) -> None:
@@ -213,6 +224,10 @@ class EvaluationParams:
             raise ValueError("refractory_s must be > 0 and tolerance_s [before, after] ordered")
         if self.thresholds < 2 or self.max_fa_per_hour < 0 or self.batch_size < 1:
             raise ValueError("thresholds >= 2, max_fa_per_hour >= 0, batch_size >= 1")
+        low, high = self.threshold_range
+        if not 0 < low < high < 1:
+            raise ValueError(f"threshold_range must be [low, high] with 0 < low < high < 1, "
+                             f"got {list(self.threshold_range)}")
 
 
 @dataclass(frozen=True)

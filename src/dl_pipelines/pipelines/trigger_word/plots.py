@@ -43,7 +43,7 @@ def det_figure(det: dict[str, Any]) -> Figure:
         frr = np.asarray(det[f"{split}_frr"])
         ax.plot(np.maximum(fa, 1e-2), frr, style, marker=".", ms=3, label=split)
         ax.plot(max(fa[chosen], 1e-2), frr[chosen], "o", ms=8, mfc="none",
-                label=f"{split} at threshold {det['thresholds'][chosen]:.3f}")
+                label=f"{split} at threshold {det['thresholds'][chosen]:.4g}")
     ax.set_xscale("log")
     ax.set_xlabel("false accepts per hour (0 drawn at 0.01)")
     ax.set_ylabel("false-reject rate")
@@ -64,7 +64,7 @@ def detection_figure(name: str, x: np.ndarray, scores: np.ndarray, threshold: fl
     top.set_title(f"{name}: {len(detections_s)} detection(s)")
     t = np.arange(len(scores)) * seconds_per_step
     bottom.plot(t, scores, lw=1, label="score")
-    bottom.axhline(threshold, color="tab:red", ls="--", lw=1, label=f"threshold {threshold:.3f}")
+    bottom.axhline(threshold, color="tab:red", ls="--", lw=1, label=f"threshold {threshold:.4g}")
     for d in detections_s:
         top.axvline(d, color="cyan", lw=1.5)
         bottom.axvline(d, color="tab:green", lw=1.5)
