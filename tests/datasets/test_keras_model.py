@@ -56,3 +56,9 @@ def test_load_missing_file_mentions_kedro_run(tmp_path):
     with pytest.raises(DatasetError, match="kedro run") as info:
         KerasModelDataset(str(path)).load()
     assert str(path) in str(info.value)
+
+
+def test_optional_dataset_loads_none_while_the_file_is_missing(tmp_path):
+    dataset = KerasModelDataset(str(tmp_path / "missing.keras"), optional=True)
+    assert dataset.load() is None
+    assert not dataset.exists()

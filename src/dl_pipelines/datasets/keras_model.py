@@ -22,22 +22,27 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
         load_args: Passed to ``keras.saving.load_model``; ``compile`` defaults to
             ``False`` (inference needs no optimiser state).
         save_args: Passed to ``keras.saving.save_model``.
+        optional: Load ``None`` while the file does not exist, instead of failing
+            (for pipelines that work with or without a trained model).
     """
 
     def __init__(self, filepath: str, load_args: dict[str, Any] | None = None,
                  save_args: dict[str, Any] | None = None,
-                 metadata: dict[str, Any] | None = None) -> None:
+                 optional: bool = False, metadata: dict[str, Any] | None = None) -> None:
         if not str(filepath).endswith(".keras"):
             raise DatasetError(f"KerasModelDataset filepath must end in '.keras': {filepath}")
         self._filepath = Path(filepath)
         self._load_args = {"compile": False, **(load_args or {})}
         self._save_args = dict(save_args or {})
+        self._optional = optional
         self.metadata = metadata
 
     def load(self) -> Any:
         import keras
 
         if not self._filepath.is_file():
+            if self._optional:
+                return None
             raise DatasetError(
                 f"No trained model at {self._filepath}: run the training pipeline first "
                 "(e.g. `kedro run --pipelines day_night`)."
@@ -55,4 +60,4 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath), "load_args": self._load_args,
-                "save_args": self._save_args}
+                "save_args": self._save_args, "optional": self._optional}
