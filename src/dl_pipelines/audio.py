@@ -266,9 +266,10 @@ def spectrogram(samples: np.ndarray, nfft: int = 200, noverlap: int = 120,
     """Log-power spectrogram, normalised: ``(…, frames, nfft // 2 + 1)`` float32.
 
     The course setting (``nfft`` 200, ``noverlap`` 120) gives 5511 × 101 for 10 s at
-    44.1 kHz. Works on a batch ``(…, n)`` at once (SciPy's real FFT over strided
-    frames). Power is |FFT|² / Σw² (Hann window ``w``) in dB, clipped at ``floor_db``,
-    then mapped to ``(dB − center_db) / scale_db``.
+    44.1 kHz. Works on a batch ``(…, n)`` (SciPy's real FFT over strided frames, one
+    signal at a time so that the temporaries stay in cache; the log and the scaling are
+    done in place in the output). Power is |FFT|² / Σw² (Hann window ``w``) in dB,
+    clipped at ``floor_db``, then mapped to ``(dB − center_db) / scale_db``.
     """
     from scipy import fft
     from scipy.signal import get_window
@@ -281,9 +282,22 @@ def spectrogram(samples: np.ndarray, nfft: int = 200, noverlap: int = 120,
     if n_frames == 0:
         raise AudioError(f"{x.shape[-1]} samples are shorter than one spectrogram frame "
                          f"({nfft} samples).")
-    frames = np.lib.stride_tricks.sliding_window_view(x, nfft, axis=-1)[..., ::hop, :]
-    window = get_window("hann", nfft).astype(np.float32)
-    spectrum = fft.rfft(frames * window, axis=-1, workers=1)
-    power = (spectrum.real ** 2 + spectrum.imag ** 2) / float(np.sum(window ** 2))
-    db = 10.0 * np.log10(np.maximum(power, 10.0 ** (floor_db / 10.0)))
-    return ((db - center_db) / scale_db).astype(np.float32)
+    window = get_window("hann", nfft)
+    energy = float(np.sum(window ** 2))
+    window = window.astype(np.float32)
+    # (10·log10(max(|X|², floor·Σw²)) − 10·log10(Σw²) − center_db) / scale_db
+    floor = np.float32(10.0 ** (floor_db / 10.0) * energy)
+    gain = np.float32(10.0 / scale_db)
+    offset = np.float32((10.0 * math.log10(energy) + center_db) / scale_db)
+    signals = x.reshape(-1, x.shape[-1])
+    out = np.empty((len(signals), n_frames, nfft // 2 + 1), dtype=np.float32)
+    for signal, power in zip(signals, out, strict=True):
+        frames = np.lib.stride_tricks.sliding_window_view(signal, nfft)[::hop]
+        spectrum = fft.rfft(frames * window, axis=-1, workers=1)
+        np.square(spectrum.real, out=power)
+        power += np.square(spectrum.imag)
+        np.maximum(power, floor, out=power)
+        np.log10(power, out=power)
+        power *= gain
+        power -= offset
+    return out.reshape(*x.shape[:-1], n_frames, nfft // 2 + 1)
