@@ -110,6 +110,28 @@ def test_confusable_words_share_four_letters_with_the_keyword():
     assert confusable_words("hey jarvis", words) == []
 
 
+def test_training_negatives_favour_confusable_words(tw_params):
+    from dl_pipelines.pipelines.trigger_word.params import confusable_words
+
+    params = copy.deepcopy(tw_params)
+    d = params["default_data"]
+    d["negative_words"] = ["captivate", "vacate", "hello", "banana", "river", "paper"]
+    d["negative_clips_per_voice"] = 12
+    confusable = set(confusable_words(params["keyword"], tuple(d["negative_words"]), 3))
+    assert confusable == {"captivate", "vacate"}
+
+    def words(share: float, split: int) -> list[str]:
+        d["train_confusable_share"] = share
+        clips = nodes.prepare_clips({}, {}, {}, params, seed=3)
+        return [n.split("/")[2].rsplit("-", 1)[0] for n, s in zip(
+            clips["negatives_names"], clips["negatives_split"], strict=True) if s == split]
+
+    assert set(words(1.0, split=0)) == confusable           # train: only near misses
+    assert set(words(1.0, split=2)) - confusable            # test keeps the uniform draw
+    uniform = words(0.0, split=0)
+    assert 0 < sum(w in confusable for w in uniform) < len(uniform)
+
+
 class _FakeModel:
     """Returns a fixed bump of scores: the detection time is known by hand."""
 

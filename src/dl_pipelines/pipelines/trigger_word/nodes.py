@@ -137,6 +137,7 @@ def _default_clips(kind: str, p: TriggerWordParams,
             "(%s): the detector will learn little about near misses. Put words sharing its "
             "sounds at the head of the list (docs/trigger_word.md § A new keyword).",
             p.keyword, ", ".join(confusable_words(p.keyword, d.negative_words)) or "none")
+    confusables = confusable_words(p.keyword, d.negative_words, d.confusable_letters)
     for s, split_name in enumerate(SPLITS):
         voices = getattr(d.voices, split_name).voices()
         if kind == "backgrounds":
@@ -156,8 +157,9 @@ def _default_clips(kind: str, p: TriggerWordParams,
                 else d.negative_clips_per_voice
             for j in range(count):
                 generator = rng(seed, kind, voice, j)
-                word = p.keyword if kind == "positives" else str(
-                    generator.choice(list(d.negative_words)))
+                word = p.keyword if kind == "positives" else _negative_word(
+                    generator, d.negative_words, confusables,
+                    d.train_confusable_share if split_name == "train" else 0.0)
                 try:
                     clip = synthesis.spoken_clip(word, voice, rate, generator, d.rate, d.pitch,
                                                  d.pitch_range)
@@ -170,6 +172,14 @@ def _default_clips(kind: str, p: TriggerWordParams,
     logger.info("Synthesised %d default %s in %.1f s.", len(clips), kind,
                 time.perf_counter() - start)
     return clips, split, names
+
+
+def _negative_word(generator: np.random.Generator, words: tuple[str, ...],
+                   confusables: list[str], confusable_share: float) -> str:
+    """One other word: a confusable one with probability ``confusable_share``, else any."""
+    if confusables and confusable_share > 0 and generator.random() < confusable_share:
+        return str(generator.choice(confusables))
+    return str(generator.choice(list(words)))
 
 
 # ------------------------------------------------------------------------------ mixing

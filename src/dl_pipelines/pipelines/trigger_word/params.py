@@ -117,10 +117,19 @@ class DefaultDataParams:
     negative_words: tuple[str, ...]
     babble_words: tuple[str, ...]
     backgrounds: BackgroundParams
+    # Hard negatives: this share of the TRAINING voices' other-word clips is drawn from
+    # the negative words sharing a run of ``confusable_letters`` letters with the keyword
+    # (the rest uniformly from all); validation and test keep the uniform draw.
+    train_confusable_share: float = 0.0
+    confusable_letters: int = 3
 
     def __post_init__(self) -> None:
         if self.keyword_clips_per_voice < 1 or self.negative_clips_per_voice < 1:
             raise ValueError("keyword_clips_per_voice and negative_clips_per_voice must be >= 1")
+        if not 0.0 <= self.train_confusable_share <= 1.0:
+            raise ValueError("train_confusable_share must be in [0, 1]")
+        if self.confusable_letters < 2:
+            raise ValueError("confusable_letters must be >= 2")
         _range("rate", self.rate, 80, 450)
         _range("pitch", self.pitch, 0, 100)
         _range("pitch_range", self.pitch_range, 0, 100)
