@@ -70,3 +70,19 @@ def test_pair_head_node_trains_and_scores_unseen_people() -> None:
     assert nodes.train_and_evaluate_pair_head(part, part, part, TINY,
                                               {**params, "enabled": False}, 0) == (
         {}, {"enabled": False})
+
+
+def test_flip_tta_embedding_has_unit_norm_and_ignores_mirroring() -> None:
+    keras.utils.set_random_seed(0)
+    encoder = build_encoder(SHAPE, 4, (8, 16), "residual", embedding_dim=16, dropout=0)
+    x = _faces(6).astype(np.uint8)
+    mirrored = x[:, :, ::-1]
+    with_tta = nodes.embed(encoder, x)
+    np.testing.assert_allclose(np.linalg.norm(with_tta, axis=1), 1.0, atol=1e-6)
+    # a crop and its mirror image get the same f(x) with test-time augmentation …
+    np.testing.assert_allclose(nodes.embed(encoder, mirrored), with_tta, atol=1e-5)
+    # … but not without it (random faces are not symmetric), where f(x) is the encoder's
+    plain = nodes.embed(encoder, x, flip_tta=False)
+    np.testing.assert_allclose(plain, np.asarray(encoder.predict(x.astype("float32"),
+                                                                 verbose=0)), atol=1e-5)
+    assert np.abs(nodes.embed(encoder, mirrored, flip_tta=False) - plain).max() > 1e-3

@@ -16,6 +16,7 @@ from dl_pipelines.images import resize
 from dl_pipelines.pipelines.faces import evaluation as ev
 from dl_pipelines.pipelines.faces import nodes
 from dl_pipelines.pipelines.faces.nuisance import NuisanceParams, render_photo
+from dl_pipelines.pipelines.faces.synthetic import MorphIdentity, draw_identities, morph_face
 from tests.conftest import PROJECT_ROOT
 
 BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_faces.yml").read_text())["faces"]
@@ -129,6 +130,48 @@ def test_split_is_open_set() -> None:
     assert not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
     assert [len(s) for s in sets] == [6, 2, 2]
     assert report["test"]["images"] == 6
+
+
+# ------------------------------------------------------------------- synthetic people
+def test_morph_identities_are_distinct_pairs_of_parents_with_their_own_blend() -> None:
+    identities = draw_identities([3, 5, 8, 13], 6, (0.3, 0.7), np.random.default_rng(0))
+    pairs = {frozenset((i.first, i.second)) for i in identities}
+    assert len(pairs) == 6 and set().union(*pairs) == {3, 5, 8, 13}   # every pair once
+    assert all(0.3 <= i.alpha <= 0.7 for i in identities)
+    face = morph_face(LFW, MorphIdentity(first=0, second=1, alpha=0.25))
+    np.testing.assert_allclose(face, 0.25 * LFW[0] + 0.75 * LFW[1])
+    with pytest.raises(ValueError, match="only 6 parent pairs"):
+        draw_identities([3, 5, 8, 13], 7, (0.3, 0.7), np.random.default_rng(0))
+
+
+def _train_part(people: list[int], images: int = 2) -> dict[str, np.ndarray]:
+    persons = np.repeat([f"lfw_subset_{p:03d}" for p in people], images)
+    return {"images": np.zeros((len(persons), 16, 16, 3), np.uint8), "persons": persons,
+            "names": np.asarray([f"{p}/{i:03d}.png" for i, p in enumerate(persons)]),
+            "detected": np.ones(len(persons), bool)}
+
+
+def test_synthetic_people_are_morphs_of_training_people_only(data_params: dict) -> None:
+    data_params["image_size"] = [16, 16]
+    data_params["default_data"]["synthetic_people"].update(identities=4, images_per_identity=3)
+    train = _train_part([2, 7, 11, 20])
+    merged, report = nodes.add_synthetic_people(train, LFW, {"source": "lfw_subset"},
+                                                data_params, BASE["detection"], seed=0)
+    added = merged["persons"][len(train["persons"]):]
+    assert sorted(set(added)) == [f"synthetic_{n:04d}" for n in range(4)]
+    assert len(added) == 12 and merged["images"].shape == (20, 16, 16, 3)
+    np.testing.assert_array_equal(merged["persons"][:8], train["persons"])
+    parents = {p for person in report["people"].values() for p in person["parents"]}
+    assert parents <= {"lfw_subset_002", "lfw_subset_007", "lfw_subset_011", "lfw_subset_020"}
+    again, _ = nodes.add_synthetic_people(train, LFW, {"source": "lfw_subset"}, data_params,
+                                          BASE["detection"], seed=0)
+    np.testing.assert_array_equal(again["images"], merged["images"])     # reproducible
+    # the user's own data, or none asked for: the training people as they are
+    for source, count in (("data/01_raw/faces", 4), ("lfw_subset", 0)):
+        data_params["default_data"]["synthetic_people"]["identities"] = count
+        same, report = nodes.add_synthetic_people(train, LFW, {"source": source},
+                                                  data_params, BASE["detection"], seed=0)
+        assert same is train and report["identities"] == 0
 
 
 # ----------------------------------------------------------------------------- evaluation

@@ -67,7 +67,11 @@ def test_reports_and_open_set_split(faces_project: KedroProject) -> None:
     assert detection["images"] == detection["faces_found"] + len(detection["no_face_found"])
     threshold = json.loads(
         (faces_project.path / "data/06_models/faces/threshold.json").read_text())
-    assert threshold["tau"] > 0
+    assert threshold["tau"] > 0 and threshold["flip_tta"] is True
+    synthetic = json.loads((reporting / "synthetic.json").read_text())
+    assert synthetic["identities"] == len(synthetic["people"]) > 0   # conf/test asks for some
+    parents = {p for person in synthetic["people"].values() for p in person["parents"]}
+    assert parents <= people[0]                         # morphs of training people only
 
 
 def test_embeddings_have_unit_norm(faces_project: KedroProject) -> None:

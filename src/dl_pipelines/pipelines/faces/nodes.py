@@ -33,6 +33,7 @@ from dl_pipelines.pipelines.faces.dlib_reference import (
     dlib_embeddings,
 )
 from dl_pipelines.pipelines.faces.nuisance import NuisanceParams, render_photo
+from dl_pipelines.pipelines.faces.synthetic import draw_identities, morph_face
 from dl_pipelines.seeding import rng
 from dl_pipelines.tracking import as_mlflow_metrics
 
@@ -45,6 +46,19 @@ NO_FACE_POLICIES = ("whole_image", "skip", "error")
 
 # ----------------------------------------------------------------------------- parameters
 @dataclass(frozen=True)
+class SyntheticPeopleParams:
+    """``faces.data.default_data.synthetic_people``: procedural extra training people."""
+
+    identities: int
+    images_per_identity: int
+    blend: tuple[float, float]
+
+    def __post_init__(self) -> None:
+        if self.identities < 0 or self.images_per_identity < 2:
+            raise ValueError("identities must be >= 0 and images_per_identity >= 2")
+
+
+@dataclass(frozen=True)
 class DefaultDataParams:
     """``faces.data.default_data``: the offline set made when data/01_raw/faces is empty."""
 
@@ -52,6 +66,7 @@ class DefaultDataParams:
     images_per_identity: int
     photo_side: int
     nuisance: NuisanceParams
+    synthetic_people: SyntheticPeopleParams
 
     def __post_init__(self) -> None:
         if not 4 <= self.identities <= LFW_SUBSET_FACES:
@@ -161,6 +176,7 @@ class EvaluationParams:
     neighbours: int
     map_method: str
     far_targets: tuple[float, ...] = (1e-2, 1e-3)
+    flip_tta: bool = True
 
     def __post_init__(self) -> None:
         if not 0 < self.enrolled_fraction <= 1 or self.gallery_per_person < 1:
@@ -245,14 +261,65 @@ def default_photos(lfw_subset: np.ndarray, params: DefaultDataParams,
     if faces.ndim != 3 or len(faces) < params.identities:
         raise ValueError(f"lfw_subset must be (n >= {params.identities}, h, w), got "
                          f"{faces.shape}.")
+    return _photograph({f"lfw_subset_{person:03d}": faces[person]
+                        for person in range(params.identities)},
+                       params.images_per_identity, params, seed, "default_photo")
+
+
+def _photograph(faces: dict[str, np.ndarray], count: int, params: DefaultDataParams,
+                seed: int, stream: str) -> dict[str, np.ndarray]:
+    """``count`` nuisance photos ``"<person>/<i>.png"`` of each person's source face."""
     photos = {}
-    for person in range(params.identities):
-        generator = rng(seed, "default_photo", person)
-        for i in range(params.images_per_identity):
-            photos[f"lfw_subset_{person:03d}/{i:03d}.png"] = render_photo(
-                faces[person], params.photo_side, generator, params.nuisance,
-                face_side=faces.shape[1])
+    for number, (person, face) in enumerate(faces.items()):
+        generator = rng(seed, stream, number)
+        for i in range(count):
+            photos[f"{person}/{i:03d}.png"] = render_photo(
+                face, params.photo_side, generator, params.nuisance, face_side=face.shape[0])
     return photos
+
+
+def add_synthetic_people(train: dict[str, np.ndarray], lfw_subset: np.ndarray,
+                         ingest_report: dict[str, Any], data_params: dict[str, Any],
+                         detection_params: dict[str, Any], seed: int
+                         ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The training people plus procedural morph people, for the default data only.
+
+    Each synthetic person is the morph of the faces of two *training* people with a
+    blend weight of its own (:mod:`.synthetic`), photographed under the same nuisance
+    changes and cropped by the same detector as the real people. Validation and test
+    people are never parents. With the user's own data, or ``identities: 0``, the
+    training set is returned unchanged.
+
+    Returns:
+        The training crops for the encoder, and a report of the synthetic people (their
+        parents and α) and of their detection.
+    """
+    data = parse(DataParams, data_params, "faces.data")
+    config = data.default_data.synthetic_people
+    if ingest_report.get("source") != "lfw_subset" or config.identities == 0:
+        reason = ("faces.data.default_data.synthetic_people.identities is 0"
+                  if config.identities == 0 else "only with the default data")
+        return train, {"identities": 0, "reason": reason}
+    faces = np.asarray(lfw_subset)
+    parents = sorted(int(person.rsplit("_", 1)[1]) for person in np.unique(train["persons"]))
+    identities = draw_identities(parents, config.identities, config.blend,
+                                 rng(seed, "synthetic_people"))
+    photos = _photograph({f"synthetic_{n:04d}": morph_face(faces, identity)
+                          for n, identity in enumerate(identities)},
+                         config.images_per_identity, data.default_data, seed,
+                         "synthetic_photo")
+    crops, detection = detect_faces(photos, detection_params, list(data.image_size))
+    merged = {key: np.concatenate([train[key], crops[key]]) for key in train}
+    logger.info("Training on %d real and %d synthetic people (%d images).",
+                len(parents), len(identities), len(merged["persons"]))
+    return merged, {
+        "identities": len(identities), "images": int(len(crops["persons"])),
+        "detection_rate": detection["detection_rate"],
+        "people": {f"synthetic_{n:04d}": {"parents": [f"lfw_subset_{i.first:03d}",
+                                                      f"lfw_subset_{i.second:03d}"],
+                                          "alpha": round(i.alpha, 4)}
+                   for n, i in enumerate(identities)},
+    }
 
 
 def detect_faces(photos: dict[str, np.ndarray], params: dict[str, Any],
@@ -471,16 +538,19 @@ def plot_training(history: dict[str, list[float]]) -> Figure:
     return plotting.training_curves(history, title="faces encoder (triplet loss)")
 
 
-def embed(model: Any, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """f(x) of a batch of ``uint8`` face crops, averaged with f of the mirrored crops.
+def embed(model: Any, images: np.ndarray, flip_tta: bool = True,
+          batch_size: int = 256) -> np.ndarray:
+    """f(x) of a batch of ``uint8`` face crops; with ``flip_tta``, averaged with f(mirror).
 
-    A face is nearly symmetric, so the mean of both embeddings (renormalised to unit
-    length) is a slightly steadier f(x); it is used everywhere τ is chosen or applied.
+    Test-time augmentation: a face is nearly symmetric, so the mean of the embeddings
+    of the crop and of its horizontal mirror, renormalised to unit length, is a
+    steadier f(x), and the same for a photo and its mirror image. It is applied
+    wherever τ is chosen or used (``faces.evaluation.flip_tta``, saved with τ).
     """
     x = images.astype("float32")
-    both = model.predict(np.concatenate([x, x[:, :, ::-1]]), batch_size=batch_size, verbose=0)
-    both = np.asarray(both, dtype=np.float64)
-    mean = both[:len(x)] + both[len(x):]
+    batch = np.concatenate([x, x[:, :, ::-1]]) if flip_tta else x
+    out = np.asarray(model.predict(batch, batch_size=batch_size, verbose=0), dtype=np.float64)
+    mean = out[:len(x)] + out[len(x):] if flip_tta else out
     return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
 
 
@@ -524,7 +594,8 @@ def evaluate_encoder(model: Any, val: dict[str, np.ndarray], test: dict[str, np.
         pipelines, and the test embeddings and distances for the plots.
     """
     config = parse(EvaluationParams, params, "faces.evaluation")
-    emb_val, emb_test = embed(model, val["images"]), embed(model, test["images"])
+    emb_val = embed(model, val["images"], config.flip_tta)
+    emb_test = embed(model, test["images"], config.flip_tta)
     ours = _verify(emb_val, val["persons"], emb_test, test["persons"], seed)
     pixels = _verify(_pixels(val["images"]), val["persons"], _pixels(test["images"]),
                      test["persons"], seed)
@@ -565,6 +636,7 @@ def evaluate_encoder(model: Any, val: dict[str, np.ndarray], test: dict[str, np.
         "pixel_tau": pixels["tau"],
     }
     threshold = {"tau": tau, "image_size": list(test["images"].shape[1:3]),
+                 "flip_tta": config.flip_tta,
                  "distance": "squared euclidean between L2-normalised embeddings"}
     curves = {"embeddings": emb_test, "persons": test["persons"],
               "distances": ours["distances"], "same": ours["same"],
@@ -742,7 +814,7 @@ def verify_pair(model: Any, image_a: Any, image_b: Any, threshold: dict[str, Any
     if len(names) < 2:
         raise ValueError(f"No face found in {', '.join(missed)}: verification needs a face "
                          "in both images (or set faces.detection.no_face: whole_image).")
-    embeddings = embed(model, crops)
+    embeddings = embed(model, crops, threshold.get("flip_tta", True))
     distance = float(ev.squared_distances(embeddings[:1], embeddings[1:])[0])
     result = {"distance": round(distance, 6),
               "same": bool(distance <= threshold["tau"]), "tau": threshold["tau"],
@@ -797,9 +869,11 @@ def identify_folder(model: Any, gallery: dict[str, np.ndarray], probes: dict[str
             f"No face found in any probe image ({', '.join(p_missed)}), so none is left to "
             "identify (faces.detection.no_face: skip). Use photos where the face is "
             "visible and frontal, or set faces.detection.no_face: whole_image.")
-    persons, distances = ev.identify(embed(model, g_crops),
+    flip_tta = threshold.get("flip_tta", True)
+    persons, distances = ev.identify(embed(model, g_crops, flip_tta),
                                      np.asarray([n.split("/", 1)[0] for n in g_names]),
-                                     embed(model, p_crops), threshold["tau"], neighbours)
+                                     embed(model, p_crops, flip_tta), threshold["tau"],
+                                     neighbours)
     table = pd.DataFrame({"file": p_names, "person": persons, "distance": np.round(distances, 6)})
     skipped = [n for n in probes if n not in p_names]
     if skipped:

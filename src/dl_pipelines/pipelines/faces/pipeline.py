@@ -34,6 +34,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="faces_split_people_node",
             ),
             Node(
+                func=nodes.add_synthetic_people,
+                inputs=["faces_train", "faces_lfw_subset", "faces_ingest_report",
+                        "params:faces.data", "params:faces.detection", "params:seed"],
+                outputs=["faces_encoder_train", "faces_synthetic_report"],
+                name="faces_synthetic_people_node",
+            ),
+            Node(
                 func=nodes.plot_examples,
                 inputs=["faces_photos", "faces_crops"],
                 outputs="faces_examples_plot",
@@ -41,7 +48,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.train_encoder,
-                inputs=["faces_train", "faces_val", "params:faces.model",
+                inputs=["faces_encoder_train", "faces_val", "params:faces.model",
                         "params:faces.training", "params:seed"],
                 outputs=["faces_encoder", "faces_history"],
                 name="faces_train_encoder_node",
@@ -70,7 +77,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.train_and_evaluate_pair_head,
-                inputs=["faces_train", "faces_val", "faces_test", "params:faces.model",
+                inputs=["faces_encoder_train", "faces_val", "faces_test", "params:faces.model",
                         "params:faces.pair_head", "params:seed"],
                 outputs=["faces_pair_head_metrics", "faces_pair_head_report"],
                 name="faces_pair_head_node",
