@@ -123,6 +123,21 @@ def test_mixing_is_deterministic_and_counts_can_be_fixed():
     assert len(ends) == 4
 
 
+def test_end_margin_keeps_every_word_clear_of_the_end():
+    positives, negatives, backgrounds = _banks()
+    ids = np.arange(3)
+    spec = _spec(end_margin=1000)  # words only in the first 2000 of 3000 samples
+    for i in range(50):
+        x, ends = mix_example(np.random.default_rng(i), spec, backgrounds, np.arange(2),
+                              positives, ids, negatives, ids)
+        assert all(end <= 2000 for end in ends)
+    # the last 1000 samples hold background only: nothing above its level
+    quiet = mix_example(np.random.default_rng(0), _spec(end_margin=1000, max_negatives=3),
+                        backgrounds, np.arange(2), positives, ids, negatives, ids,
+                        n_positives=4, n_negatives=3)[0]
+    assert audio.rms(quiet[2000:]) < 0.5 * audio.rms(quiet[:2000])
+
+
 def test_snr_is_applied_against_the_background():
     positives, negatives, backgrounds = _banks()
     spec = _spec(snr_db=(20.0, 20.0), background_db=(-30.0, -30.0), max_negatives=0)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dl_pipelines.pipelines.trigger_word.model import (
+    SpecAugment,
     WeightedBinaryCrossEntropy,
     build_trigger_word_model,
     output_steps,
@@ -37,6 +38,37 @@ def test_any_length_and_streaming():
     prefix = np.asarray(model(x[:, :115], training=False))
     # causal: the scores of the first steps do not depend on later audio
     np.testing.assert_allclose(prefix[0, :, 0], full[0, :prefix.shape[1], 0], atol=1e-5)
+
+
+def test_spec_augment_masks_bands_and_spans_in_training_only():
+    layer = SpecAugment(freq_mask_bins=10, time_mask_frames=30, masks=2, seed=0)
+    x = np.ones((8, 400, 101), dtype="float32")
+    np.testing.assert_array_equal(np.asarray(layer(x, training=False)), x)
+    y = np.asarray(layer(x, training=True))
+    assert set(np.unique(y).tolist()) <= {0.0, 1.0}
+    for example in y:
+        masked_bins = int((example.sum(axis=0) == 0).sum())      # whole frequency bins
+        masked_frames = int((example.sum(axis=1) == 0).sum())    # whole frames
+        assert masked_bins <= 2 * 10 and masked_frames <= 2 * 30
+        # every zero lies in a masked bin or a masked frame
+        zeros = example == 0
+        in_mask = (example.sum(axis=0) == 0)[None, :] | (example.sum(axis=1) == 0)[:, None]
+        assert not (zeros & ~in_mask).any()
+    assert (y == 0).any()                                        # something was masked
+    assert SpecAugment.from_config(layer.get_config()).time_mask_frames == 30
+
+
+def test_model_with_spec_augment_scores_like_its_saved_copy(tmp_path):
+    import keras
+
+    model = _model(conv_filters=8, gru_units=(4,), freq_mask_bins=10, time_mask_frames=30,
+                   seed=0)
+    assert any(isinstance(layer, SpecAugment) for layer in model.layers)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", compile=False)
+    x = np.random.default_rng(1).normal(size=(2, 215, 101)).astype("float32")
+    np.testing.assert_allclose(np.asarray(loaded(x, training=False)),
+                               np.asarray(model(x, training=False)), atol=1e-6)
 
 
 def test_weighted_bce_hand_value():

@@ -95,6 +95,14 @@ def test_parameter_errors_name_the_key(tw_params):
                  "Remove them from trigger_word.default_data.negative_words",
                  "words that sound like 'Computer'", "conf/base/parameters_trigger_word.yml"):
         assert text in message, text
+    margin = copy.deepcopy(tw_params)
+    margin["mixing"]["end_margin_s"] = 0.6 * margin["audio"]["clip_seconds"]
+    with pytest.raises(ParameterError, match="end_margin_s .* at most half"):
+        parse_params(margin)
+    masks = copy.deepcopy(tw_params)
+    masks["model"]["freq_mask_bins"] = -1
+    with pytest.raises(ParameterError, match="freq_mask_bins"):
+        parse_params(masks)
     shared = copy.deepcopy(tw_params)
     shared["default_data"]["voices"]["test"]["variants"] = ["m1"]
     with pytest.raises(ParameterError, match="'m1' is in both train and test"):

@@ -60,6 +60,7 @@ class MixSpec:
     snr_db: tuple[float, float]         # word (active RMS) over background RMS
     peak: float = 0.99
     min_gap: int = 0                    # samples of pause at least between two words
+    end_margin: int = 0                 # samples at the end where no word may be
 
 
 # ----------------------------------------------------------------------------- labels
@@ -140,10 +141,11 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
     chosen += [("n", int(i)) for i in generator.choice(negative_ids, m)] if m else []
     clips = [(kind, (positives if kind == "p" else negatives).clip(i)) for kind, i in chosen]
     # Drop other words (then keywords) until everything fits.
-    while clips and needed([len(c) for _, c in clips], spec.min_gap) > n:
+    room = n - spec.end_margin
+    while clips and needed([len(c) for _, c in clips], spec.min_gap) > room:
         drop = max((j for j, (kind, _) in enumerate(clips) if kind == "n"), default=None)
         clips.pop(drop if drop is not None else len(clips) - 1)
-    starts = place(np.array([len(c) for _, c in clips]), n, generator, spec.min_gap)
+    starts = place(np.array([len(c) for _, c in clips]), room, generator, spec.min_gap)
     ends = []
     for (kind, clip), begin in zip(clips, starts, strict=True):
         level = audio.active_rms(clip, spec.sample_rate)

@@ -42,6 +42,58 @@ class WeightedBinaryCrossEntropy(keras.losses.Loss):
                 "epsilon": self.epsilon}
 
 
+@keras.saving.register_keras_serializable(package="dl_pipelines")
+class SpecAugment(layers.Layer):
+    """Training-time masking of a spectrogram ``(batch, time, freqs)`` (Park et al., 2019).
+
+    Each example gets ``masks`` frequency bands of 0…``freq_mask_bins`` bins and
+    ``masks`` time spans of 0…``time_mask_frames`` frames set to 0 (the normalised
+    input's middle level), at random places. Identity at inference, so the detector and
+    its exports are unchanged; the voices and backgrounds it did not train on differ
+    from the training ones mostly in where their energy sits in frequency and time.
+    """
+
+    def __init__(self, freq_mask_bins: int = 0, time_mask_frames: int = 0, masks: int = 2,
+                 seed: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.freq_mask_bins = int(freq_mask_bins)
+        self.time_mask_frames = int(time_mask_frames)
+        self.masks = int(masks)
+        self.seed = seed
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def _keep(self, batch, size: int, width: int, dtype):
+        """``(batch, size)`` with 0 inside ``masks`` random spans of < ``width + 1``, else 1."""
+        positions = ops.arange(size, dtype="float32")[None, None, :]
+        widths = ops.floor(keras.random.uniform((batch, self.masks, 1), 0.0, width + 1.0,
+                                                seed=self.generator))
+        starts = ops.floor(keras.random.uniform((batch, self.masks, 1), 0.0, 1.0,
+                                                seed=self.generator) * (size - widths + 1))
+        inside = ops.logical_and(positions >= starts, positions < starts + widths)
+        return ops.cast(ops.logical_not(ops.any(inside, axis=1)), dtype)
+
+    def call(self, inputs, training=None):
+        if not training or self.masks == 0 or (self.freq_mask_bins == 0
+                                               and self.time_mask_frames == 0):
+            return inputs
+        shape = ops.shape(inputs)
+        batch, frames, freqs = shape[0], shape[1], inputs.shape[-1]
+        out = inputs
+        if self.freq_mask_bins:
+            out = out * self._keep(batch, freqs, self.freq_mask_bins, inputs.dtype)[:, None, :]
+        if self.time_mask_frames:
+            out = out * self._keep(batch, frames, self.time_mask_frames, inputs.dtype)[:, :, None]
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "freq_mask_bins": self.freq_mask_bins,
+                "time_mask_frames": self.time_mask_frames, "masks": self.masks,
+                "seed": self.seed}
+
+
 def output_steps(input_frames: int, kernel: int, stride: int) -> int:
     """Ty of the 'valid' Conv1D: (Tx − kernel) // stride + 1 (5511 → 1375 in the course)."""
     return (input_frames - kernel) // stride + 1
@@ -50,14 +102,22 @@ def output_steps(input_frames: int, kernel: int, stride: int) -> int:
 def build_trigger_word_model(n_freqs: int, conv_filters: int, conv_kernel: int,
                              conv_stride: int, gru_units: Sequence[int], dropout: float,
                              learning_rate: LearningRate,
-                             positive_weight: float) -> keras.Model:
+                             positive_weight: float, freq_mask_bins: int = 0,
+                             time_mask_frames: int = 0, masks: int = 2,
+                             seed: int | None = None) -> keras.Model:
     """The detector, compiled with Adam (a fixed rate or a schedule) and the weighted BCE.
+
+    With ``freq_mask_bins`` or ``time_mask_frames`` > 0, a :class:`SpecAugment` layer
+    masks the training inputs (identity at inference).
 
     Input ``(batch, time, n_freqs)`` with a free time axis; output
     ``(batch, output_steps(time), 1)`` sigmoid scores.
     """
     inputs = keras.Input(shape=(None, n_freqs), name="spectrogram")
-    x = layers.Conv1D(conv_filters, conv_kernel, strides=conv_stride, name="conv")(inputs)
+    x = inputs
+    if masks and (freq_mask_bins or time_mask_frames):
+        x = SpecAugment(freq_mask_bins, time_mask_frames, masks, seed, name="spec_augment")(x)
+    x = layers.Conv1D(conv_filters, conv_kernel, strides=conv_stride, name="conv")(x)
     x = layers.BatchNormalization(name="conv_bn")(x)
     x = layers.Activation("relu", name="conv_relu")(x)
     x = layers.Dropout(dropout, name="conv_dropout")(x)

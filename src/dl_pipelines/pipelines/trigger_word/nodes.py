@@ -194,7 +194,8 @@ def mix_spec(p: TriggerWordParams) -> MixSpec:
                    output_steps=p.output_steps, label_steps=m.label_steps,
                    max_positives=m.max_positives, max_negatives=m.max_negatives,
                    background_db=m.background_db, snr_db=m.snr_db,
-                   min_gap=int(round(m.min_gap_s * p.audio.sample_rate)))
+                   min_gap=int(round(m.min_gap_s * p.audio.sample_rate)),
+                   end_margin=int(round(m.end_margin_s * p.audio.sample_rate)))
 
 
 def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordParams,
@@ -313,7 +314,8 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
         n_freqs=train["x"].shape[-1], conv_filters=p.model.conv_filters,
         conv_kernel=p.model.conv_kernel, conv_stride=p.model.conv_stride,
         gru_units=p.model.gru_units, dropout=p.model.dropout, learning_rate=learning_rate,
-        positive_weight=t.positive_weight)
+        positive_weight=t.positive_weight, freq_mask_bins=p.model.freq_mask_bins,
+        time_mask_frames=p.model.time_mask_frames, masks=p.model.masks, seed=seed)
     keep = ~val["free"]
     logger.info("Training %s (%d parameters) on %d examples of %d × %d, validating on %d; "
                 "Keras backend %s.", model.name, model.count_params(), len(train["x"]),

@@ -164,8 +164,14 @@ class MixingParams:
     label_steps: int
     chunk: int
     logged_examples: int
+    # Words end at least this long before the example ends: a keyword is always followed
+    # by some audio, as in a stream (a keyword cut off at the clip's edge cannot be told
+    # from "activated", "activates" or captivate's tail by a causal detector).
+    end_margin_s: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.end_margin_s < 0:
+            raise ValueError(f"end_margin_s must be >= 0, got {self.end_margin_s}")
         if min(self.train_examples, self.val_examples, self.test_examples) < 1:
             raise ValueError("train_examples, val_examples and test_examples must be >= 1")
         if not 0 <= self.train_free_share < 1:
@@ -189,8 +195,15 @@ class ModelParams:
     conv_stride: int
     gru_units: tuple[int, ...]
     dropout: float
+    # SpecAugment in training only: masks of up to ``freq_mask_bins`` frequency bins and
+    # ``time_mask_frames`` frames, ``masks`` of each per example; 0 = off.
+    freq_mask_bins: int = 0
+    time_mask_frames: int = 0
+    masks: int = 2
 
     def __post_init__(self) -> None:
+        if min(self.freq_mask_bins, self.time_mask_frames, self.masks) < 0:
+            raise ValueError("freq_mask_bins, time_mask_frames and masks must be >= 0")
         if min(self.conv_filters, self.conv_kernel, self.conv_stride) < 1:
             raise ValueError("conv_filters, conv_kernel and conv_stride must be >= 1")
         if not self.gru_units or min(self.gru_units) < 1:
@@ -292,6 +305,9 @@ class TriggerWordParams:
                     "docs/trigger_word.md § A new keyword)")
         if self.default_data.backgrounds.seconds < self.audio.clip_seconds:
             raise ValueError("default_data.backgrounds.seconds must be >= audio.clip_seconds")
+        if self.mixing.end_margin_s > self.audio.clip_seconds / 2:
+            raise ValueError(f"mixing.end_margin_s ({self.mixing.end_margin_s}) must be at most "
+                             f"half of audio.clip_seconds ({self.audio.clip_seconds})")
 
     @property
     def input_frames(self) -> int:
