@@ -62,3 +62,22 @@ def test_optional_dataset_loads_none_while_the_file_is_missing(tmp_path):
     dataset = KerasModelDataset(str(tmp_path / "missing.keras"), optional=True)
     assert dataset.load() is None
     assert not dataset.exists()
+
+
+def test_custom_modules_are_imported_before_loading(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "registers_a_layer.py").write_text(
+        "import keras\n\n"
+        "@keras.saving.register_keras_serializable(package='test_custom_modules')\n"
+        "class Doubler(keras.layers.Layer):\n"
+        "    def call(self, x):\n"
+        "        return 2 * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "registers_a_layer", raising=False)
+    path = tmp_path / "m.keras"
+    KerasModelDataset(str(path)).save(_tiny_model())
+    loaded = KerasModelDataset(str(path), custom_modules=["registers_a_layer"]).load()
+    assert "registers_a_layer" in sys.modules and loaded is not None
+    with pytest.raises(DatasetError, match="cannot import 'no_such_module_here'.*catalog"):
+        KerasModelDataset(str(path), custom_modules=["no_such_module_here"]).load()

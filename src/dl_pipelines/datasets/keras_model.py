@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +25,22 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
         save_args: Passed to ``keras.saving.save_model``.
         optional: Load ``None`` while the file does not exist, instead of failing
             (for pipelines that work with or without a trained model).
+        custom_modules: Modules imported before loading, for the custom layers and
+            losses they register with ``keras.saving.register_keras_serializable``
+            (a prediction run may not have imported them otherwise).
     """
 
     def __init__(self, filepath: str, load_args: dict[str, Any] | None = None,
                  save_args: dict[str, Any] | None = None,
-                 optional: bool = False, metadata: dict[str, Any] | None = None) -> None:
+                 optional: bool = False, custom_modules: list[str] | None = None,
+                 metadata: dict[str, Any] | None = None) -> None:
         if not str(filepath).endswith(".keras"):
             raise DatasetError(f"KerasModelDataset filepath must end in '.keras': {filepath}")
         self._filepath = Path(filepath)
         self._load_args = {"compile": False, **(load_args or {})}
         self._save_args = dict(save_args or {})
         self._optional = optional
+        self._custom_modules = list(custom_modules or [])
         self.metadata = metadata
 
     def load(self) -> Any:
@@ -47,6 +53,12 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
                 f"No trained model at {self._filepath}: run the training pipeline first "
                 "(e.g. `kedro run --pipelines day_night`)."
             )
+        for module in self._custom_modules:
+            try:
+                importlib.import_module(module)
+            except ImportError as error:
+                raise DatasetError(f"custom_modules of the dataset at {self._filepath}: cannot "
+                                   f"import {module!r} ({error}); fix the catalog entry.") from error
         return keras.saving.load_model(self._filepath, **self._load_args)
 
     def save(self, model: Any) -> None:

@@ -7,6 +7,7 @@ import copy
 import numpy as np
 import pytest
 
+from dl_pipelines import audio
 from dl_pipelines.config import ParameterError
 from dl_pipelines.pipelines.trigger_word import nodes
 from dl_pipelines.pipelines.trigger_word.params import parse_params
@@ -253,3 +254,22 @@ def test_train_split_holds_the_keyword_free_share(tw_params):
     assert train["free"].tolist() == [False] * 6 + [True] * 2
     assert (train["ends"][train["free"]] < 0).all() and not train["y"][train["free"]].any()
     assert report["train"]["keyword_free_examples"] == 2
+
+
+def test_model_input_does_not_depend_on_the_spectrogram_threads(tw_params):
+    params = copy.deepcopy(tw_params)
+    params["mixing"].update(train_examples=10, chunk=3, val_examples=2, test_examples=2,
+                            val_free_hours=0.001, test_free_hours=0.001)
+    clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
+    outputs = []
+    for threads in (1, 3):
+        params["mixing"]["spectrogram_threads"] = threads
+        outputs.append(nodes.make_model_inputs(clips, params, seed=0)[0])
+    one, three = outputs
+    for key in ("x", "y", "ends", "free"):
+        np.testing.assert_array_equal(one[key], three[key])
+    # a chunk's spectrograms are those of its examples (examples 8 and 9 are keyword-free)
+    p = parse_params(params)
+    samples, _ = nodes.mix_one(nodes._banks(clips), p, "train", 7, False, 0)
+    expected = audio.spectrogram(samples, **p.spectrogram.kwargs()).astype(np.float16)
+    np.testing.assert_array_equal(three["x"][7], expected)

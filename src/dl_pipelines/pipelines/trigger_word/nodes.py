@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -255,20 +256,33 @@ def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: 
     ends = np.full((n, p.mixing.max_positives), -1, dtype=np.int32)
     free = np.arange(n) >= n_keyword
     chunk = p.mixing.chunk
+
+    def transform(batch: np.ndarray, begin: int) -> None:
+        x[begin:begin + len(batch)] = audio.spectrogram(batch, **p.spectrogram.kwargs())
+
+    # The spectrograms of one chunk (NumPy/SciPy, without the GIL) are computed on other
+    # threads while this one mixes the next chunk: the output does not depend on timing.
     last_log = time.perf_counter()
-    for begin in range(0, n, chunk):
-        stop = min(n, begin + chunk)
-        batch = np.empty((stop - begin, p.audio.n_samples), dtype=np.float32)
-        for i in range(begin, stop):
-            index = i - n_keyword if free[i] else i
-            batch[i - begin], clip_ends = mix_one(banks, p, split, index, bool(free[i]), seed)
-            ends[i, :len(clip_ends)] = clip_ends
-            y[i] = label_track(clip_ends, p.audio.n_samples, p.output_steps,
-                               p.mixing.label_steps)
-        x[begin:stop] = audio.spectrogram(batch, **p.spectrogram.kwargs())
-        if time.perf_counter() - last_log > 15 or stop == n:
-            logger.info("mixing %s: %d/%d examples", split, stop, n)
-            last_log = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=p.mixing.spectrogram_threads) as pool:
+        pending: list[Future] = []
+        for begin in range(0, n, chunk):
+            stop = min(n, begin + chunk)
+            batch = np.empty((stop - begin, p.audio.n_samples), dtype=np.float32)
+            for i in range(begin, stop):
+                index = i - n_keyword if free[i] else i
+                batch[i - begin], clip_ends = mix_one(banks, p, split, index, bool(free[i]),
+                                                      seed)
+                ends[i, :len(clip_ends)] = clip_ends
+                y[i] = label_track(clip_ends, p.audio.n_samples, p.output_steps,
+                                   p.mixing.label_steps)
+            pending.append(pool.submit(transform, batch, begin))
+            while len(pending) > p.mixing.spectrogram_threads:  # bounded memory
+                pending.pop(0).result()
+            if time.perf_counter() - last_log > 15 or stop == n:
+                logger.info("mixing %s: %d/%d examples", split, stop, n)
+                last_log = time.perf_counter()
+        for future in pending:
+            future.result()
     return {"x": x, "y": y, "ends": ends, "free": free}
 
 

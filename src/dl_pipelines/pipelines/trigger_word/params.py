@@ -168,8 +168,11 @@ class MixingParams:
     # by some audio, as in a stream (a keyword cut off at the clip's edge cannot be told
     # from "activated", "activates" or captivate's tail by a causal detector).
     end_margin_s: float = 0.0
+    spectrogram_threads: int = 2        # threads computing spectrograms while mixing goes on
 
     def __post_init__(self) -> None:
+        if self.spectrogram_threads < 1:
+            raise ValueError(f"spectrogram_threads must be >= 1, got {self.spectrogram_threads}")
         if self.end_margin_s < 0:
             raise ValueError(f"end_margin_s must be >= 0, got {self.end_margin_s}")
         if min(self.train_examples, self.val_examples, self.test_examples) < 1:
