@@ -30,3 +30,19 @@ def test_default_runs_every_pipeline_but_the_on_demand_ones() -> None:
 def test_prediction_runs_after_the_training_that_writes_the_model() -> None:
     order = [n.name for n in _pipelines()["__default__"].nodes]
     assert order.index("train_model_node") < order.index("predict_folder_node")
+
+
+def test_make_run_runs_exactly_the_default_pipelines() -> None:
+    """``make run`` lists the pipelines of its two kedro runs (TensorFlow and JAX) by name."""
+    import re
+
+    from dl_pipelines.pipeline_registry import ON_DEMAND
+
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    listed: list[str] = []
+    for variable in ("TF_PIPELINES", "JAX_PIPELINES"):
+        for value in re.findall(rf"^{variable}\s*:=\s*(.*)$", makefile, flags=re.MULTILINE):
+            listed += [name for name in value.replace(f"$({variable})", "").split(",") if name]
+    expected = set(_pipelines()) - ON_DEMAND - {"__default__"}
+    assert len(listed) == len(set(listed)), "a pipeline listed twice in the Makefile"
+    assert set(listed) == expected, (set(listed) ^ expected)
