@@ -58,6 +58,23 @@ def test_spec_augment_masks_bands_and_spans_in_training_only():
     assert SpecAugment.from_config(layer.get_config()).time_mask_frames == 30
 
 
+def test_band_limiting_floors_every_bin_above_a_cutoff():
+    layer = SpecAugment(band_limit_probability=1.0, band_limit_bins=(20, 40), floor_value=-2.0,
+                        masks=0, seed=3)
+    x = np.ones((16, 50, 101), dtype="float32")
+    y = np.asarray(layer(x, training=True))
+    cutoffs = []
+    for example in y:
+        floored = np.flatnonzero((example == -2.0).all(axis=0))
+        assert floored.size and (floored == np.arange(floored[0], 101)).all()  # a top band
+        assert (example[:, :floored[0]] == 1.0).all()
+        cutoffs.append(int(floored[0]))
+    assert 20 <= min(cutoffs) and max(cutoffs) <= 40 and len(set(cutoffs)) > 1
+    never = SpecAugment(band_limit_probability=0.0, band_limit_bins=(20, 40), masks=0)
+    np.testing.assert_array_equal(np.asarray(never(x, training=True)), x)
+    np.testing.assert_array_equal(np.asarray(layer(x, training=False)), x)
+
+
 def test_model_with_spec_augment_scores_like_its_saved_copy(tmp_path):
     import keras
 

@@ -48,17 +48,24 @@ class SpecAugment(layers.Layer):
 
     Each example gets ``masks`` frequency bands of 0…``freq_mask_bins`` bins and
     ``masks`` time spans of 0…``time_mask_frames`` frames set to 0 (the normalised
-    input's middle level), at random places. Identity at inference, so the detector and
-    its exports are unchanged; the voices and backgrounds it did not train on differ
-    from the training ones mostly in where their energy sits in frequency and time.
+    input's middle level), at random places. With probability ``band_limit_probability``
+    an example is first band-limited: every bin from a random cutoff in
+    ``band_limit_bins`` up is set to ``floor_value`` (the normalised spectrogram floor),
+    which is what audio recorded at a lower sample rate (16 or 8 kHz) looks like once
+    resampled. Identity at inference, so the detector and its exports are unchanged.
     """
 
     def __init__(self, freq_mask_bins: int = 0, time_mask_frames: int = 0, masks: int = 2,
-                 seed: int | None = None, **kwargs) -> None:
+                 seed: int | None = None, band_limit_probability: float = 0.0,
+                 band_limit_bins: tuple[int, int] = (0, 0), floor_value: float = 0.0,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.freq_mask_bins = int(freq_mask_bins)
         self.time_mask_frames = int(time_mask_frames)
         self.masks = int(masks)
+        self.band_limit_probability = float(band_limit_probability)
+        self.band_limit_bins = (int(band_limit_bins[0]), int(band_limit_bins[1]))
+        self.floor_value = float(floor_value)
         self.seed = seed
         self.generator = keras.random.SeedGenerator(seed)
 
@@ -73,12 +80,22 @@ class SpecAugment(layers.Layer):
         return ops.cast(ops.logical_not(ops.any(inside, axis=1)), dtype)
 
     def call(self, inputs, training=None):
-        if not training or self.masks == 0 or (self.freq_mask_bins == 0
-                                               and self.time_mask_frames == 0):
+        if not training:
             return inputs
         shape = ops.shape(inputs)
         batch, frames, freqs = shape[0], shape[1], inputs.shape[-1]
         out = inputs
+        if self.band_limit_probability > 0:
+            low, high = self.band_limit_bins
+            cutoff = ops.floor(keras.random.uniform((batch, 1), low, high + 1.0,
+                                                    seed=self.generator))
+            chosen = keras.random.uniform((batch, 1), seed=self.generator) \
+                < self.band_limit_probability
+            bins = ops.arange(freqs, dtype="float32")[None, :]
+            above = ops.logical_and(chosen, bins >= cutoff)[:, None, :]
+            out = ops.where(above, ops.cast(self.floor_value, inputs.dtype), out)
+        if self.masks == 0:
+            return out
         if self.freq_mask_bins:
             out = out * self._keep(batch, freqs, self.freq_mask_bins, inputs.dtype)[:, None, :]
         if self.time_mask_frames:
@@ -91,7 +108,9 @@ class SpecAugment(layers.Layer):
     def get_config(self) -> dict:
         return {**super().get_config(), "freq_mask_bins": self.freq_mask_bins,
                 "time_mask_frames": self.time_mask_frames, "masks": self.masks,
-                "seed": self.seed}
+                "band_limit_probability": self.band_limit_probability,
+                "band_limit_bins": list(self.band_limit_bins),
+                "floor_value": self.floor_value, "seed": self.seed}
 
 
 def output_steps(input_frames: int, kernel: int, stride: int) -> int:
@@ -104,19 +123,22 @@ def build_trigger_word_model(n_freqs: int, conv_filters: int, conv_kernel: int,
                              learning_rate: LearningRate,
                              positive_weight: float, freq_mask_bins: int = 0,
                              time_mask_frames: int = 0, masks: int = 2,
-                             seed: int | None = None) -> keras.Model:
+                             seed: int | None = None, band_limit_probability: float = 0.0,
+                             band_limit_bins: tuple[int, int] = (0, 0),
+                             floor_value: float = 0.0) -> keras.Model:
     """The detector, compiled with Adam (a fixed rate or a schedule) and the weighted BCE.
 
-    With ``freq_mask_bins`` or ``time_mask_frames`` > 0, a :class:`SpecAugment` layer
-    masks the training inputs (identity at inference).
+    With ``freq_mask_bins`` or ``time_mask_frames`` > 0, or ``band_limit_probability``
+    > 0, a :class:`SpecAugment` layer alters the training inputs (identity at inference).
 
     Input ``(batch, time, n_freqs)`` with a free time axis; output
     ``(batch, output_steps(time), 1)`` sigmoid scores.
     """
     inputs = keras.Input(shape=(None, n_freqs), name="spectrogram")
     x = inputs
-    if masks and (freq_mask_bins or time_mask_frames):
-        x = SpecAugment(freq_mask_bins, time_mask_frames, masks, seed, name="spec_augment")(x)
+    if (masks and (freq_mask_bins or time_mask_frames)) or band_limit_probability > 0:
+        x = SpecAugment(freq_mask_bins, time_mask_frames, masks, seed, band_limit_probability,
+                        band_limit_bins, floor_value, name="spec_augment")(x)
     x = layers.Conv1D(conv_filters, conv_kernel, strides=conv_stride, name="conv")(x)
     x = layers.BatchNormalization(name="conv_bn")(x)
     x = layers.Activation("relu", name="conv_relu")(x)

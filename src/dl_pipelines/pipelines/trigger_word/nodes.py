@@ -329,7 +329,10 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
         conv_kernel=p.model.conv_kernel, conv_stride=p.model.conv_stride,
         gru_units=p.model.gru_units, dropout=p.model.dropout, learning_rate=learning_rate,
         positive_weight=t.positive_weight, freq_mask_bins=p.model.freq_mask_bins,
-        time_mask_frames=p.model.time_mask_frames, masks=p.model.masks, seed=seed)
+        time_mask_frames=p.model.time_mask_frames, masks=p.model.masks, seed=seed,
+        band_limit_probability=p.model.band_limit_probability,
+        band_limit_bins=p.model.band_limit_bins,
+        floor_value=(p.spectrogram.floor_db - p.spectrogram.center_db) / p.spectrogram.scale_db)
     keep = ~val["free"]
     logger.info("Training %s (%d parameters) on %d examples of %d × %d, validating on %d; "
                 "Keras backend %s.", model.name, model.count_params(), len(train["x"]),

@@ -203,8 +203,16 @@ class ModelParams:
     freq_mask_bins: int = 0
     time_mask_frames: int = 0
     masks: int = 2
+    # Band limiting in training only: with this probability an example loses every
+    # frequency bin from a random cutoff in ``band_limit_bins`` up (a 16 kHz recording
+    # has nothing above bin 36 of the course spectrogram, an 8 kHz one above bin 18).
+    band_limit_probability: float = 0.0
+    band_limit_bins: tuple[int, int] = (18, 50)
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.band_limit_probability <= 1.0:
+            raise ValueError("band_limit_probability must be in [0, 1]")
+        _range("band_limit_bins", self.band_limit_bins, 1, 10_000)
         if min(self.freq_mask_bins, self.time_mask_frames, self.masks) < 0:
             raise ValueError("freq_mask_bins, time_mask_frames and masks must be >= 0")
         if min(self.conv_filters, self.conv_kernel, self.conv_stride) < 1:
