@@ -78,8 +78,9 @@ def test_band_limiting_floors_every_bin_above_a_cutoff():
 def test_model_with_spec_augment_scores_like_its_saved_copy(tmp_path):
     import keras
 
-    model = _model(conv_filters=8, gru_units=(4,), freq_mask_bins=10, time_mask_frames=30,
-                   seed=0)
+    model = _model(conv_filters=8, gru_units=(4,),
+                   augmentation=SpecAugment(10, 30, 2, seed=0, band_limit_probability=0.5,
+                                            band_limit_bins=(20, 40), floor_value=-2.0))
     assert any(isinstance(layer, SpecAugment) for layer in model.layers)
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", compile=False)

@@ -273,3 +273,9 @@ def test_model_input_does_not_depend_on_the_spectrogram_threads(tw_params):
     samples, _ = nodes.mix_one(nodes._banks(clips), p, "train", 7, False, 0)
     expected = audio.spectrogram(samples, **p.spectrogram.kwargs()).astype(np.float16)
     np.testing.assert_array_equal(three["x"][7], expected)
+
+
+def test_floor_value_is_what_silence_gives(tw_params):
+    p = parse_params(tw_params)
+    silence = audio.spectrogram(np.zeros(4000, dtype=np.float32), **p.spectrogram.kwargs())
+    np.testing.assert_allclose(silence, p.spectrogram.floor_value, atol=1e-5)

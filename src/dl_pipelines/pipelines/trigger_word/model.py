@@ -121,24 +121,18 @@ def output_steps(input_frames: int, kernel: int, stride: int) -> int:
 def build_trigger_word_model(n_freqs: int, conv_filters: int, conv_kernel: int,
                              conv_stride: int, gru_units: Sequence[int], dropout: float,
                              learning_rate: LearningRate,
-                             positive_weight: float, freq_mask_bins: int = 0,
-                             time_mask_frames: int = 0, masks: int = 2,
-                             seed: int | None = None, band_limit_probability: float = 0.0,
-                             band_limit_bins: tuple[int, int] = (0, 0),
-                             floor_value: float = 0.0) -> keras.Model:
+                             positive_weight: float,
+                             augmentation: SpecAugment | None = None) -> keras.Model:
     """The detector, compiled with Adam (a fixed rate or a schedule) and the weighted BCE.
 
-    With ``freq_mask_bins`` or ``time_mask_frames`` > 0, or ``band_limit_probability``
-    > 0, a :class:`SpecAugment` layer alters the training inputs (identity at inference).
+    ``augmentation`` (a :class:`SpecAugment`), when given, alters the training inputs
+    first (identity at inference).
 
     Input ``(batch, time, n_freqs)`` with a free time axis; output
     ``(batch, output_steps(time), 1)`` sigmoid scores.
     """
     inputs = keras.Input(shape=(None, n_freqs), name="spectrogram")
-    x = inputs
-    if (masks and (freq_mask_bins or time_mask_frames)) or band_limit_probability > 0:
-        x = SpecAugment(freq_mask_bins, time_mask_frames, masks, seed, band_limit_probability,
-                        band_limit_bins, floor_value, name="spec_augment")(x)
+    x = inputs if augmentation is None else augmentation(inputs)
     x = layers.Conv1D(conv_filters, conv_kernel, strides=conv_stride, name="conv")(x)
     x = layers.BatchNormalization(name="conv_bn")(x)
     x = layers.Activation("relu", name="conv_relu")(x)

@@ -132,13 +132,13 @@ def _default_clips(kind: str, p: TriggerWordParams,
     rate = p.audio.sample_rate
     clips, split, names = [], [], []
     start = time.perf_counter()
-    if kind == "negatives" and len(confusable_words(p.keyword, d.negative_words)) < 3:
+    confusables = confusable_words(p.keyword, d.negative_words, d.confusable_letters)
+    if kind == "negatives" and len(confusables) < 3:
         logger.warning(
             "Few of trigger_word.default_data.negative_words sound like the keyword '%s' "
             "(%s): the detector will learn little about near misses. Put words sharing its "
             "sounds at the head of the list (docs/trigger_word.md § A new keyword).",
-            p.keyword, ", ".join(confusable_words(p.keyword, d.negative_words)) or "none")
-    confusables = confusable_words(p.keyword, d.negative_words, d.confusable_letters)
+            p.keyword, ", ".join(confusables) or "none")
     for s, split_name in enumerate(SPLITS):
         voices = getattr(d.voices, split_name).voices()
         if kind == "backgrounds":
@@ -313,11 +313,11 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
 
     from dl_pipelines.callbacks import MlflowMetricsCallback
     from dl_pipelines.keras_data import ArrayBatches
-    from dl_pipelines.pipelines.trigger_word.model import build_trigger_word_model
+    from dl_pipelines.pipelines.trigger_word.model import SpecAugment, build_trigger_word_model
     from dl_pipelines.seeding import seed_everything
 
     p = parse_params(params)
-    t = p.training
+    t, m = p.training, p.model
     seed_everything(seed)
     learning_rate = t.learning_rate
     if t.lr_schedule == "cosine":
@@ -328,11 +328,9 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
         n_freqs=train["x"].shape[-1], conv_filters=p.model.conv_filters,
         conv_kernel=p.model.conv_kernel, conv_stride=p.model.conv_stride,
         gru_units=p.model.gru_units, dropout=p.model.dropout, learning_rate=learning_rate,
-        positive_weight=t.positive_weight, freq_mask_bins=p.model.freq_mask_bins,
-        time_mask_frames=p.model.time_mask_frames, masks=p.model.masks, seed=seed,
-        band_limit_probability=p.model.band_limit_probability,
-        band_limit_bins=p.model.band_limit_bins,
-        floor_value=(p.spectrogram.floor_db - p.spectrogram.center_db) / p.spectrogram.scale_db)
+        positive_weight=t.positive_weight, augmentation=SpecAugment(
+            m.freq_mask_bins, m.time_mask_frames, m.masks, seed, m.band_limit_probability,
+            m.band_limit_bins, p.spectrogram.floor_value, name="spec_augment"))
     keep = ~val["free"]
     logger.info("Training %s (%d parameters) on %d examples of %d × %d, validating on %d; "
                 "Keras backend %s.", model.name, model.count_params(), len(train["x"]),

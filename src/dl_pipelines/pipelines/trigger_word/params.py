@@ -52,6 +52,11 @@ class SpectrogramParams:
     def n_freqs(self) -> int:
         return self.nfft // 2 + 1
 
+    @property
+    def floor_value(self) -> float:
+        """What a bin at or below ``floor_db`` holds once normalised (silence, an empty band)."""
+        return (self.floor_db - self.center_db) / self.scale_db
+
     def kwargs(self) -> dict[str, Any]:
         return {"nfft": self.nfft, "noverlap": self.noverlap, "floor_db": self.floor_db,
                 "center_db": self.center_db, "scale_db": self.scale_db}
