@@ -9,11 +9,14 @@ from dl_pipelines import audio
 from dl_pipelines.pipelines.trigger_word.mixing import (
     ClipBank,
     MixSpec,
+    augment_word,
     end_step,
     label_track,
     mix_example,
     needed,
     place,
+    room_response,
+    warp,
 )
 
 RATE = 1000
@@ -155,3 +158,51 @@ def test_clip_bank_round_trip():
     assert len(bank) == 2 and bank.lengths().tolist() == [2, 1]
     np.testing.assert_allclose(bank.clip(0), clips[0], atol=1e-4)
     np.testing.assert_allclose(bank.clip(1), clips[1], atol=1e-4)
+
+
+# ----------------------------------------------------------------------- augmentation
+def _peak_hz(x: np.ndarray, rate: int) -> float:
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return float(np.fft.rfftfreq(len(x), 1 / rate)[np.argmax(spectrum)])
+
+
+def test_warp_moves_pitch_up_and_shortens_by_the_factor():
+    rate = 8000
+    tone = np.sin(2 * np.pi * 200 * np.arange(8000) / rate).astype(np.float32)
+    faster = warp(tone, 1.25)
+    assert len(faster) == 6400 and faster.dtype == np.float32
+    assert _peak_hz(faster, rate) == pytest.approx(250, abs=2)
+    slower = warp(tone, 0.8)
+    assert len(slower) == 10000 and _peak_hz(slower, rate) == pytest.approx(160, abs=2)
+    assert warp(tone, 1.0) is tone
+
+
+def test_room_response_has_the_asked_decay_and_ratio():
+    rate = 16000
+    h = room_response(np.random.default_rng(0), rate, rt60=0.5, drr_db=6.0)
+    assert len(h) == 8000 and h[0] == 1.0
+    tail = h[1:].astype(np.float64)
+    assert 10 * np.log10(1.0 / np.sum(tail ** 2)) == pytest.approx(6.0, abs=0.01)
+    # 60 dB in 0.5 s: the energy of the first and last 50 ms differs by about 54 dB
+    first, last = np.sum(tail[:800] ** 2), np.sum(tail[-800:] ** 2)
+    assert 10 * np.log10(first / last) == pytest.approx(54, abs=3)
+
+
+def test_augmented_words_keep_their_dry_end_as_the_keyword_end():
+    positives, negatives, backgrounds = _banks()
+    ids = np.arange(3)
+    spec = _spec(warp=(0.8, 1.25), reverb_probability=1.0, reverb_seconds=(0.1, 0.2),
+                 reverb_drr_db=(20.0, 20.0), snr_db=(30.0, 30.0), max_negatives=0)
+    lengths = set()
+    for i in range(30):
+        x, ends = mix_example(np.random.default_rng(i), spec, backgrounds, np.arange(2),
+                              positives, ids, negatives, ids, n_positives=1)
+        (end,) = ends
+        # the warped 50 Hz keyword, its tail 20 dB down: loud before its end, faint after
+        before, after = audio.rms(x[end - 100:end]), audio.rms(x[end + 20:end + 120])
+        assert before > 3 * after
+        word, dry = augment_word(positives.clip(0), spec, np.random.default_rng(i))
+        assert len(word) > dry and 240 <= dry <= 375
+        lengths.add(dry)
+    assert len(lengths) > 20  # a new voice for nearly every word
+

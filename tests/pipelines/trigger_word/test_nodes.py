@@ -279,3 +279,15 @@ def test_floor_value_is_what_silence_gives(tw_params):
     p = parse_params(tw_params)
     silence = audio.spectrogram(np.zeros(4000, dtype=np.float32), **p.spectrogram.kwargs())
     np.testing.assert_allclose(silence, p.spectrogram.floor_value, atol=1e-5)
+
+
+def test_only_training_words_are_warped_and_reverberated(tw_params):
+    mixing = dict(tw_params["mixing"], voice_warp=[0.85, 1.2], reverb_probability=0.5)
+    p = parse_params(dict(tw_params, mixing=mixing))
+    train = nodes.mix_spec(p, "train")
+    assert train.warp == (0.85, 1.2) and train.reverb_probability == 0.5
+    for split in ("val", "test"):
+        assert nodes.mix_spec(p, split).warp == (1.0, 1.0)
+        assert nodes.mix_spec(p, split).reverb_probability == 0.0
+    with pytest.raises(ValueError, match="reverb_probability"):
+        parse_params(dict(tw_params, mixing=dict(mixing, reverb_probability=1.5)))

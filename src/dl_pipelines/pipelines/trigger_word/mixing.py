@@ -3,7 +3,11 @@
 Each example is one background segment (level jitter) with 0–``max_positives``
 keyword clips and 0–``max_negatives`` other words at random non-overlapping
 positions at least ``min_gap`` samples apart, each at a random SNR against the
-background. The label track has ``Ty``
+background. Training examples may also change each word's voice (``warp``: a
+resampling that moves pitch, formants and tempo together, as a longer or shorter vocal
+tract and a slower or faster speaker would) and put it in a room (``reverb``: an
+exponentially decaying noise impulse response); the keyword's end stays the end of the
+dry word. The label track has ``Ty``
 steps; the ``label_steps`` steps right after each keyword ends are 1 (the course's
 trick that gives the rare event enough positive steps), clipped at ``Ty``.
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import oaconvolve
 
 from dl_pipelines import audio
 
@@ -61,6 +66,10 @@ class MixSpec:
     peak: float = 0.99
     min_gap: int = 0                    # samples of pause at least between two words
     end_margin: int = 0                 # samples at the end where no word may be
+    warp: tuple[float, float] = (1.0, 1.0)  # resampling factor range, log-uniform (1 = off)
+    reverb_probability: float = 0.0     # share of words put through a random room
+    reverb_seconds: tuple[float, float] = (0.2, 0.8)  # its RT60 (60 dB decay) range
+    reverb_drr_db: tuple[float, float] = (0.0, 12.0)  # direct-to-reverberant ratio range
 
 
 # ----------------------------------------------------------------------------- labels
@@ -107,6 +116,51 @@ def place(lengths: np.ndarray, n_samples: int, generator: np.random.Generator,
     return starts
 
 
+# ----------------------------------------------------------------------- augmentation
+def warp(clip: np.ndarray, factor: float) -> np.ndarray:
+    """``clip`` played ``factor`` times faster: pitch and formants × factor, length ÷ factor.
+
+    Linear interpolation: at the factors used (≈ 0.8–1.25) what it aliases lies above
+    speech's energy.
+    """
+    if factor == 1.0 or len(clip) < 2:
+        return clip
+    n = max(2, int(round(len(clip) / factor)))
+    positions = np.arange(n, dtype=np.float64) * ((len(clip) - 1) / (n - 1))
+    return np.interp(positions, np.arange(len(clip)), clip).astype(np.float32)
+
+
+def room_response(generator: np.random.Generator, sample_rate: int, rt60: float,
+                  drr_db: float) -> np.ndarray:
+    """A room's impulse response: the direct path (1.0) then a noise tail decaying
+    60 dB in ``rt60`` seconds, ``drr_db`` below the direct path in energy."""
+    n = max(2, int(round(rt60 * sample_rate)))
+    t = np.arange(1, n, dtype=np.float64) / sample_rate
+    tail = generator.standard_normal(n - 1) * np.exp(-6.9078 * t / rt60)
+    tail *= np.sqrt(audio.db_to_gain(-drr_db) ** 2 / max(float(np.sum(tail ** 2)), 1e-12))
+    return np.concatenate([[1.0], tail]).astype(np.float32)
+
+
+def augment_word(clip: np.ndarray, spec: MixSpec, generator: np.random.Generator,
+                 ) -> tuple[np.ndarray, int]:
+    """A word in a new voice and room (``spec.warp``, ``spec.reverb_*``): the samples,
+    and where the dry word ends in them (a reverberant tail may follow)."""
+    low, high = spec.warp
+    if high > low:
+        clip = warp(clip, float(np.exp(generator.uniform(np.log(low), np.log(high)))))
+    dry = len(clip)
+    if spec.reverb_probability > 0 and generator.random() < spec.reverb_probability:
+        response = room_response(generator, spec.sample_rate,
+                                 generator.uniform(*spec.reverb_seconds),
+                                 generator.uniform(*spec.reverb_drr_db))
+        clip = oaconvolve(clip, response).astype(np.float32)
+    return clip, dry
+
+
+def augments(spec: MixSpec) -> bool:
+    return spec.warp[1] > spec.warp[0] or spec.reverb_probability > 0
+
+
 # ------------------------------------------------------------------------------ mixing
 def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: ClipBank,
                 background_ids: np.ndarray, positives: ClipBank, positive_ids: np.ndarray,
@@ -139,19 +193,25 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
         else n_negatives
     chosen = [("p", int(i)) for i in generator.choice(positive_ids, k)] if k else []
     chosen += [("n", int(i)) for i in generator.choice(negative_ids, m)] if m else []
-    clips = [(kind, (positives if kind == "p" else negatives).clip(i)) for kind, i in chosen]
+    clips = []                         # (kind, samples, where the dry word ends)
+    for kind, i in chosen:
+        clip = (positives if kind == "p" else negatives).clip(i)
+        dry = len(clip)
+        if augments(spec):
+            clip, dry = augment_word(clip, spec, generator)
+        clips.append((kind, clip, dry))
     # Drop other words (then keywords) until everything fits.
     room = n - spec.end_margin
-    while clips and needed([len(c) for _, c in clips], spec.min_gap) > room:
-        drop = max((j for j, (kind, _) in enumerate(clips) if kind == "n"), default=None)
+    while clips and needed([len(c) for _, c, _ in clips], spec.min_gap) > room:
+        drop = max((j for j, (kind, _, _) in enumerate(clips) if kind == "n"), default=None)
         clips.pop(drop if drop is not None else len(clips) - 1)
-    starts = place(np.array([len(c) for _, c in clips]), room, generator, spec.min_gap)
+    starts = place(np.array([len(c) for _, c, _ in clips]), room, generator, spec.min_gap)
     ends = []
-    for (kind, clip), begin in zip(clips, starts, strict=True):
+    for (kind, clip, dry), begin in zip(clips, starts, strict=True):
         level = audio.active_rms(clip, spec.sample_rate)
         gain = audio.gain_for_snr(max(level, 1e-6), background_rms,
                                   generator.uniform(*spec.snr_db))
         out[begin:begin + len(clip)] += np.float32(gain) * clip
         if kind == "p":
-            ends.append(int(begin + len(clip)))
+            ends.append(int(begin + dry))
     return audio.peak_normalise(out, spec.peak), sorted(ends)

@@ -189,14 +189,18 @@ def _banks(clips: dict[str, np.ndarray]) -> dict[str, tuple[ClipBank, np.ndarray
                    clips[f"{kind}_split"]) for kind in KINDS}
 
 
-def mix_spec(p: TriggerWordParams) -> MixSpec:
+def mix_spec(p: TriggerWordParams, split: str = "train") -> MixSpec:
+    """How ``split`` is mixed: only training words are warped and reverberated."""
     m = p.mixing
+    augment = {"warp": m.voice_warp, "reverb_probability": m.reverb_probability,
+               "reverb_seconds": m.reverb_seconds, "reverb_drr_db": m.reverb_drr_db} \
+        if split == "train" else {}
     return MixSpec(sample_rate=p.audio.sample_rate, n_samples=p.audio.n_samples,
                    output_steps=p.output_steps, label_steps=m.label_steps,
                    max_positives=m.max_positives, max_negatives=m.max_negatives,
                    background_db=m.background_db, snr_db=m.snr_db,
                    min_gap=int(round(m.min_gap_s * p.audio.sample_rate)),
-                   end_margin=int(round(m.end_margin_s * p.audio.sample_rate)))
+                   end_margin=int(round(m.end_margin_s * p.audio.sample_rate)), **augment)
 
 
 def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordParams,
@@ -206,7 +210,7 @@ def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordP
     ids = {kind: np.flatnonzero(split_of == s) for kind, (_, split_of) in clips_banks.items()}
     generator = rng(seed, "mix", split, "free" if free else "keyword", index)
     return mix_example(
-        generator, mix_spec(p), clips_banks["backgrounds"][0], ids["backgrounds"],
+        generator, mix_spec(p, split), clips_banks["backgrounds"][0], ids["backgrounds"],
         clips_banks["positives"][0], ids["positives"], clips_banks["negatives"][0],
         ids["negatives"], n_positives=0 if free else None,
         n_negatives=(int(generator.integers(0, p.mixing.free_max_negatives + 1))

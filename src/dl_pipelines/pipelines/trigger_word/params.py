@@ -174,12 +174,26 @@ class MixingParams:
     # from "activated", "activates" or captivate's tail by a causal detector).
     end_margin_s: float = 0.0
     spectrogram_threads: int = 2        # threads computing spectrograms while mixing goes on
+    # Training examples only: each word's voice warped (resampled by a factor drawn
+    # log-uniformly in ``voice_warp``: pitch, formants and tempo move together) and, with
+    # ``reverb_probability``, put through a random room (RT60 in ``reverb_seconds``,
+    # direct-to-reverberant ratio in ``reverb_drr_db``). Held-out voices are not warped.
+    voice_warp: tuple[float, float] = (1.0, 1.0)
+    reverb_probability: float = 0.0
+    reverb_seconds: tuple[float, float] = (0.2, 0.8)
+    reverb_drr_db: tuple[float, float] = (0.0, 12.0)
 
     def __post_init__(self) -> None:
         if self.spectrogram_threads < 1:
             raise ValueError(f"spectrogram_threads must be >= 1, got {self.spectrogram_threads}")
         if self.end_margin_s < 0:
             raise ValueError(f"end_margin_s must be >= 0, got {self.end_margin_s}")
+        _range("voice_warp", self.voice_warp, 0.5, 2.0)
+        _range("reverb_seconds", self.reverb_seconds, 0.01, 3.0)
+        _range("reverb_drr_db", self.reverb_drr_db, -20, 40)
+        if not 0 <= self.reverb_probability <= 1:
+            raise ValueError(f"reverb_probability must be in [0, 1], got "
+                             f"{self.reverb_probability}")
         if min(self.train_examples, self.val_examples, self.test_examples) < 1:
             raise ValueError("train_examples, val_examples and test_examples must be >= 1")
         if not 0 <= self.train_free_share < 1:
