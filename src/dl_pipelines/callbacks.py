@@ -26,17 +26,19 @@ class MlflowMetricsCallback(keras.callbacks.Callback):
     an active run (a node called from a test or a notebook) it only logs a line.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, suffix: str = "") -> None:
+        """``suffix`` is appended to every key (``train_loss_2`` for a second model)."""
         super().__init__()
         self._started = 0.0
+        self._suffix = suffix
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        metrics = {_metric_name(k): float(v) for k, v in (logs or {}).items()
+        metrics = {_metric_name(k) + self._suffix: float(v) for k, v in (logs or {}).items()
                    if k != "learning_rate"}
-        metrics["epoch_seconds"] = time.perf_counter() - self._started
+        metrics["epoch_seconds" + self._suffix] = time.perf_counter() - self._started
         log_metrics_to_active_run(metrics, step=epoch)
         total = self.params.get("epochs") if self.params else None
         logger.info(

@@ -11,6 +11,7 @@ from dl_pipelines.pipelines.faces import nodes  # noqa: E402
 from dl_pipelines.pipelines.faces.model import (  # noqa: E402
     BLOCKS,
     build_encoder,
+    build_ensemble,
     build_pair_classifier,
 )
 
@@ -86,3 +87,44 @@ def test_flip_tta_embedding_has_unit_norm_and_ignores_mirroring() -> None:
     np.testing.assert_allclose(plain, np.asarray(encoder.predict(x.astype("float32"),
                                                                  verbose=0)), atol=1e-5)
     assert np.abs(nodes.embed(encoder, mirrored, flip_tta=False) - plain).max() > 1e-3
+
+
+def test_ensemble_is_the_renormalised_mean_of_its_members(tmp_path) -> None:
+    keras.utils.set_random_seed(0)
+    members = [build_encoder(SHAPE, 4, (8,), "residual", embedding_dim=8, dropout=0,
+                             name=f"member_{i}") for i in range(3)]
+    ensemble = build_ensemble(members)
+    x = _faces(5)
+    each = np.stack([np.asarray(m.predict(x, verbose=0)) for m in members])
+    mean = each.mean(axis=0)
+    expected = mean / np.linalg.norm(mean, axis=1, keepdims=True)
+    got = np.asarray(ensemble.predict(x, verbose=0))
+    assert got.shape == (5, 8)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    ensemble.save(tmp_path / "ensemble.keras")              # one file, loads like one encoder
+    again = keras.saving.load_model(tmp_path / "ensemble.keras", compile=False)
+    np.testing.assert_allclose(np.asarray(again.predict(x, verbose=0)), got, atol=1e-6)
+    assert build_ensemble(members[:1]) is members[0]
+    with pytest.raises(ValueError, match="distinct names"):
+        build_ensemble([members[0], members[0]])
+
+
+def test_train_encoder_with_an_ensemble_trains_each_member_from_its_seed() -> None:
+    persons = np.repeat([f"p{i}" for i in range(4)], 4)
+    part = {"images": _faces(16).astype(np.uint8), "persons": persons}
+    training = {"epochs": 2, "identities_per_batch": 4, "images_per_identity": 2,
+                "margin": 0.2, "mining": "batch_hard", "learning_rate": 0.01,
+                "early_stopping_patience": 5, "horizontal_flip": False}
+    model, history = nodes.train_encoder(part, part, {**TINY, "ensemble": 2}, training, 3)
+    assert model.name == "face_encoder_ensemble"
+    assert set(history) == {"loss", "val_loss", "loss_2", "val_loss_2"}
+    assert len(history["loss_2"]) == 2 and history["loss"] != history["loss_2"]
+    single, _ = nodes.train_encoder(part, part, TINY, training, 3)
+    assert single.name == "face_encoder"
+    # member 1 of the ensemble is the single encoder trained from the same seed
+    member = model.get_layer("face_encoder")
+    assert not member.compiled  # no loss or optimiser inside the saved ensemble
+    np.testing.assert_allclose(np.asarray(member.predict(part["images"], verbose=0)),
+                               np.asarray(single.predict(part["images"], verbose=0)), atol=1e-5)
+    with pytest.raises(ValueError, match="ensemble"):
+        nodes.train_encoder(part, part, {**TINY, "ensemble": 0}, training, 3)

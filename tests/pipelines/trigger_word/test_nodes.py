@@ -141,6 +141,19 @@ def test_training_negatives_favour_confusable_words(tw_params):
     assert 0 < sum(w in confusable for w in uniform) < len(uniform)
 
 
+def test_longer_shared_runs_are_drawn_more_often():
+    from dl_pipelines.pipelines.trigger_word.params import confusable_weights, shared_run
+
+    assert shared_run("activate", "captivate") == 6        # "tivate"
+    assert shared_run("activate", "activity") == 5         # "activ"
+    assert shared_run("activate", "vacate") == 3           # "ate"
+    assert shared_run("Activate!", "hello") == 1 and shared_run("activate", "plum") == 0
+    weights = confusable_weights("activate", ["captivate", "activity", "vacate"], 3, 2.0)
+    np.testing.assert_allclose(weights, np.array([8.0, 4.0, 1.0]) / 13.0)
+    np.testing.assert_allclose(
+        confusable_weights("activate", ["captivate", "vacate"], 3, 1.0), [0.5, 0.5])
+
+
 class _FakeModel:
     """Returns a fixed bump of scores: the detection time is known by hand."""
 

@@ -18,7 +18,7 @@ BLOCKS = ("residual", "depthwise_separable")
 
 def build_encoder(input_shape: tuple[int, int, int], stem_filters: int,
                   stage_filters: tuple[int, ...], block: str, embedding_dim: int,
-                  dropout: float) -> Any:
+                  dropout: float, name: str = "face_encoder") -> Any:
     """A small CNN that maps a face crop to an L2-normalised embedding f(x), ‖f(x)‖ = 1.
 
     Per-image standardisation (zero mean, unit variance: exposure and contrast
@@ -34,6 +34,7 @@ def build_encoder(input_shape: tuple[int, int, int], stem_filters: int,
         block: ``"residual"`` (ResNet basic block) or ``"depthwise_separable"``.
         embedding_dim: Length of the embedding (128 as in FaceNet).
         dropout: Dropout rate before the embedding layer.
+        name: The model's name (members of an ensemble need their own).
     """
     if block not in BLOCKS:
         raise ValueError(f"block must be one of {BLOCKS}, got {block!r}.")
@@ -54,7 +55,35 @@ def build_encoder(input_shape: tuple[int, int, int], stem_filters: int,
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     x = keras.layers.Dense(embedding_dim, name="embedding_linear")(x)
     outputs = blocks.l2_normalize(x, name="embedding")
-    return keras.Model(inputs, outputs, name="face_encoder")
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_ensemble(encoders: list[Any]) -> Any:
+    """One encoder from several trained ones: f(x) = mean_i f_i(x), renormalised.
+
+    Encoders trained from different seeds err on different pairs; on unit vectors the
+    squared distance of the renormalised mean averages theirs, so the ensemble is a
+    steadier f(x) — still one model of one input and one ``embedding_dim`` output,
+    saved, loaded and used exactly like a single encoder.
+    """
+    if len(encoders) == 1:
+        return encoders[0]
+    names = [encoder.name for encoder in encoders]
+    if len(set(names)) != len(names):
+        raise ValueError(f"the members of an ensemble need distinct names, got {names}")
+    inputs = keras.Input(tuple(encoders[0].input_shape[1:]), name="face")
+    mean = keras.layers.Average(name="mean_embedding")([_inference_copy(encoder)(inputs)
+                                                        for encoder in encoders])
+    outputs = blocks.l2_normalize(mean, name="embedding")
+    return keras.Model(inputs, outputs, name="face_encoder_ensemble")
+
+
+def _inference_copy(encoder: Any) -> Any:
+    """The same network and weights, uncompiled: a trained member's loss and optimiser
+    would otherwise be saved inside the ensemble, and loading it would need them."""
+    copy = keras.Model.from_config(encoder.get_config())  # (clone_model keeps compiling)
+    copy.set_weights(encoder.get_weights())
+    return copy
 
 
 @keras.saving.register_keras_serializable(package="dl_pipelines")

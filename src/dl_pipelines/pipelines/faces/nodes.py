@@ -23,6 +23,7 @@ from dl_pipelines.face_detection import (
     HaarFaceDetector,
     crop_box,
     normalise_lighting,
+    typical_box,
 )
 from dl_pipelines.images import resize, to_rgb_uint8
 from dl_pipelines.pipelines.faces import evaluation as ev
@@ -41,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 #: ``lfw_subset`` holds 100 real faces, then 100 non-face patches.
 LFW_SUBSET_FACES = 100
-NO_FACE_POLICIES = ("whole_image", "skip", "error")
+NO_FACE_POLICIES = ("typical_box", "whole_image", "skip", "error")
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -130,10 +131,13 @@ class ModelParams:
     stage_filters: tuple[int, ...]
     block: str
     dropout: float
+    ensemble: int = 1                  # encoders trained from seeds seed, seed + 1, …
 
     def __post_init__(self) -> None:
         if self.embedding_dim < 2 or not self.stage_filters:
             raise ValueError("embedding_dim must be >= 2 and stage_filters non-empty")
+        if self.ensemble < 1:
+            raise ValueError(f"ensemble must be >= 1, got {self.ensemble}")
         if not 0 <= self.dropout < 1:
             raise ValueError("dropout must be in [0, 1)")
 
@@ -363,11 +367,15 @@ def detect_faces(photos: dict[str, np.ndarray], params: dict[str, Any],
 def _crop_faces(photos: dict[str, np.ndarray], config: DetectionParams,
                 size: tuple[int, int]) -> tuple[dict[str, np.ndarray], list[str]]:
     detector = HaarFaceDetector(config.detector) if config.enabled else None
-    crops, missed = {}, []
+    boxes = {name: detector.detect(photo) if detector is not None else None
+             for name, photo in photos.items()}
+    missed = [name for name, box in boxes.items() if detector is not None and box is None]
+    found = [(box, photos[name].shape[:2]) for name, box in boxes.items() if box is not None]
+    crops = {}
     for name, photo in photos.items():
-        box = detector.detect(photo) if detector is not None else None
-        if detector is not None and box is None:
-            missed.append(name)
+        box = boxes[name]
+        if box is None and config.no_face == "typical_box":
+            box = typical_box(found, photo.shape)  # None (whole image) if none was found
         face = crop_box(photo, box, config.margin) if box is not None else photo
         crops[name] = normalise_lighting(resize(face, size), config.clahe_clip_limit)
     return crops, missed
@@ -489,7 +497,33 @@ def train_encoder(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     The validation loss is the same triplet loss on batches of the validation people
     (never seen in training); every epoch's ``train_loss`` / ``val_loss`` goes to
     MLflow. Early stopping restores the weights of the best validation loss.
+
+    With ``faces.model.ensemble`` = n > 1, n encoders are trained from the seeds
+    ``seed … seed + n − 1`` and joined into one model whose f(x) is their mean,
+    renormalised (:func:`.model.build_ensemble`); member i's curves are ``loss_i`` and
+    ``val_loss_i`` (``train_loss_i`` in MLflow), the first member's keep the plain names.
     """
+    arch = parse(ModelParams, model_params, "faces.model")
+    config = parse(TrainingParams, training_params, "faces.training")
+    from dl_pipelines.pipelines.faces.model import build_ensemble
+
+    members, history = [], {}
+    for member in range(arch.ensemble):
+        suffix = f"_{member + 1}" if member else ""
+        encoder, member_history = _train_one_encoder(
+            train, val, arch, config, seed + member,
+            name=f"face_encoder{suffix}", suffix=suffix)
+        members.append(encoder)
+        history.update({f"{k}{suffix}": v for k, v in member_history.items()})
+        if arch.ensemble > 1:
+            logger.info("Ensemble member %d of %d trained (best val_loss %.4f).", member + 1,
+                        arch.ensemble, min(member_history["val_loss"]))
+    return build_ensemble(members), history
+
+
+def _train_one_encoder(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
+                       arch: ModelParams, config: TrainingParams, seed: int, name: str,
+                       suffix: str) -> tuple[Any, dict[str, list[float]]]:
     import keras
 
     from dl_pipelines.callbacks import MlflowMetricsCallback
@@ -497,11 +531,10 @@ def train_encoder(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     from dl_pipelines.pipelines.faces.model import build_encoder
     from dl_pipelines.seeding import seed_everything
 
-    arch = parse(ModelParams, model_params, "faces.model")
-    config = parse(TrainingParams, training_params, "faces.training")
     seed_everything(seed)
     encoder = build_encoder(tuple(train["images"].shape[1:]), arch.stem_filters,
-                            arch.stage_filters, arch.block, arch.embedding_dim, arch.dropout)
+                            arch.stage_filters, arch.block, arch.embedding_dim, arch.dropout,
+                            name=name)
     p_train = min(config.identities_per_batch, len(np.unique(train["persons"])))
     p_val = min(config.identities_per_batch, len(np.unique(val["persons"])))
     batches = PKBatches(train["images"], _integer_labels(train["persons"]), p_train,
@@ -528,7 +561,7 @@ def train_encoder(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
         callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss",
                                                  patience=config.early_stopping_patience,
                                                  restore_best_weights=True),
-                   MlflowMetricsCallback()],
+                   MlflowMetricsCallback(suffix)],
     )
     return encoder, {k: [float(v) for v in values] for k, values in history.history.items()}
 

@@ -22,6 +22,7 @@ from dl_pipelines.pipelines.trigger_word.mixing import ClipBank, MixSpec, label_
 from dl_pipelines.pipelines.trigger_word.params import (
     SPLITS,
     TriggerWordParams,
+    confusable_weights,
     confusable_words,
     parse_params,
 )
@@ -133,6 +134,8 @@ def _default_clips(kind: str, p: TriggerWordParams,
     clips, split, names = [], [], []
     start = time.perf_counter()
     confusables = confusable_words(p.keyword, d.negative_words, d.confusable_letters)
+    weights = confusable_weights(p.keyword, confusables, d.confusable_letters,
+                                 d.confusable_boost) if d.confusable_boost != 1.0 else None
     if kind == "negatives" and len(confusables) < 3:
         logger.warning(
             "Few of trigger_word.default_data.negative_words sound like the keyword '%s' "
@@ -160,7 +163,7 @@ def _default_clips(kind: str, p: TriggerWordParams,
                 generator = rng(seed, kind, voice, j)
                 word = p.keyword if kind == "positives" else _negative_word(
                     generator, d.negative_words, confusables,
-                    d.train_confusable_share if split_name == "train" else 0.0)
+                    d.train_confusable_share if split_name == "train" else 0.0, weights)
                 try:
                     clip = synthesis.spoken_clip(word, voice, rate, generator, d.rate, d.pitch,
                                                  d.pitch_range)
@@ -176,10 +179,12 @@ def _default_clips(kind: str, p: TriggerWordParams,
 
 
 def _negative_word(generator: np.random.Generator, words: tuple[str, ...],
-                   confusables: list[str], confusable_share: float) -> str:
-    """One other word: a confusable one with probability ``confusable_share``, else any."""
+                   confusables: list[str], confusable_share: float,
+                   weights: np.ndarray | None = None) -> str:
+    """One other word: a confusable one (drawn with ``weights``, uniform when ``None``)
+    with probability ``confusable_share``, else any."""
     if confusables and confusable_share > 0 and generator.random() < confusable_share:
-        return str(generator.choice(confusables))
+        return str(generator.choice(confusables, p=weights))
     return str(generator.choice(list(words)))
 
 

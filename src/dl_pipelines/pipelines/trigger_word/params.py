@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from dl_pipelines.config import parse
 from dl_pipelines.pipelines.trigger_word.synthesis import BACKGROUND_KINDS
 
@@ -127,6 +129,9 @@ class DefaultDataParams:
     # (the rest uniformly from all); validation and test keep the uniform draw.
     train_confusable_share: float = 0.0
     confusable_letters: int = 3
+    # Among them, a word sharing a longer run is drawn more often: weight
+    # confusable_boost ** (run − confusable_letters); 1 = uniform.
+    confusable_boost: float = 1.0
 
     def __post_init__(self) -> None:
         if self.keyword_clips_per_voice < 1 or self.negative_clips_per_voice < 1:
@@ -135,6 +140,8 @@ class DefaultDataParams:
             raise ValueError("train_confusable_share must be in [0, 1]")
         if self.confusable_letters < 2:
             raise ValueError("confusable_letters must be >= 2")
+        if not 1.0 <= self.confusable_boost <= 10.0:
+            raise ValueError(f"confusable_boost must be in [1, 10], got {self.confusable_boost}")
         _range("rate", self.rate, 80, 450)
         _range("pitch", self.pitch, 0, 100)
         _range("pitch_range", self.pitch_range, 0, 100)
@@ -366,6 +373,21 @@ def confusable_words(keyword: str, words: tuple[str, ...], letters: int = 4) -> 
     key = "".join(c for c in keyword.lower() if c.isalpha())
     grams = {key[i:i + letters] for i in range(len(key) - letters + 1)} or {key}
     return [w for w in words if any(g in w.lower() for g in grams)]
+
+
+def shared_run(keyword: str, word: str) -> int:
+    """Letters in the longest run that ``word`` shares with ``keyword`` (spelling only)."""
+    key = "".join(c for c in keyword.lower() if c.isalpha())
+    other = "".join(c for c in word.lower() if c.isalpha())
+    return max((n for n in range(len(key), 0, -1)
+                if any(key[i:i + n] in other for i in range(len(key) - n + 1))), default=0)
+
+
+def confusable_weights(keyword: str, confusables: list[str], letters: int,
+                       boost: float) -> np.ndarray:
+    """Draw probabilities of the ``confusables``: ∝ ``boost ** (shared run − letters)``."""
+    weights = np.array([boost ** (shared_run(keyword, w) - letters) for w in confusables])
+    return weights / weights.sum() if len(weights) else weights
 
 
 def parse_params(raw: Any) -> TriggerWordParams:
