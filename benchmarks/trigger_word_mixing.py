@@ -6,7 +6,9 @@ eSpeak keyword/negative clips and synthetic backgrounds at 44.1 kHz, 10 s exampl
 
 * ours: the pipeline's own ``_mix_split``: ``mix_one`` (NumPy slices, gains from active
   RMS) for every example, the SciPy spectrograms of each ``chunk`` of examples computed
-  on ``mixing.spectrogram_threads`` threads while the next chunk is mixed;
+  on ``mixing.spectrogram_threads`` threads while the next chunk is mixed (training
+  examples, so every word is also warped and half of them reverberated; the same without
+  that, as validation and test are mixed, is printed too);
 * baseline: per example, pydub ``AudioSegment`` slicing, ``apply_gain`` and ``overlay``
   of every clip (the course's way), then ``matplotlib.mlab.specgram`` (NFFT 200,
   overlap 120) of the result.
@@ -64,6 +66,9 @@ def main() -> None:
     def ours_one_thread() -> None:
         nodes._mix_split(banks, one_thread, "train", n, 0, 0)
 
+    def ours_unaugmented() -> None:  # validation/test mixing: no warping or rooms
+        nodes._mix_split(banks, p, "test", n, 0, 0)
+
     def segment(samples: np.ndarray) -> AudioSegment:
         return AudioSegment(audio.to_int16(samples).tobytes(), frame_rate=rate,
                             sample_width=2, channels=1)
@@ -106,11 +111,14 @@ def main() -> None:
     base_rate = per_second(baseline)
     our_rate = per_second(ours)
     single_rate = per_second(ours_one_thread)
+    plain_rate = per_second(ours_unaugmented)
     print(f"mixing + spectrogram, {n} examples of 10 s at {rate} Hz:")
     print(f"  baseline (pydub overlay + mlab.specgram): {base_rate:7.1f} examples/s")
     print(f"  trigger_word (NumPy mix + SciPy, threads): {our_rate:7.1f} examples/s")
     print(f"  trigger_word with 1 spectrogram thread:   {single_rate:7.1f} examples/s")
-    print(f"  ratio: {our_rate / base_rate:.2f}× ({single_rate / base_rate:.2f}× with 1 thread)")
+    print(f"  trigger_word without training augmentation: {plain_rate:5.1f} examples/s")
+    print(f"  ratio: {our_rate / base_rate:.2f}× ({single_rate / base_rate:.2f}× with 1 thread, "
+          f"{plain_rate / base_rate:.2f}× without warping and rooms, as the baseline)")
 
     import keras
 
