@@ -144,7 +144,8 @@ def room_response(generator: np.random.Generator, sample_rate: int, rt60: float,
 def augment_word(clip: np.ndarray, spec: MixSpec, generator: np.random.Generator,
                  ) -> tuple[np.ndarray, int]:
     """A word in a new voice and room (``spec.warp``, ``spec.reverb_*``): the samples,
-    and where the dry word ends in them (a reverberant tail may follow)."""
+    and where the dry word ends in them (a reverberant tail may follow). With both off,
+    the clip itself and its length."""
     low, high = spec.warp
     if high > low:
         clip = warp(clip, float(np.exp(generator.uniform(np.log(low), np.log(high)))))
@@ -155,10 +156,6 @@ def augment_word(clip: np.ndarray, spec: MixSpec, generator: np.random.Generator
                                  generator.uniform(*spec.reverb_drr_db))
         clip = oaconvolve(clip, response).astype(np.float32)
     return clip, dry
-
-
-def augments(spec: MixSpec) -> bool:
-    return spec.warp[1] > spec.warp[0] or spec.reverb_probability > 0
 
 
 # ------------------------------------------------------------------------------ mixing
@@ -194,12 +191,9 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
     chosen = [("p", int(i)) for i in generator.choice(positive_ids, k)] if k else []
     chosen += [("n", int(i)) for i in generator.choice(negative_ids, m)] if m else []
     clips = []                         # (kind, samples, where the dry word ends)
-    for kind, i in chosen:
-        clip = (positives if kind == "p" else negatives).clip(i)
-        dry = len(clip)
-        if augments(spec):
-            clip, dry = augment_word(clip, spec, generator)
-        clips.append((kind, clip, dry))
+    for kind, i in chosen:  # (augment_word draws nothing and copies nothing when off)
+        clips.append((kind, *augment_word((positives if kind == "p" else negatives).clip(i),
+                                          spec, generator)))
     # Drop other words (then keywords) until everything fits.
     room = n - spec.end_margin
     while clips and needed([len(c) for _, c, _ in clips], spec.min_gap) > room:
