@@ -108,6 +108,10 @@ def test_parameter_errors_name_the_key(tw_params):
     shared["default_data"]["voices"]["test"]["variants"] = ["m1"]
     with pytest.raises(ParameterError, match="'m1' is in both train and test"):
         parse_params(shared)
+    averaged = copy.deepcopy(tw_params)
+    averaged["training"]["average_last_epochs"] = averaged["training"]["epochs"] + 1
+    with pytest.raises(ParameterError, match="average_last_epochs must be between 0"):
+        parse_params(averaged)
 
 
 def test_confusable_words_share_four_letters_with_the_keyword():

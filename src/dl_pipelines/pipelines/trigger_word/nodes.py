@@ -320,7 +320,7 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     """
     import keras
 
-    from dl_pipelines.callbacks import MlflowMetricsCallback
+    from dl_pipelines.callbacks import MlflowMetricsCallback, WeightAveraging
     from dl_pipelines.keras_data import ArrayBatches
     from dl_pipelines.pipelines.trigger_word.model import SpecAugment, build_trigger_word_model
     from dl_pipelines.seeding import seed_everything
@@ -349,13 +349,16 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
                            shuffle=True, seed=seed)
     validation = ArrayBatches(val["x"][keep], val["y"][keep][..., None].astype("float32"),
                               t.batch_size)
-    history = model.fit(
-        batches, validation_data=validation, epochs=t.epochs, verbose=t.verbose,
-        callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss",
-                                                 patience=t.early_stopping_patience,
-                                                 restore_best_weights=True),
-                   MlflowMetricsCallback()],
-    )
+    # Early stopping restores the best epoch; weight averaging (after it in the list)
+    # then replaces it with the mean of the last epochs, when any of them ran.
+    callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss",
+                                               patience=t.early_stopping_patience,
+                                               restore_best_weights=True),
+                 MlflowMetricsCallback()]
+    if t.average_last_epochs:
+        callbacks.append(WeightAveraging(t.average_last_epochs))
+    history = model.fit(batches, validation_data=validation, epochs=t.epochs,
+                        verbose=t.verbose, callbacks=callbacks)
     return model, {k: [float(v) for v in values] for k, values in history.history.items()}
 
 

@@ -257,6 +257,7 @@ class TrainingParams:
     positive_weight: float
     early_stopping_patience: int
     lr_schedule: str                    # constant | cosine (decays to 5 % over all epochs)
+    average_last_epochs: int = 0        # > 0: the model is the mean of the last N epochs' weights
     verbose: int = 0
 
     def __post_init__(self) -> None:
@@ -267,6 +268,9 @@ class TrainingParams:
                              f"{self.lr_schedule!r}")
         if self.positive_weight <= 0:
             raise ValueError("positive_weight must be > 0")
+        if not 0 <= self.average_last_epochs <= self.epochs:
+            raise ValueError(f"average_last_epochs must be between 0 (off) and epochs "
+                             f"({self.epochs}), got {self.average_last_epochs}")
 
 
 @dataclass(frozen=True)
