@@ -98,6 +98,20 @@ def test_weighted_bce_hand_value():
     assert WeightedBinaryCrossEntropy.from_config(loss.get_config()).positive_weight == 3.0
 
 
+def test_focal_bce_hand_value():
+    loss = WeightedBinaryCrossEntropy(positive_weight=3.0, focal_gamma=2.0)
+    y_true = np.array([[[1.0], [0.0], [0.0]]], dtype="float32")
+    y_pred = np.array([[[0.5], [0.25], [0.9]]], dtype="float32")
+    expected = (3 * 0.5**2 * -np.log(0.5) + 0.25**2 * -np.log(0.75)
+                + 0.9**2 * -np.log(0.1)) / 3
+    assert float(loss(y_true, y_pred)) == pytest.approx(expected, rel=1e-5)
+    # the confident mistake (a negative at 0.9) now outweighs the rest
+    assert 0.9**2 * -np.log(0.1) > 3 * 0.5**2 * -np.log(0.5) + 0.25**2 * -np.log(0.75)
+    assert WeightedBinaryCrossEntropy.from_config(loss.get_config()).focal_gamma == 2.0
+    with pytest.raises(ValueError, match="focal_gamma must be >= 0"):
+        WeightedBinaryCrossEntropy(focal_gamma=-1.0)
+
+
 def test_learns_a_tone_marker():
     """A tiny model learns to fire after a loud band: loss falls, separation beats chance."""
     generator = np.random.default_rng(0)

@@ -258,6 +258,7 @@ class TrainingParams:
     early_stopping_patience: int
     lr_schedule: str                    # constant | cosine (decays to 5 % over all epochs)
     average_last_epochs: int = 0        # > 0: the model is the mean of the last N epochs' weights
+    focal_gamma: float = 0.0            # > 0: focal BCE (hard steps weigh more); 0: plain
     verbose: int = 0
 
     def __post_init__(self) -> None:
@@ -266,8 +267,8 @@ class TrainingParams:
         if self.lr_schedule not in ("constant", "cosine"):
             raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got "
                              f"{self.lr_schedule!r}")
-        if self.positive_weight <= 0:
-            raise ValueError("positive_weight must be > 0")
+        if self.positive_weight <= 0 or self.focal_gamma < 0:
+            raise ValueError("positive_weight must be > 0 and focal_gamma >= 0")
         if not 0 <= self.average_last_epochs <= self.epochs:
             raise ValueError(f"average_last_epochs must be between 0 (off) and epochs "
                              f"({self.epochs}), got {self.average_last_epochs}")
