@@ -141,6 +141,21 @@ def test_end_margin_keeps_every_word_clear_of_the_end():
     assert audio.rms(quiet[2000:]) < 0.5 * audio.rms(quiet[:2000])
 
 
+def test_start_margin_keeps_every_word_clear_of_the_start():
+    positives, negatives, backgrounds = _banks()
+    ids = np.arange(3)
+    spec = _spec(start_margin=1000)  # words only in the last 2000 of 3000 samples
+    lengths = np.asarray([len(positives.clip(i)) for i in ids])
+    for i in range(50):
+        _, ends = mix_example(np.random.default_rng(i), spec, backgrounds, np.arange(2),
+                              positives, ids, negatives, ids)
+        assert all(end >= 1000 + lengths.min() for end in ends)
+    quiet = mix_example(np.random.default_rng(0), _spec(start_margin=1000, max_negatives=3),
+                        backgrounds, np.arange(2), positives, ids, negatives, ids,
+                        n_positives=4, n_negatives=3)[0]
+    assert audio.rms(quiet[:1000]) < 0.5 * audio.rms(quiet[1000:])
+
+
 def test_snr_is_applied_against_the_background():
     positives, negatives, backgrounds = _banks()
     spec = _spec(snr_db=(20.0, 20.0), background_db=(-30.0, -30.0), max_negatives=0)

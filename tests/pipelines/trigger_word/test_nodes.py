@@ -100,6 +100,10 @@ def test_parameter_errors_name_the_key(tw_params):
     margin["mixing"]["end_margin_s"] = 0.6 * margin["audio"]["clip_seconds"]
     with pytest.raises(ParameterError, match="end_margin_s .* at most half"):
         parse_params(margin)
+    margin["mixing"]["end_margin_s"] = 0.3 * margin["audio"]["clip_seconds"]
+    margin["mixing"]["start_margin_s"] = 0.3 * margin["audio"]["clip_seconds"]
+    with pytest.raises(ParameterError, match="start_margin_s \\+ end_margin_s .* at most half"):
+        parse_params(margin)
     masks = copy.deepcopy(tw_params)
     masks["model"]["freq_mask_bins"] = -1
     with pytest.raises(ParameterError, match="freq_mask_bins"):

@@ -66,6 +66,7 @@ class MixSpec:
     peak: float = 0.99
     min_gap: int = 0                    # samples of pause at least between two words
     end_margin: int = 0                 # samples at the end where no word may be
+    start_margin: int = 0               # samples at the start where no word may be
     warp: tuple[float, float] = (1.0, 1.0)  # resampling factor range, log-uniform (1 = off)
     reverb_probability: float = 0.0     # share of words put through a random room
     reverb_seconds: tuple[float, float] = (0.2, 0.8)  # its RT60 (60 dB decay) range
@@ -195,11 +196,12 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
         clips.append((kind, *augment_word((positives if kind == "p" else negatives).clip(i),
                                           spec, generator)))
     # Drop other words (then keywords) until everything fits.
-    room = n - spec.end_margin
+    room = n - spec.start_margin - spec.end_margin
     while clips and needed([len(c) for _, c, _ in clips], spec.min_gap) > room:
         drop = max((j for j, (kind, _, _) in enumerate(clips) if kind == "n"), default=None)
         clips.pop(drop if drop is not None else len(clips) - 1)
-    starts = place(np.array([len(c) for _, c, _ in clips]), room, generator, spec.min_gap)
+    starts = spec.start_margin + place(np.array([len(c) for _, c, _ in clips]), room,
+                                       generator, spec.min_gap)
     ends = []
     for (kind, clip, dry), begin in zip(clips, starts, strict=True):
         level = audio.active_rms(clip, spec.sample_rate)

@@ -205,7 +205,8 @@ def mix_spec(p: TriggerWordParams, split: str = "train") -> MixSpec:
                    max_positives=m.max_positives, max_negatives=m.max_negatives,
                    background_db=m.background_db, snr_db=m.snr_db,
                    min_gap=int(round(m.min_gap_s * p.audio.sample_rate)),
-                   end_margin=int(round(m.end_margin_s * p.audio.sample_rate)), **augment)
+                   end_margin=int(round(m.end_margin_s * p.audio.sample_rate)),
+                   start_margin=int(round(m.start_margin_s * p.audio.sample_rate)), **augment)
 
 
 def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordParams,

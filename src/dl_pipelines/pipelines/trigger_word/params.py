@@ -180,6 +180,10 @@ class MixingParams:
     # by some audio, as in a stream (a keyword cut off at the clip's edge cannot be told
     # from "activated", "activates" or captivate's tail by a causal detector).
     end_margin_s: float = 0.0
+    # Words start at least this long after the example begins: a keyword is always
+    # preceded by audio in a stream, while at a clip's first step the detector's memory
+    # is empty (keywords ending in a test clip's first second were missed 3× as often).
+    start_margin_s: float = 0.0
     spectrogram_threads: int = 2        # threads computing spectrograms while mixing goes on
     # Training examples only: each word's voice warped (resampled by a factor drawn
     # log-uniformly in ``voice_warp``: pitch, formants and tempo move together) and, with
@@ -193,8 +197,9 @@ class MixingParams:
     def __post_init__(self) -> None:
         if self.spectrogram_threads < 1:
             raise ValueError(f"spectrogram_threads must be >= 1, got {self.spectrogram_threads}")
-        if self.end_margin_s < 0:
-            raise ValueError(f"end_margin_s must be >= 0, got {self.end_margin_s}")
+        if self.end_margin_s < 0 or self.start_margin_s < 0:
+            raise ValueError(f"end_margin_s and start_margin_s must be >= 0, got "
+                             f"{self.end_margin_s} and {self.start_margin_s}")
         _range("voice_warp", self.voice_warp, 0.5, 2.0)
         _range("reverb_seconds", self.reverb_seconds, 0.01, 3.0)
         _range("reverb_drr_db", self.reverb_drr_db, -20, 40)
@@ -347,9 +352,10 @@ class TriggerWordParams:
                     "docs/trigger_word.md § A new keyword)")
         if self.default_data.backgrounds.seconds < self.audio.clip_seconds:
             raise ValueError("default_data.backgrounds.seconds must be >= audio.clip_seconds")
-        if self.mixing.end_margin_s > self.audio.clip_seconds / 2:
-            raise ValueError(f"mixing.end_margin_s ({self.mixing.end_margin_s}) must be at most "
-                             f"half of audio.clip_seconds ({self.audio.clip_seconds})")
+        margins = self.mixing.start_margin_s + self.mixing.end_margin_s
+        if margins > self.audio.clip_seconds / 2:
+            raise ValueError(f"mixing.start_margin_s + end_margin_s ({margins:g}) must be at "
+                             f"most half of audio.clip_seconds ({self.audio.clip_seconds})")
 
     @property
     def input_frames(self) -> int:
