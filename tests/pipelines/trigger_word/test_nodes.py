@@ -116,6 +116,10 @@ def test_parameter_errors_name_the_key(tw_params):
     averaged["training"]["average_last_epochs"] = averaged["training"]["epochs"] + 1
     with pytest.raises(ParameterError, match="average_last_epochs must be between 0"):
         parse_params(averaged)
+    focal = copy.deepcopy(tw_params)
+    focal["training"]["focal_gamma"] = -1.0
+    with pytest.raises(ParameterError, match="focal_gamma must be >= 0"):
+        parse_params(focal)
 
 
 def test_confusable_words_share_four_letters_with_the_keyword():

@@ -272,8 +272,10 @@ class TrainingParams:
         if self.lr_schedule not in ("constant", "cosine"):
             raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got "
                              f"{self.lr_schedule!r}")
-        if self.positive_weight <= 0 or self.focal_gamma < 0:
-            raise ValueError("positive_weight must be > 0 and focal_gamma >= 0")
+        if self.positive_weight <= 0:
+            raise ValueError(f"positive_weight must be > 0, got {self.positive_weight}")
+        if self.focal_gamma < 0:
+            raise ValueError(f"focal_gamma must be >= 0 (0 = plain BCE), got {self.focal_gamma}")
         if not 0 <= self.average_last_epochs <= self.epochs:
             raise ValueError(f"average_last_epochs must be between 0 (off) and epochs "
                              f"({self.epochs}), got {self.average_last_epochs}")
@@ -390,8 +392,8 @@ def shared_run(keyword: str, word: str) -> int:
     """Letters in the longest run that ``word`` shares with ``keyword`` (spelling only)."""
     key = "".join(c for c in keyword.lower() if c.isalpha())
     other = "".join(c for c in word.lower() if c.isalpha())
-    return max((n for n in range(len(key), 0, -1)
-                if any(key[i:i + n] in other for i in range(len(key) - n + 1))), default=0)
+    return next((n for n in range(len(key), 0, -1)  # the longest first
+                 if any(key[i:i + n] in other for i in range(len(key) - n + 1))), 0)
 
 
 def confusable_weights(keyword: str, confusables: list[str], letters: int,
