@@ -56,6 +56,15 @@ class KedroProject:
             order_by=["attributes.start_time DESC"],
         )
 
+    def assert_failed_cleanly(self, result: subprocess.CompletedProcess, run_name: str,
+                              *expected: str) -> None:
+        """The run failed, its error output holds each of ``expected`` (the file, the
+        fix) and its newest MLflow run of that name is marked FAILED."""
+        assert result.returncode != 0
+        for text in expected:
+            assert text in result.stderr, f"{text!r} not in the error output"
+        assert self.runs(run_name)[0].info.status == "FAILED"
+
     def outputs(self) -> list[Path]:
         """Every file written under data/02_intermediate … data/08_reporting."""
         return sorted(p for p in (self.path / "data").glob("0[2-8]*/**/*")

@@ -3,9 +3,10 @@
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
-# Pipelines that act on an input only the user can name (``--params content=…``): they
-# are registered, but a plain ``kedro run`` leaves them out.
-ON_DEMAND = frozenset({"style_transfer_apply"})
+# Pipelines that act on an input only the user can name (``--params content=…``) or on a
+# model another run registered (``shipping --params model=…``): they are registered,
+# but a plain ``kedro run`` leaves them out.
+ON_DEMAND = frozenset({"style_transfer_apply", "shipping"})
 
 
 def register_pipelines() -> dict[str, Pipeline]:

@@ -24,6 +24,10 @@
 * :class:`IdxDataset` – named IDX files (MNIST / Fashion-MNIST format, ``.gz`` or not),
   magic numbers checked, optionally loaded lazily.
 * :class:`SklearnImagesDataset` – scikit-learn's bundled real images (``load_digits``).
+* :class:`FileTreeDataset` – a folder of binary files as ``{relative path: bytes}``,
+  replaced as a whole (model exports: a SavedModel folder, ``.onnx``, ``.tflite``).
+* :class:`MlflowRegisteredModelDataset` – the latest (or a given) version of a Keras
+  model in the MLflow registry, with its version, run and signature (read-only).
 
 Every writer writes to a temporary file beside the target and renames it into place,
 so a failed run never leaves a half-written file.
@@ -31,6 +35,7 @@ so a failed run never leaves a half-written file.
 
 from dl_pipelines.datasets.audio_folder import AudioFolderDataset
 from dl_pipelines.datasets.coco import CocoDetectionDataset
+from dl_pipelines.datasets.file_tree import FileTreeDataset
 from dl_pipelines.datasets.idx import IdxDataset
 from dl_pipelines.datasets.image_file import ImageFileDataset
 from dl_pipelines.datasets.image_folder import ImageFolderDataset
@@ -38,6 +43,7 @@ from dl_pipelines.datasets.image_masks import ImageMaskFolderDataset
 from dl_pipelines.datasets.keras_model import KerasModelDataset
 from dl_pipelines.datasets.keras_models import KerasModelsDataset
 from dl_pipelines.datasets.mlflow_keras import MlflowKerasModelDataset
+from dl_pipelines.datasets.mlflow_registry import MlflowRegisteredModelDataset, RegisteredModel
 from dl_pipelines.datasets.npz import NpzDataset
 from dl_pipelines.datasets.package_array import PackageArrayDataset
 from dl_pipelines.datasets.package_images import PackageImagesDataset
@@ -47,6 +53,7 @@ from dl_pipelines.datasets.vgg_weights import VggWeightsDataset
 __all__ = [
     "AudioFolderDataset",
     "CocoDetectionDataset",
+    "FileTreeDataset",
     "IdxDataset",
     "ImageFileDataset",
     "ImageFolderDataset",
@@ -54,9 +61,11 @@ __all__ = [
     "KerasModelDataset",
     "KerasModelsDataset",
     "MlflowKerasModelDataset",
+    "MlflowRegisteredModelDataset",
     "NpzDataset",
     "PackageArrayDataset",
     "PackageImagesDataset",
+    "RegisteredModel",
     "SklearnImagesDataset",
     "VggWeightsDataset",
 ]

@@ -119,15 +119,6 @@ def test_same_seed_gives_same_results(trained_project: KedroProject,
 
 
 # ---------------------------------------------------------------------------- bad input
-def _assert_failed_cleanly(project: KedroProject, result, run_name: str,
-                           *expected: str) -> None:
-    assert result.returncode != 0
-    for text in expected:
-        assert text in result.stderr, f"{text!r} not in the error output"
-    (run,) = project.runs(run_name)
-    assert run.info.status == "FAILED"
-
-
 def test_corrupt_image_fails_the_run_naming_the_file(project: KedroProject) -> None:
     day = project.path / "data/01_raw/day_night/day"
     night = project.path / "data/01_raw/day_night/night"
@@ -137,7 +128,7 @@ def test_corrupt_image_fails_the_run_naming_the_file(project: KedroProject) -> N
     (night / "broken.jpg").write_bytes(b"\xff\xd8 this is not a JPEG")
 
     result = project.run("--pipelines", "day_night", check=False)
-    _assert_failed_cleanly(project, result, "day_night", "broken.jpg", "Replace it")
+    project.assert_failed_cleanly(result, "day_night", "broken.jpg", "Replace it")
     assert project.outputs() == []
 
 
@@ -146,7 +137,7 @@ def test_empty_class_folder_fails_the_run_naming_the_folder(project: KedroProjec
     shutil.copy(project.path / "data/01_raw/day_night/predict/rocket_day.jpg", day / "a.jpg")
 
     result = project.run("--pipelines", "day_night", check=False)
-    _assert_failed_cleanly(project, result, "day_night", "day_night/night", "hold no images")
+    project.assert_failed_cleanly(result, "day_night", "day_night/night", "hold no images")
     assert project.outputs() == []
 
 

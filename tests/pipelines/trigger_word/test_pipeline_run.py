@@ -120,14 +120,6 @@ def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroP
 
 
 # ---------------------------------------------------------------------------- bad input
-def _assert_failed_cleanly(project: KedroProject, result, run_name: str,
-                           *expected: str) -> None:
-    assert result.returncode != 0
-    for text in expected:
-        assert text in result.stderr, f"{text!r} not in the error output"
-    assert project.runs(run_name)[0].info.status == "FAILED"
-
-
 def test_corrupt_wav_fails_the_detect_run_naming_it(trained_trigger_word: KedroProject,
                                                     tmp_path: Path) -> None:
     folder = tmp_path / "bad"
@@ -137,8 +129,8 @@ def test_corrupt_wav_fails_the_detect_run_naming_it(trained_trigger_word: KedroP
     before = csv.read_bytes() if csv.exists() else None
     result = trained_trigger_word.run("--pipelines", "trigger_word_detect", "--params",
                                       f"input_dir={folder}", check=False)
-    _assert_failed_cleanly(trained_trigger_word, result, "trigger_word_detect", "broken.wav",
-                           "Cannot decode")
+    trained_trigger_word.assert_failed_cleanly(result, "trigger_word_detect", "broken.wav",
+                                               "Cannot decode")
     assert (csv.read_bytes() if csv.exists() else None) == before
 
 
@@ -146,5 +138,5 @@ def test_short_background_fails_the_training_run(project: KedroProject) -> None:
     folder = project.path / "data/01_raw/trigger_word/backgrounds"
     write_recording(folder, "short.wav", [], "en-029+m4", 16000, 1.0)
     result = project.run("--pipelines", "trigger_word", check=False)
-    _assert_failed_cleanly(project, result, "trigger_word", "short.wav", "shorter than one")
+    project.assert_failed_cleanly(result, "trigger_word", "short.wav", "shorter than one")
     assert project.outputs() == []

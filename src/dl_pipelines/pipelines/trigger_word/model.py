@@ -163,3 +163,20 @@ def build_trigger_word_model(n_freqs: int, conv_filters: int, conv_kernel: int,
                  keras.metrics.AUC(name="frame_auc")],
     )
     return model
+
+
+def inference_model(model: keras.Model) -> keras.Model:
+    """The detector without its training-only layers, sharing the trained weights.
+
+    :class:`SpecAugment` is the identity at inference, so the scores are the same; but
+    it is a class of this project, and a model that contains it loads only where
+    ``dl_pipelines`` has been imported first — not in ``mlflow models serve`` or any
+    other consumer of the registered model. The copy holds Keras layers only and is
+    uncompiled (no custom loss either).
+    """
+    x = inputs = keras.Input(shape=model.input_shape[1:], name=model.inputs[0].name)
+    for layer in model.layers:
+        if isinstance(layer, (layers.InputLayer, SpecAugment)):
+            continue
+        x = layer(x)
+    return keras.Model(inputs, x, name=model.name)
