@@ -14,6 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install run test trigger-word viz viz-build mlflow-ui clean \
+        team-tracking-start team-tracking-stop test-team-tracking \
         benchmark benchmark-trigger-word benchmark-faces benchmark-style-transfer \
         benchmark-detection benchmark-all
 
@@ -59,6 +60,17 @@ viz-build: install
 
 mlflow-ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+# A team tracking server: PostgreSQL + mlflow server on http://127.0.0.1:5000
+# (docs/team_tracking.md); its data lives in .team_tracking/.
+team-tracking-start: install
+	$(BIN)/python -m dl_pipelines.team_tracking start
+
+team-tracking-stop: install
+	$(BIN)/python -m dl_pipelines.team_tracking stop
+
+test-team-tracking: install
+	$(BIN)/python -m pytest tests/test_team_tracking.py
 
 # Benchmarks (README § Benchmarks): each prints a ratio against a baseline measured in the
 # same process. Options of a script: make <target> BENCHMARK_ARGS="--repeats 1".

@@ -28,7 +28,7 @@ class RegisteredModel:
                 "source_model_uri": self.uri, "source_run_id": self.run_id or ""}
 
 
-class MlflowRegisteredModelDataset(AbstractDataset[None, RegisteredModel]):
+class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
     """Loads a Keras model version from the MLflow registry (read-only).
 
     The tracking/registry URI is the one kedro-mlflow set up for the run
@@ -73,11 +73,11 @@ class MlflowRegisteredModelDataset(AbstractDataset[None, RegisteredModel]):
         if self._version == "latest":
             chosen = max(versions, key=lambda v: int(v.version))
         else:
-            matching = [v for v in versions if v.version == self._version]
+            matching = [v for v in versions if str(v.version) == self._version]
             if not matching:
                 raise DatasetError(
                     f"Registered model '{self._model_name}' has no version {self._version} "
-                    f"(versions: {', '.join(sorted((v.version for v in versions), key=int))}).")
+                    f"(versions: {', '.join(sorted((str(v.version) for v in versions), key=int))}).")
             chosen = matching[0]
         uri = f"models:/{self._model_name}/{chosen.version}"
         signature = mlflow.models.get_model_info(uri).signature
@@ -93,7 +93,7 @@ class MlflowRegisteredModelDataset(AbstractDataset[None, RegisteredModel]):
         return RegisteredModel(self._model_name, str(chosen.version), chosen.run_id, uri,
                                model, signature, dict(metrics))
 
-    def save(self, data: None) -> None:
+    def save(self, data: Any) -> None:
         raise DatasetError("MlflowRegisteredModelDataset is read-only: models are "
                            "registered by the training pipelines.")
 

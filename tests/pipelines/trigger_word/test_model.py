@@ -9,6 +9,7 @@ from dl_pipelines.pipelines.trigger_word.model import (
     SpecAugment,
     WeightedBinaryCrossEntropy,
     build_trigger_word_model,
+    inference_model,
     output_steps,
 )
 
@@ -87,6 +88,29 @@ def test_model_with_spec_augment_scores_like_its_saved_copy(tmp_path):
     x = np.random.default_rng(1).normal(size=(2, 215, 101)).astype("float32")
     np.testing.assert_allclose(np.asarray(loaded(x, training=False)),
                                np.asarray(model(x, training=False)), atol=1e-6)
+
+
+def test_inference_model_drops_spec_augment_and_loads_without_project_classes(tmp_path):
+    import json
+    import zipfile
+
+    import keras
+
+    model = _model(conv_filters=8, gru_units=(4, 4),
+                   augmentation=SpecAugment(10, 30, 2, seed=0))
+    served = inference_model(model)
+    assert not any(isinstance(layer, SpecAugment) for layer in served.layers)
+    assert served.count_params() == model.count_params()
+    x = np.random.default_rng(2).normal(size=(2, 95, 101)).astype("float32")
+    np.testing.assert_allclose(np.asarray(served.predict(x, verbose=0)),
+                               np.asarray(model(x, training=False)), atol=1e-6)
+    # the saved config names Keras classes only (a server without dl_pipelines loads it)
+    served.save(tmp_path / "served.keras")
+    with zipfile.ZipFile(tmp_path / "served.keras") as archive:
+        config = archive.read("config.json").decode()
+    assert "dl_pipelines" not in config
+    assert not json.loads(config).get("compile_config")
+    keras.saving.load_model(tmp_path / "served.keras")
 
 
 def test_weighted_bce_hand_value():
