@@ -13,7 +13,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test trigger-word viz viz-build mlflow-ui clean \
+.PHONY: install run test trigger-word shipping viz viz-build mlflow-ui clean \
         team-tracking-start team-tracking-stop test-team-tracking \
         benchmark benchmark-trigger-word benchmark-faces benchmark-style-transfer \
         benchmark-detection benchmark-all
@@ -39,6 +39,16 @@ TF_PIPELINES  := $(TF_PIPELINES),style_transfer
 run: $(VENV)/.installed-jax
 	$(BIN)/kedro run --pipelines $(TF_PIPELINES)
 	KERAS_BACKEND=jax $(BIN)/kedro run --pipelines $(JAX_PIPELINES)
+	$(MAKE) shipping
+
+# Exports of the two registered models for a server and for devices, parity-checked and
+# timed (docs/shipping.md); each needs its training run first.
+SHIPPED_MODELS := day_night trigger_word
+
+shipping: install
+	for model in $(SHIPPED_MODELS); do \
+	  $(BIN)/kedro run --pipelines shipping --params model=$$model || exit 1; \
+	done
 
 test: install
 	$(BIN)/python -m pytest

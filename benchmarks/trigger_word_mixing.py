@@ -5,7 +5,7 @@ Both sides make the same examples in one process from the same clip banks (defau
 eSpeak keyword/negative clips and synthetic backgrounds at 44.1 kHz, 10 s examples):
 
 * ours: the pipeline's own ``_mix_split``: ``mix_one`` (NumPy slices, gains from active
-  RMS) for every example, the SciPy spectrograms of each ``chunk`` of examples computed
+  RMS) for every example, the NumPy spectrograms of each ``chunk`` of examples computed
   on ``mixing.spectrogram_threads`` threads while the next chunk is mixed (training
   examples, so every word is also warped and half of them reverberated; the same without
   that, as validation and test are mixed, is printed too);
@@ -114,7 +114,7 @@ def main() -> None:
     plain_rate = per_second(ours_unaugmented)
     print(f"mixing + spectrogram, {n} examples of 10 s at {rate} Hz:")
     print(f"  baseline (pydub overlay + mlab.specgram): {base_rate:7.1f} examples/s")
-    print(f"  trigger_word (NumPy mix + SciPy, threads): {our_rate:7.1f} examples/s")
+    print(f"  trigger_word (NumPy mix + FFT, threads):   {our_rate:7.1f} examples/s")
     print(f"  trigger_word with 1 spectrogram thread:   {single_rate:7.1f} examples/s")
     print(f"  trigger_word without training augmentation: {plain_rate:5.1f} examples/s")
     print(f"  ratio: {our_rate / base_rate:.2f}× ({single_rate / base_rate:.2f}× with 1 thread, "

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from dl_pipelines import audio
+from tests.conftest import PROJECT_ROOT
 
 
 def _tone(seconds: float, rate: int, freq: float = 440.0, amplitude: float = 0.5) -> np.ndarray:
@@ -16,19 +17,23 @@ def _tone(seconds: float, rate: int, freq: float = 440.0, amplitude: float = 0.5
     return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
-def _pcm_wav(path, samples: np.ndarray, rate: int, width: int = 2) -> None:
-    samples = np.atleast_2d(samples.T).T  # (n, channels)
+def write_pcm_wav(path, samples: np.ndarray, rate: int, width: int = 2):
+    """``samples`` ((n,) or (n, channels) in [-1, 1]) as a 16/24/32-bit PCM WAV at ``path``."""
+    samples = np.atleast_2d(np.asarray(samples, dtype=np.float64).T).T  # (n, channels)
     scale = 2 ** (8 * width - 1) - 1
     ints = np.round(samples * scale).astype("<i4")
     if width == 2:
         raw = ints.astype("<i2").tobytes()
-    else:  # 24-bit little-endian: the low three bytes of each int32
-        raw = ints.astype("<i4").view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    elif width == 3:  # 24-bit little-endian: the low three bytes of each int32
+        raw = ints.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    else:
+        raw = ints.tobytes()
     with wave.open(str(path), "wb") as handle:
         handle.setnchannels(samples.shape[1])
         handle.setsampwidth(width)
         handle.setframerate(rate)
         handle.writeframes(raw)
+    return path
 
 
 def test_wav_round_trip_16_bit_mono(tmp_path):
@@ -41,7 +46,7 @@ def test_wav_round_trip_16_bit_mono(tmp_path):
 
 def test_stereo_24_bit_is_mixed_down_and_resampled(tmp_path):
     left, right = _tone(1.0, 44100, 440), _tone(1.0, 44100, 440, amplitude=0.3)
-    _pcm_wav(tmp_path / "s.wav", np.stack([left, right], axis=1), 44100, width=3)
+    write_pcm_wav(tmp_path / "s.wav", np.stack([left, right], axis=1), 44100, width=3)
     stereo, rate = audio.load_audio(tmp_path / "s.wav", mono=False)
     assert stereo.shape == (44100, 2) and rate == 44100
     np.testing.assert_allclose(stereo[:, 0], left, atol=1e-5)
@@ -74,7 +79,7 @@ def test_bad_files_are_named(tmp_path, content, message):
 
 def test_zero_length_audio_is_rejected(tmp_path):
     path = tmp_path / "zero.wav"
-    _pcm_wav(path, np.zeros((0,), dtype=np.float32), 16000)
+    write_pcm_wav(path, np.zeros((0,), dtype=np.float32), 16000)
     with pytest.raises(audio.AudioError, match="zero-length audio"):
         audio.load_audio(path)
 
@@ -196,3 +201,87 @@ def test_a_real_flac_file_is_decoded_resampled_and_mixed_down(tmp_path):
     assert rate == 16000 and samples.shape == (16000,)
     # FLAC is lossless up to 16-bit quantisation; the resampled tone keeps its level
     assert np.sqrt(np.mean(samples[1000:-1000] ** 2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.01)
+
+
+# ------------------------------------------------- NumPy-only paths (the on-device runner)
+DETECT_CLIPS = PROJECT_ROOT / "data/01_raw/trigger_word/detect"
+
+
+def test_hann_window_is_scipys_periodic_hann():
+    from scipy.signal import get_window
+
+    for n in (7, 200, 256):
+        np.testing.assert_allclose(audio.hann_window(n), get_window("hann", n), atol=1e-15)
+    np.testing.assert_allclose(audio.hann_window(4), [0.0, 0.5, 1.0, 0.5])  # by hand
+
+
+def test_spectrogram_matches_a_float64_reference_on_a_real_clip():
+    """NumPy's float32 FFT against SciPy in float64: float32 round-off only, largest in
+    the near-silent bins just above the floor."""
+    from scipy import fft
+    from scipy.signal import get_window
+
+    x, _ = audio.load_audio(DETECT_CLIPS / "two_keywords_16k_mono.wav", 44100)
+    frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float64), 200)[::80]
+    window = get_window("hann", 200)
+    power = np.abs(fft.rfft(frames * window, axis=-1)) ** 2 / np.sum(window ** 2)
+    reference = (10 * np.log10(np.maximum(power, 1e-10)) + 50.0) / 25.0
+    difference = np.abs(audio.spectrogram(x) - reference)
+    # measured: max 4.4e-4, 99.9 % 1.2e-4, mean 1.1e-6 (SciPy's float32 FFT: 2.9e-3, 3.4e-4)
+    assert difference.max() < 1e-3 and np.quantile(difference, 0.999) < 3e-4
+    assert difference.mean() < 3e-6
+
+
+@pytest.mark.parametrize(("name", "to_rate"), [("two_keywords_16k_mono.wav", 44100),
+                                               ("two_keywords_16k_mono.wav", 22050),
+                                               ("one_keyword_44k_stereo.wav", 16000),
+                                               ("one_keyword_44k_stereo.wav", 48000)])
+def test_numpy_resampler_equals_the_scipy_one_on_real_clips(name, to_rate):
+    x, rate = audio.load_audio(DETECT_CLIPS / name, mono=False)  # (n, channels)
+    expected = audio.resample(x, rate, to_rate)
+    got = audio.resample_numpy(x, rate, to_rate, chunk=10_000)  # several chunks
+    assert got.shape == expected.shape and got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    np.testing.assert_allclose(audio.resample_numpy(x[:, 0], rate, to_rate), expected[:, 0],
+                               atol=1e-6)
+
+
+def test_numpy_resampler_odd_ratios_and_identity():
+    x = np.random.default_rng(0).normal(0, 0.3, 3001).astype(np.float32)
+    for from_rate, to_rate in ((7, 5), (44100, 44101), (8000, 44100)):
+        np.testing.assert_allclose(audio.resample_numpy(x, from_rate, to_rate),
+                                   audio.resample(x, from_rate, to_rate), atol=1e-6)
+    np.testing.assert_array_equal(audio.resample_numpy(x, 16000, 16000), x)
+    with pytest.raises(ValueError, match="sample rates must be positive"):
+        audio.resample_numpy(x, 0, 16000)
+
+
+@pytest.mark.parametrize("width", [2, 3, 4])
+def test_pcm_wav_reader_equals_the_pydub_loader(tmp_path, width):
+    x = np.stack([_tone(0.3, 22050), _tone(0.3, 22050, 1000.0, 0.2)], axis=1)
+    path = write_pcm_wav(tmp_path / "a.wav", x, 22050, width)
+    samples, rate = audio.read_pcm_wav(path)
+    expected, _ = audio.load_audio(path, mono=False)
+    assert rate == 22050 and samples.shape == (len(x), 2) and samples.dtype == np.float32
+    np.testing.assert_allclose(samples, expected, atol=2 ** -22)  # pydub widens 24-bit ±1 LSB
+    np.testing.assert_allclose(samples, x, atol=2 ** -(8 * width - 1) * 2)
+
+
+def test_pcm_wav_reader_names_float_and_bad_files(tmp_path):
+    from scipy.io import wavfile
+
+    wavfile.write(tmp_path / "float.wav", 16000, _tone(0.1, 16000))
+    with pytest.raises(audio.AudioError, match="float.wav': it is a floating-point WAV.*"
+                                               "convert it to 16-bit PCM WAV"):
+        audio.read_pcm_wav(tmp_path / "float.wav")
+    (tmp_path / "text.wav").write_text("hello")
+    with pytest.raises(audio.AudioError, match="text.wav': it is not a PCM WAV file"):
+        audio.read_pcm_wav(tmp_path / "text.wav")
+    (tmp_path / "empty.wav").write_bytes(b"")
+    with pytest.raises(audio.AudioError, match="empty.wav': it is not a PCM WAV file .*empty"):
+        audio.read_pcm_wav(tmp_path / "empty.wav")
+    write_pcm_wav(tmp_path / "none.wav", np.zeros(0), 16000)
+    with pytest.raises(audio.AudioError, match="none.wav' holds no samples"):
+        audio.read_pcm_wav(tmp_path / "none.wav")
+    with pytest.raises(audio.AudioError, match="absent.wav' does not exist"):
+        audio.read_pcm_wav(tmp_path / "absent.wav")

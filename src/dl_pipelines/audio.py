@@ -7,6 +7,11 @@ the ``soundfile`` package when it is installed (FLAC, OGG, MP3 and float WAV wit
 ffmpeg), then SciPy's WAV reader (32-bit float WAV); every failure raises
 :class:`AudioError` naming the file and the fix.
 
+Only NumPy is imported at module level (pydub and SciPy inside the functions that use
+them): the on-device runner (:mod:`dl_pipelines.ship.run_tflite`) reads WAV files with
+:func:`read_pcm_wav`, resamples with :func:`resample_numpy` and computes the same
+:func:`spectrogram` with NumPy alone.
+
 The spectrogram is the course's: frames of ``nfft`` samples every ``nfft - noverlap``
 samples, Hann window, power of the real FFT, in dB, clipped to a floor and normalised
 by a fixed affine map (the same for training and detection, so that streaming audio
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -103,8 +109,15 @@ def decode_audio(data: bytes, suffix: str = ".wav",
 
 
 def _segment_to_array(segment) -> np.ndarray:
-    width = segment.sample_width
-    raw = segment.raw_data
+    return pcm_to_float(segment.raw_data, segment.sample_width, segment.channels)
+
+
+def pcm_to_float(raw: bytes, width: int, channels: int) -> np.ndarray:
+    """Interleaved little-endian PCM (8-bit unsigned, 16/24/32-bit signed) → ``(n, channels)``
+    float32 in [-1, 1]; a trailing partial frame is dropped."""
+    if width not in (1, 2, 3, 4):
+        raise ValueError(f"PCM samples of {width} bytes are not supported (1 to 4)")
+    raw = raw[:len(raw) - len(raw) % (width * channels)]
     if width == 3:  # 24-bit: widen to 32-bit little-endian
         bytes3 = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
         wide = np.zeros((len(bytes3), 4), dtype=np.uint8)
@@ -117,8 +130,46 @@ def _segment_to_array(segment) -> np.ndarray:
         scale = 2.0 ** (8 * width - 1)
         if width == 1:
             ints = ints.astype(np.int16) - 128
-    samples = (ints.astype(np.float32) / scale).reshape(-1, segment.channels)
-    return samples
+    return (ints.astype(np.float32) / scale).reshape(-1, channels)
+
+
+def read_pcm_wav(path: str | Path) -> tuple[np.ndarray, int]:
+    """A PCM WAV file through the standard library's ``wave`` only (no pydub, no SciPy).
+
+    What the on-device runner (:mod:`dl_pipelines.ship.run_tflite`) reads audio with.
+
+    Returns:
+        ``(samples (n, channels) float32 in [-1, 1], rate)``.
+
+    Raises:
+        AudioError: naming the file, when it is missing, not a WAV file, a floating-point
+            or compressed WAV (the fix: convert it to 16-bit PCM) or holds no samples.
+    """
+    import wave
+
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"Audio file '{path}' does not exist.")
+    convert = (f"convert it to 16-bit PCM WAV (e.g. `ffmpeg -i {path.name} -c:a pcm_s16le "
+               f"out.wav` or `sox {path.name} -b 16 out.wav`)")
+    try:
+        with wave.open(str(path), "rb") as reader:
+            channels, width = reader.getnchannels(), reader.getsampwidth()
+            rate, raw = reader.getframerate(), reader.readframes(reader.getnframes())
+    except wave.Error as error:
+        kind = ("a floating-point WAV" if re.search(r"format: 3$|extended format", str(error))
+                else "not a PCM WAV file")
+        raise AudioError(f"Cannot read '{path}': it is {kind} ({error}); this reader takes "
+                         f"8/16/24/32-bit PCM WAV only: {convert}.") from error
+    except EOFError as error:
+        raise AudioError(f"Cannot read '{path}': it is not a PCM WAV file (it ends before "
+                         f"its audio data: empty, truncated or another format); {convert}."
+                         ) from error
+    samples = pcm_to_float(raw, width, channels)
+    if samples.shape[0] == 0:
+        raise AudioError(f"Audio file '{path}' holds no samples (zero-length audio): "
+                         "replace it with a recording.")
+    return samples, int(rate)
 
 
 def _soundfile(data: bytes) -> tuple[np.ndarray | None, int]:
@@ -176,17 +227,61 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
-    """Polyphase resampling (anti-aliased) along the first axis."""
+    """Polyphase resampling (anti-aliased) along the first axis (SciPy's ``resample_poly``)."""
     from scipy.signal import resample_poly
 
+    up, down = _rate_ratio(from_rate, to_rate)
+    if up == down:
+        return np.asarray(samples, dtype=np.float32)
+    out = resample_poly(np.asarray(samples, dtype=np.float64), up, down, axis=0)
+    return out.astype(np.float32)
+
+
+def resample_numpy(samples: np.ndarray, from_rate: int, to_rate: int,
+                   chunk: int = 1 << 15) -> np.ndarray:
+    """:func:`resample` in NumPy only (for the on-device runner, which has no SciPy).
+
+    The same polyphase filter as SciPy's ``resample_poly``: up by ``up``, a Kaiser-windowed
+    (β = 5) sinc low-pass of ``20·max(up, down) + 1`` taps cutting at the lower Nyquist
+    rate, down by ``down``, output aligned on the filter's centre. Each output sample is
+    a dot product of ≈ 20 input samples with one phase of the filter, computed ``chunk``
+    outputs at a time (bounded memory for audio of any length). Along the first axis.
+    """
+    up, down = _rate_ratio(from_rate, to_rate)
+    x = np.asarray(samples, dtype=np.float64)
+    if up == down:
+        return x.astype(np.float32)
+    half = 10 * max(up, down)
+    taps = np.sinc(np.arange(-half, half + 1) / max(up, down)) * np.kaiser(2 * half + 1, 5.0)
+    taps *= up / taps.sum()
+    per_phase = -(-len(taps) // up)
+    phases = np.zeros(per_phase * up)
+    phases[:len(taps)] = taps
+    phases = phases.reshape(per_phase, up)  # phases[i, p] = taps[i·up + p]
+    n_out = -(-len(x) * up // down)
+    # output n = Σ_i taps[p + i·up] · x[j − i] with n·down + half = j·up + p
+    back = half // up + 2
+    padded = np.concatenate([np.zeros((per_phase, *x.shape[1:])), x,
+                             np.zeros((back, *x.shape[1:]))])
+    out = np.empty((n_out, *x.shape[1:]), dtype=np.float32)
+    for first in range(0, n_out, chunk):
+        t = np.arange(first, min(n_out, first + chunk), dtype=np.int64) * down + half
+        j, p = np.divmod(t, up)
+        j += per_phase
+        acc = np.zeros((len(t), *x.shape[1:]))
+        for i in range(per_phase):
+            weight = phases[i, p]
+            acc += (weight if x.ndim == 1 else weight[:, None]) * padded[j - i]
+        out[first:first + len(t)] = acc
+    return out
+
+
+def _rate_ratio(from_rate: int, to_rate: int) -> tuple[int, int]:
+    """``(up, down)``: ``to_rate / from_rate`` in lowest terms."""
     if from_rate <= 0 or to_rate <= 0:
         raise ValueError(f"sample rates must be positive, got {from_rate} → {to_rate}")
-    if from_rate == to_rate:
-        return np.asarray(samples, dtype=np.float32)
     g = math.gcd(int(from_rate), int(to_rate))
-    out = resample_poly(np.asarray(samples, dtype=np.float64), to_rate // g, from_rate // g,
-                        axis=0)
-    return out.astype(np.float32)
+    return int(to_rate) // g, int(from_rate) // g
 
 
 # --------------------------------------------------------------------------- levels
@@ -260,20 +355,22 @@ def spectrogram_frames(n_samples: int, nfft: int, noverlap: int) -> int:
     return 0 if n_samples < nfft else (n_samples - nfft) // hop + 1
 
 
+def hann_window(n: int) -> np.ndarray:
+    """Periodic Hann window of ``n`` samples (SciPy's ``get_window("hann", n)``), float64."""
+    return 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)
+
+
 def spectrogram(samples: np.ndarray, nfft: int = 200, noverlap: int = 120,
                 floor_db: float = -100.0, center_db: float = -50.0,
                 scale_db: float = 25.0) -> np.ndarray:
     """Log-power spectrogram, normalised: ``(…, frames, nfft // 2 + 1)`` float32.
 
     The course setting (``nfft`` 200, ``noverlap`` 120) gives 5511 × 101 for 10 s at
-    44.1 kHz. Works on a batch ``(…, n)`` (SciPy's real FFT over strided frames, one
+    44.1 kHz. Works on a batch ``(…, n)`` (NumPy's real FFT over strided frames, one
     signal at a time so that the temporaries stay in cache; the log and the scaling are
     done in place in the output). Power is |FFT|² / Σw² (Hann window ``w``) in dB,
     clipped at ``floor_db``, then mapped to ``(dB − center_db) / scale_db``.
     """
-    from scipy import fft
-    from scipy.signal import get_window
-
     if not 0 <= noverlap < nfft:
         raise ValueError(f"noverlap must be in [0, nfft), got nfft={nfft}, noverlap={noverlap}")
     x = np.asarray(samples, dtype=np.float32)
@@ -282,7 +379,7 @@ def spectrogram(samples: np.ndarray, nfft: int = 200, noverlap: int = 120,
     if n_frames == 0:
         raise AudioError(f"{x.shape[-1]} samples are shorter than one spectrogram frame "
                          f"({nfft} samples).")
-    window = get_window("hann", nfft)
+    window = hann_window(nfft)
     energy = float(np.sum(window ** 2))
     window = window.astype(np.float32)
     # (10·log10(max(|X|², floor·Σw²)) − 10·log10(Σw²) − center_db) / scale_db
@@ -293,7 +390,7 @@ def spectrogram(samples: np.ndarray, nfft: int = 200, noverlap: int = 120,
     out = np.empty((len(signals), n_frames, nfft // 2 + 1), dtype=np.float32)
     for signal, power in zip(signals, out, strict=True):
         frames = np.lib.stride_tricks.sliding_window_view(signal, nfft)[::hop]
-        spectrum = fft.rfft(frames * window, axis=-1, workers=1)
+        spectrum = np.fft.rfft(frames * window, axis=-1)
         np.square(spectrum.real, out=power)
         power += np.square(spectrum.imag)
         np.maximum(power, floor, out=power)

@@ -11,16 +11,22 @@ SPECTROGRAM_SHAPE = (59, 11)       # 59 frames → (59 − 7) // 4 + 1 = 14 step
 
 @pytest.fixture(scope="package")
 def classifier():
+    import keras
+
     from dl_pipelines.pipelines.day_night.model import build_day_night_cnn
 
+    keras.utils.set_random_seed(0)
     return build_day_night_cnn(IMAGE_SHAPE, [4, 8], 3, 8, 0.1, 0.01)
 
 
 @pytest.fixture(scope="package")
 def detector():
     """A trigger-word detector with its training-only SpecAugment layer."""
+    import keras
+
     from dl_pipelines.pipelines.trigger_word.model import SpecAugment, build_trigger_word_model
 
+    keras.utils.set_random_seed(1)
     return build_trigger_word_model(SPECTROGRAM_SHAPE[1], 6, 7, 4, [5], 0.1, 0.01, 3.0,
                                     augmentation=SpecAugment(2, 4, seed=0))
 

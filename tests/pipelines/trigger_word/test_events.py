@@ -53,3 +53,37 @@ def test_threshold_grid_is_even_in_log_odds():
     grid = events.threshold_grid(199, 0.005, 0.9999)
     assert grid[0] == pytest.approx(0.005) and grid[-1] == pytest.approx(0.9999)
     assert (np.diff(grid) > 0).all() and (grid > 0.995).sum() >= 20
+
+
+def _peaks_by_definition(scores: np.ndarray, refractory: int) -> list[int]:
+    """The module docstring, step by step: a step is a candidate when no step within
+    ``refractory`` on either side scores higher and it is the first step of a rise
+    (above 0 for the first step); of candidates closer than ``refractory + 1``, the
+    first is kept."""
+    kept: list[int] = []
+    for i, score in enumerate(scores):
+        window = scores[max(0, i - refractory):i + refractory + 1]
+        rising = score > (scores[i - 1] if i else 0)
+        if score >= window.max() and rising and (not kept or i - kept[-1] > refractory):
+            kept.append(i)
+    return kept
+
+
+@pytest.mark.parametrize("kind", ["continuous", "plateaus", "sparse"])
+def test_peaks_equal_the_definition_on_random_tracks(kind):
+    from scipy.ndimage import maximum_filter1d
+
+    generator = np.random.default_rng({"continuous": 0, "plateaus": 1, "sparse": 2}[kind])
+    for _ in range(300):
+        n, refractory = int(generator.integers(0, 300)), int(generator.integers(0, 40))
+        scores = generator.random(n).astype(np.float32)
+        if kind == "plateaus":  # ties everywhere
+            scores = np.round(scores * 4) / 4
+        if kind == "sparse":  # flat zero stretches
+            scores = np.where(generator.random(n) < 0.7, 0, scores).astype(np.float32)
+        assert events.peaks(scores, refractory).tolist() == \
+            _peaks_by_definition(scores, refractory)
+        if n:
+            np.testing.assert_array_equal(
+                events.running_max(scores, refractory),
+                maximum_filter1d(scores, 2 * refractory + 1, mode="constant", cval=-np.inf))

@@ -87,7 +87,7 @@ def test_keyword_in_the_overlap_is_detected_once(tw_params):
     refractory = max(1, int(round(p.evaluation.refractory_s / p.seconds_per_step)))
     one_pass = events.detect(whole, 0.5, refractory)
     assert len(table) == len(one_pass) == 3
-    np.testing.assert_allclose(table["time_s"], [nodes._onset(whole, s) * p.seconds_per_step
+    np.testing.assert_allclose(table["time_s"], [windows.onset(whole, s) * p.seconds_per_step
                                                  for s in one_pass], atol=1e-3)
     # the stand-in rises as the burst starts: its "keyword end" is the burst's start
     np.testing.assert_allclose(table["time_s"], [b[0] for b in bursts], atol=0.1)

@@ -56,47 +56,67 @@ def _check_input_shape(registered: RegisteredModel, shape: tuple[int, ...]) -> N
                          f"shape {shape}: the model and the data are from different runs.")
 
 
+def _fit(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Inputs cut or zero-padded along the time axis to the export's input length.
+
+    A keyword detector is exported at its scoring window (``trigger_word_detect``'s
+    ``window_seconds``), which may differ by a few frames from the 10 s examples of
+    its data; parity compares every format on the same fitted inputs.
+    """
+    if x.shape[1:] == tuple(shape):
+        return x
+    frames = shape[0]
+    out = np.zeros((len(x), *shape), dtype=np.float32)
+    out[:, :min(frames, x.shape[1])] = x[:, :frames]
+    return out
+
+
 def _runner_config(registered: RegisteredModel, settings: dict[str, Any],
-                   input_shape: tuple[int, ...], formats: list[str],
+                   data_shape: tuple[int, ...], formats: list[str],
                    trigger_word: dict[str, Any]) -> dict[str, Any]:
-    """``model.json``: what :mod:`dl_pipelines.ship.run_tflite` needs to run an export."""
+    """``model.json``: what :mod:`dl_pipelines.ship.run_tflite` needs to run an export.
+
+    A classifier takes one example of the data's shape; a keyword detector one scoring
+    window of ``trigger_word_detect`` (the runner scores audio of any length window by
+    window, as that pipeline does).
+    """
+    from dl_pipelines.ship.manifest import check_manifest
+
+    task = settings["task"]
     config: dict[str, Any] = {
-        "model": registered.name, "version": registered.version, "task": settings["task"],
-        "input": {"shape": [1, *input_shape], "dtype": "float32"},
+        "model": registered.name, "version": registered.version, "task": task,
+        "input": {"shape": [1, *data_shape], "dtype": "float32"},
         "files": {exports.TFLITE_QUANTISATION[f]: exports.FILES[f] for f in formats
                   if f in exports.TFLITE_QUANTISATION},
     }
-    if settings["task"] == "binary_classifier":
+    if task == "binary_classifier":
         config["classifier"] = {"threshold": float(settings["threshold"]),
                                 "labels": list(settings["labels"])}
-    elif settings["task"] == "keyword_detector":
-        config.update(_detector_config(registered, trigger_word))
+    elif task == "keyword_detector":
+        detector = _detector(registered, trigger_word)
+        config["input"]["shape"] = [1, detector.window_frames, data_shape[-1]]
+        config.update(_detector_sections(detector))
     else:
         raise ValueError(f"shipping.models.{registered.name}.task must be binary_classifier "
-                         f"or keyword_detector, got {settings['task']!r}.")
-    return config
+                         f"or keyword_detector, got {task!r}.")
+    return check_manifest(config)
 
 
-def _detector_config(registered: RegisteredModel, params: dict[str, Any]) -> dict[str, Any]:
+def _detector(registered: RegisteredModel, params: dict[str, Any]) -> Any:
     from dl_pipelines.pipelines.trigger_word.params import parse_params
+    from dl_pipelines.pipelines.trigger_word.windows import Detector
 
-    p = parse_params(params)
     if "threshold" not in registered.run_metrics:
         raise ValueError(f"The run of {registered.uri} logged no 'threshold' metric: "
                          "re-run `kedro run --pipelines trigger_word` to register a model "
                          "with its detection threshold.")
-    step = p.seconds_per_step
-    return {
-        "audio": {"sample_rate": p.audio.sample_rate, "spectrogram": p.spectrogram.kwargs()},
-        "detector": {
-            "threshold": float(registered.run_metrics["threshold"]),
-            "refractory_steps": max(1, int(round(p.evaluation.refractory_s / step))),
-            "kernel": p.model.conv_kernel, "stride": p.model.conv_stride,
-            "window_steps": max(1, int(round(p.detect.window_seconds / step))),
-            "overlap_steps": int(round(p.detect.overlap_seconds / step)),
-            "seconds_per_step": step,
-        },
-    }
+    return Detector.from_params(parse_params(params), registered.run_metrics["threshold"])
+
+
+def _detector_sections(detector: Any) -> dict[str, Any]:
+    from dl_pipelines.ship.manifest import detector_sections
+
+    return detector_sections(detector)
 
 
 def export_model(registered: RegisteredModel, calibration: dict[str, np.ndarray],
@@ -118,15 +138,16 @@ def export_model(registered: RegisteredModel, calibration: dict[str, np.ndarray]
     set_tags_on_active_run(registered.tags)
     representative = _inputs(calibration, settings["input_key"],
                              int(params["representative_examples"]), "calibration")
-    input_shape = tuple(int(d) for d in representative.shape[1:])
-    _check_input_shape(registered, input_shape)
+    data_shape = tuple(int(d) for d in representative.shape[1:])
+    _check_input_shape(registered, data_shape)
     formats = list(settings["formats"])
+    config = _runner_config(registered, settings, data_shape, formats, trigger_word)
+    input_shape = tuple(config["input"]["shape"][1:])
     logger.info("Exporting %s (input %s) as %s", registered.uri, input_shape,
                 ", ".join(formats))
     start = time.perf_counter()
     files = exports.export_all(registered.model, input_shape, formats,
-                               int(params["onnx_opset"]), representative)
-    config = _runner_config(registered, settings, input_shape, formats, trigger_word)
+                               int(params["onnx_opset"]), _fit(representative, input_shape))
     files[RUNNER_CONFIG] = json.dumps(config, indent=2).encode()
     logger.info("Exported %d files in %.1f s", len(files), time.perf_counter() - start)
     return files
@@ -178,7 +199,8 @@ def check_parity(candidate: dict[str, bytes], test: dict[str, np.ndarray],
     """
     config = json.loads(candidate[RUNNER_CONFIG])
     settings = _model_params(params, config["model"])
-    x = _inputs(test, settings["input_key"], int(params["parity"]["examples"]), "test")
+    x = _fit(_inputs(test, settings["input_key"], int(params["parity"]["examples"]), "test"),
+             tuple(config["input"]["shape"][1:]))
     reference = runtimes.load("keras", candidate)(x)
     report: dict[str, Any] = {"model": config["model"], "version": config["version"],
                               "examples": len(x), "formats": {}}
@@ -237,7 +259,8 @@ def measure_formats(shipped: dict[str, bytes], test: dict[str, np.ndarray],
     config = json.loads(shipped[RUNNER_CONFIG])
     settings = _model_params(params, config["model"])
     timing = params["timing"]
-    x = _inputs(test, settings["input_key"], int(timing["throughput_examples"]), "test")
+    x = _fit(_inputs(test, settings["input_key"], int(timing["throughput_examples"]), "test"),
+             tuple(config["input"]["shape"][1:]))
     sizes = exports.file_sizes(shipped)
     rows = []
     for fmt in ["keras", *settings["formats"]]:

@@ -1,5 +1,19 @@
-"""``trigger_word``: detect each moment a keyword has just been said in 10 s of audio."""
+"""``trigger_word``: detect each moment a keyword has just been said in 10 s of audio.
 
-from dl_pipelines.pipelines.trigger_word.pipeline import create_pipeline
+The pipeline is imported when it is asked for, not with the package: the light modules
+(:mod:`.windows`, :mod:`.events`) serve the on-device runner, which has no Kedro.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def create_pipeline(**kwargs: Any) -> Any:
+    """The ``trigger_word`` Kedro pipeline (see :mod:`.pipeline`)."""
+    from dl_pipelines.pipelines.trigger_word.pipeline import create_pipeline as create
+
+    return create(**kwargs)
+
 
 __all__ = ["create_pipeline"]

@@ -12,7 +12,6 @@ accepts.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
 
 def threshold_grid(count: int, low: float, high: float) -> np.ndarray:
@@ -30,7 +29,7 @@ def peaks(scores: np.ndarray, refractory: int) -> np.ndarray:
     scores = np.asarray(scores, dtype=np.float32).reshape(-1)
     if scores.size == 0:
         return np.zeros(0, dtype=np.int64)
-    local = maximum_filter1d(scores, size=2 * refractory + 1, mode="constant", cval=-np.inf)
+    local = running_max(scores, refractory)
     # the first step of a rise (scores are ≥ 0: a flat zero track has no peak)
     rising = np.concatenate([[scores[0] > 0], scores[1:] > scores[:-1]])
     candidates = np.flatnonzero((scores >= local) & rising)
@@ -39,6 +38,28 @@ def peaks(scores: np.ndarray, refractory: int) -> np.ndarray:
         if not kept or step - kept[-1] > refractory:
             kept.append(int(step))
     return np.asarray(kept, dtype=np.int64)
+
+
+def running_max(values: np.ndarray, radius: int) -> np.ndarray:
+    """``max(values[i - radius : i + radius + 1])`` at every ``i`` (nothing beyond the ends).
+
+    Van Herk / Gil-Werman: cut the track, padded with −∞, into blocks of the window's
+    length ``2·radius + 1``; a window then spans the tail of one block and the head of
+    the next, so its maximum is the larger of a running maximum from the right in the
+    first block and one from the left in the second. O(n) whatever the radius, NumPy only.
+    """
+    if radius < 0:
+        raise ValueError(f"radius must be >= 0, got {radius}")
+    values = np.asarray(values).reshape(-1)
+    size = 2 * radius + 1
+    blocks = -(-(len(values) + 2 * radius) // size)
+    padded = np.full(blocks * size, -np.inf, dtype=np.result_type(values, np.float32))
+    padded[radius:radius + len(values)] = values
+    grid = padded.reshape(blocks, size)
+    from_left = np.maximum.accumulate(grid, axis=1).reshape(-1)
+    from_right = np.maximum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].reshape(-1)
+    # window i covers padded[i : i + size]
+    return np.maximum(from_right[:len(values)], from_left[size - 1:size - 1 + len(values)])
 
 
 def detect(scores: np.ndarray, threshold: float, refractory: int) -> np.ndarray:

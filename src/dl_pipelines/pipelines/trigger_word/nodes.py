@@ -475,13 +475,19 @@ def plot_det(det: dict[str, Any]) -> Figure:
 
 
 def gate_for_registry(model: Any, report: dict[str, Any], params: dict[str, Any]) -> Any:
-    """Pass the model on to the registry only if its test FRR is good enough."""
+    """The model to register, only if its test FRR is good enough.
+
+    The registered copy has no training-only layers (:func:`~.model.inference_model`),
+    so it loads — and ``mlflow models serve`` serves it — without this project's code.
+    """
+    from dl_pipelines.pipelines.trigger_word.model import inference_model
+
     p = parse_params(params)
     frr = report["metrics"]["test_frr"]
     if frr > p.registry.max_test_frr:
         raise ValueError(f"test_frr {frr:.3f} is above trigger_word.registry.max_test_frr "
                          f"{p.registry.max_test_frr}: the model is not registered.")
-    return model
+    return inference_model(model)
 
 
 # ------------------------------------------------------------------------------- detect
@@ -509,37 +515,24 @@ def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
         for a file in another format).
     """
     p = parse_params(params)
-    threshold = p.detect.threshold if p.detect.threshold is not None else report["threshold"]
-    refractory = max(1, int(round(p.evaluation.refractory_s / p.seconds_per_step)))
-    window_steps = max(1, int(round(p.detect.window_seconds / p.seconds_per_step)))
-    overlap_steps = int(round(p.detect.overlap_seconds / p.seconds_per_step))
-    min_seconds = (p.spectrogram.nfft + (p.model.conv_kernel - 1) * p.spectrogram.hop) \
-        / p.audio.sample_rate
+    detector = windows.Detector.from_params(
+        p, p.detect.threshold if p.detect.threshold is not None else report["threshold"])
     rows, figures, chimed = [], {}, {}
     for name, (samples, rate) in files.items():
-        mono = audio.resample(audio.to_mono(samples), rate, p.audio.sample_rate)
-        if len(mono) / p.audio.sample_rate < min_seconds:
-            raise ValueError(f"'{name}' lasts {len(samples) / rate * 1000:.0f} ms, shorter "
-                             f"than the {min_seconds * 1000:.0f} ms the detector needs: "
-                             "give longer audio.")
+        mono = audio.resample(audio.to_mono(samples), rate, detector.sample_rate)
         start = time.perf_counter()
-        scores, picture = windows.score_in_windows(
-            lambda x: model.predict(x, verbose=0), mono, p.spectrogram.kwargs(),
-            p.model.conv_kernel, p.model.conv_stride, window_steps, overlap_steps,
-            p.evaluation.batch_size)
-        found = events.detect(scores, threshold, refractory)
-        # one time per detection (the keyword end) for the table, the plot and the chime
-        times = [round(_onset(scores, step) * p.seconds_per_step, 3) for step in found]
+        found = windows.detect_signal(lambda x: model.predict(x, verbose=0), mono, detector,
+                                      p.evaluation.batch_size, name)
+        seconds = len(mono) / detector.sample_rate
         logger.info("%s: %.1f s of audio scored in %.2f s, %d detection(s) at %s", name,
-                    len(mono) / p.audio.sample_rate, time.perf_counter() - start, len(found),
-                    ", ".join(f"{t:.2f} s" for t in times) or "-")
-        for step, t in zip(found, times, strict=True):
-            rows.append({"file": name, "time_s": t, "score": round(float(scores[step]), 4)})
-        figures[f"{name}.png"] = plots.detection_figure(name, picture, scores, threshold, times,
-                                                        p.seconds_per_step,
-                                                        len(mono) / p.audio.sample_rate)
+                    seconds, time.perf_counter() - start, len(found.steps),
+                    ", ".join(f"{t:.2f} s" for t in found.times_s) or "-")
+        rows.extend(found.rows(name))
+        figures[f"{name}.png"] = plots.detection_figure(
+            name, found.picture, found.scores, detector.threshold, found.times_s,
+            detector.seconds_per_step, seconds)
         chimed[_chimed_name(name)] = (
-            add_chimes(samples, rate, times, p.detect.chime_hz,
+            add_chimes(samples, rate, found.times_s, p.detect.chime_hz,
                        p.detect.chime_seconds, p.detect.chime_db), rate)
     table = pd.DataFrame(rows, columns=["file", "time_s", "score"])
     return table, figures, chimed
@@ -548,15 +541,6 @@ def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
 def _chimed_name(name: str) -> str:
     """``x.wav`` stays ``x.wav``; ``x.mp3`` becomes ``x.mp3.wav`` (no clash with ``x.wav``)."""
     return name if PurePosixPath(name).suffix.lower() in audio.WAV_EXTENSIONS else f"{name}.wav"
-
-
-def _onset(scores: np.ndarray, peak: int) -> int:
-    """Where the score bump of a detection starts (≈ the step after the keyword end)."""
-    half = scores[peak] / 2.0
-    step = peak
-    while step > 0 and scores[step - 1] >= half:
-        step -= 1
-    return max(0, step - 1)
 
 
 def add_chimes(samples: np.ndarray, rate: int, times_s: list[float], frequency: float,

@@ -17,16 +17,135 @@ Index arithmetic (frames of ``hop`` samples, ``nfft`` long; a 'valid' Conv1D of
 has the same length, so one traced predict function serves a whole folder; padding
 only adds steps after the audio's end, which a causal model never lets change the
 earlier ones, and they are dropped.
+
+:func:`detect_signal` is the whole flow for one mono signal — windows, stitched scores,
+peaks above the threshold, one time per detection — shared by the ``trigger_word_detect``
+pipeline (a Keras model) and the on-device runner (a LiteRT model,
+:mod:`dl_pipelines.ship.run_tflite`). This module imports NumPy and the project's light
+modules only: no Keras, SciPy or Kedro.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dl_pipelines import audio
+from dl_pipelines.pipelines.trigger_word import events
+
+if TYPE_CHECKING:
+    from dl_pipelines.pipelines.trigger_word.params import TriggerWordParams
+
+
+@dataclass(frozen=True)
+class Detector:
+    """Everything that turns audio into detections around a model's ``predict``.
+
+    What a shipped ``model.json`` holds in its ``audio`` and ``detector`` sections
+    (:mod:`dl_pipelines.ship.manifest`), and what ``trigger_word_detect`` derives from
+    its parameters (:meth:`from_params`).
+    """
+
+    sample_rate: int
+    spectrogram: dict[str, Any]  # nfft, noverlap, floor_db, center_db, scale_db
+    kernel: int                  # the model's Conv1D: frames → output steps
+    stride: int
+    window_steps: int            # scoring windows, in output steps
+    overlap_steps: int
+    threshold: float
+    refractory_steps: int        # peaks closer than this are one detection
+
+    @classmethod
+    def from_params(cls, p: TriggerWordParams, threshold: float) -> Detector:
+        """The detector of the ``trigger_word`` parameters, at ``threshold``."""
+        return cls(sample_rate=p.audio.sample_rate, spectrogram=p.spectrogram.kwargs(),
+                   kernel=p.model.conv_kernel, stride=p.model.conv_stride,
+                   window_steps=max(1, int(round(p.detect.window_seconds
+                                                 / p.seconds_per_step))),
+                   overlap_steps=int(round(p.detect.overlap_seconds / p.seconds_per_step)),
+                   threshold=float(threshold),
+                   refractory_steps=max(1, int(round(p.evaluation.refractory_s
+                                                     / p.seconds_per_step))))
+
+    @property
+    def hop(self) -> int:
+        return int(self.spectrogram["nfft"]) - int(self.spectrogram["noverlap"])
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Duration of one output step: ``hop · stride / sample_rate``."""
+        return self.hop * self.stride / self.sample_rate
+
+    @property
+    def window_frames(self) -> int:
+        """Spectrogram frames of one scoring window (the model's input length)."""
+        return (self.window_steps - 1) * self.stride + self.kernel
+
+    @property
+    def min_samples(self) -> int:
+        """The shortest signal with one output step."""
+        return int(self.spectrogram["nfft"]) + (self.kernel - 1) * self.hop
+
+
+@dataclass(frozen=True)
+class Detections:
+    """The detections in one signal, with what the pipeline's figure needs."""
+
+    scores: np.ndarray    # (n_steps,) stitched per-step scores
+    picture: np.ndarray   # decimated spectrogram of the whole signal
+    steps: np.ndarray     # output steps of the detections (score peaks ≥ threshold)
+    times_s: list[float]  # estimated keyword end of each, in s (ms resolution)
+
+    def rows(self, name: str) -> list[dict[str, Any]]:
+        """``{file, time_s, score}`` per detection: the rows of ``detections.csv``."""
+        return [{"file": name, "time_s": t, "score": round(float(self.scores[step]), 4)}
+                for step, t in zip(self.steps, self.times_s, strict=True)]
+
+
+def detect_signal(predict: Callable[[np.ndarray], np.ndarray], samples: np.ndarray,
+                  detector: Detector, batch_size: int, name: str = "audio") -> Detections:
+    """Detections in mono ``samples`` at ``detector.sample_rate``, of any length.
+
+    Scored window by window (:func:`score_in_windows`), peaks picked once on the
+    stitched track (:func:`~.events.detect`), each timed at the start of its score bump
+    (:func:`onset`): about where the keyword ends.
+
+    Args:
+        predict: Spectrograms ``(batch, window_frames, freqs)`` → scores
+            ``(batch, window_steps, 1)``.
+        samples: Mono audio at ``detector.sample_rate``.
+        detector: Spectrogram, windows, threshold and refractory period.
+        batch_size: Windows scored per ``predict`` call.
+        name: The file, for the error message.
+
+    Raises:
+        ValueError: naming the file, when it is shorter than one output step needs.
+    """
+    samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+    if len(samples) < detector.min_samples:
+        raise ValueError(f"'{name}' lasts {len(samples) / detector.sample_rate * 1000:.0f} "
+                         f"ms, shorter than the "
+                         f"{detector.min_samples / detector.sample_rate * 1000:.0f} ms the "
+                         "detector needs: give longer audio.")
+    scores, picture = score_in_windows(predict, samples, detector.spectrogram,
+                                       detector.kernel, detector.stride, detector.window_steps,
+                                       detector.overlap_steps, batch_size)
+    steps = events.detect(scores, detector.threshold, detector.refractory_steps)
+    # one time per detection (the keyword end) for the table, the plot and the chime
+    times = [round(onset(scores, step) * detector.seconds_per_step, 3) for step in steps]
+    return Detections(scores, picture, steps, times)
+
+
+def onset(scores: np.ndarray, peak: int) -> int:
+    """Where the score bump of a detection starts (≈ the step after the keyword end)."""
+    half = scores[peak] / 2.0
+    step = peak
+    while step > 0 and scores[step - 1] >= half:
+        step -= 1
+    return max(0, step - 1)
 
 
 @dataclass(frozen=True)
