@@ -19,6 +19,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.test_audio import write_pcm_wav
 
 N_FREQS = 101
+CHUNK_STEPS = 10                   # a streaming step: 10 output steps (not a divisor of 100)
 
 
 def noisy_bursts(seconds: float, rate: int, seed: int) -> np.ndarray:
@@ -79,13 +80,25 @@ def detector_manifest(detector) -> dict:
 
     return {"model": "trigger_word", "version": "1", "task": "keyword_detector",
             "input": {"shape": [1, detector.window_frames, N_FREQS], "dtype": "float32"},
-            "files": {"float": "model_float.tflite"}, **detector_sections(detector)}
+            "files": {"float": "model_float.tflite",
+                      "streaming_float": "model_streaming_float.tflite"},
+            "streaming": {"chunk_steps": CHUNK_STEPS}, **detector_sections(detector)}
 
 
 @pytest.fixture(scope="package")
-def shipped(tmp_path_factory, detector_tflite, detector_manifest) -> Path:
-    """A folder as the shipping pipeline leaves it: ``model_float.tflite``, ``model.json``."""
+def streaming_tflite(keras_detector) -> bytes:
+    """The tiny detector's streaming step model (CHUNK_STEPS steps per step)."""
+    from dl_pipelines.pipelines.shipping.exports import tflite_streaming_bytes
+
+    return tflite_streaming_bytes(keras_detector, CHUNK_STEPS, "float")
+
+
+@pytest.fixture(scope="package")
+def shipped(tmp_path_factory, detector_tflite, streaming_tflite, detector_manifest) -> Path:
+    """A folder as the shipping pipeline leaves it: ``model_float.tflite``,
+    ``model_streaming_float.tflite``, ``model.json``; the path of the first."""
     folder = tmp_path_factory.mktemp("shipped")
+    (folder / "model_streaming_float.tflite").write_bytes(streaming_tflite)
     (folder / "model_float.tflite").write_bytes(detector_tflite)
     (folder / "model.json").write_text(json.dumps(detector_manifest, indent=2))
     return folder / "model_float.tflite"

@@ -42,3 +42,15 @@ def test_missing_and_corrupt_files_are_named(tmp_path, detector_tflite, content,
                          else content)
     with pytest.raises(LiteRTError, match=message):
         LiteRTModel(path)
+
+
+def test_streaming_model_checks_its_geometry(streaming_tflite, detector_tflite) -> None:
+    from dl_pipelines.ship.litert import LiteRTError, StreamingLiteRTModel
+
+    with pytest.raises(LiteRTError, match="a Conv1D of kernel 15 and stride 3 does not"):
+        StreamingLiteRTModel(streaming_tflite, 15, 3)
+    with pytest.raises(LiteRTError, match="not a streaming step model"):
+        StreamingLiteRTModel(detector_tflite, 15, 4)
+    model = StreamingLiteRTModel(streaming_tflite, 15, 4)
+    with pytest.raises(LiteRTError, match="takes spectrograms"):
+        model.predict(np.zeros((1, 10, 101), np.float32))

@@ -12,6 +12,7 @@ from dl_pipelines.ship.manifest import (
     check_manifest,
     detector_of,
     detector_sections,
+    is_streaming,
     load_manifest,
 )
 
@@ -86,3 +87,12 @@ def test_classifier_labels_and_unreadable_files(tmp_path):
         load_manifest(path)
     with pytest.raises(ManifestError, match="must hold a JSON object"):
         load_manifest(_write(tmp_path, "[1, 2]"))
+
+
+def test_streaming_variants_need_their_chunk_size(detector_manifest) -> None:
+    manifest = copy.deepcopy(detector_manifest)
+    assert is_streaming(manifest, "some/dir/model_streaming_float.tflite")
+    assert not is_streaming(manifest, "model_float.tflite")
+    del manifest["streaming"]
+    with pytest.raises(ManifestError, match="no 'streaming' key"):
+        check_manifest(manifest)

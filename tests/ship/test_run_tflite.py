@@ -24,19 +24,22 @@ def run(*argv: str | Path) -> tuple[int, list[list[str]]]:
     return code, list(csv.reader(io.StringIO(out.getvalue())))
 
 
+@pytest.mark.parametrize("model_file", ["model_float.tflite", "model_streaming_float.tflite"])
 @pytest.mark.parametrize("which", ["made", "shipped"])
-def test_runner_gives_the_pipeline_detections(shipped, wavs, keras_detector, tw_params, which):
+def test_runner_gives_the_pipeline_detections(shipped, wavs, keras_detector, tw_params, which,
+                                              model_file):
     """Same rows as ``trigger_word_detect``'s detect_folder with the Keras model (its
     loader, SciPy resampler and the Keras predict): on 16 kHz mono, 44.1 kHz stereo 24-bit
     and 22.05 kHz 32-bit files, and on the recordings shipped in
-    data/01_raw/trigger_word/detect; each several windows long."""
+    data/01_raw/trigger_word/detect; each several windows long; with the whole-window
+    model and with the streaming step model."""
     from dl_pipelines import audio
     from dl_pipelines.pipelines.trigger_word import nodes
 
     if which == "shipped":
         wavs = sorted((PROJECT_ROOT / "data/01_raw/trigger_word/detect").glob("*.wav"))
         assert len(wavs) >= 2
-    code, rows = run(shipped, *wavs)
+    code, rows = run(shipped.with_name(model_file), *wavs)
     assert code == 0
     assert rows[0] == ["file", "time_s", "score"]
     files = {path.name: audio.load_audio(path, mono=False) for path in wavs}

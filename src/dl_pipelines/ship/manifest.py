@@ -13,6 +13,9 @@ The shipping pipeline writes it next to the ``.tflite`` files; the on-device run
     detector.{threshold, refractory_steps, kernel, stride, window_steps,
               overlap_steps, seconds_per_step}
 
+    optional, with streaming variants in ``files`` (``streaming_float``, …):
+    streaming.chunk_steps                 25 (output steps per streaming step)
+
     task "binary_classifier":
     classifier.threshold, classifier.labels   0.5, ["day", "night"] (score < threshold
                                               → labels[0])
@@ -33,6 +36,8 @@ from typing import Any
 
 from dl_pipelines.pipelines.trigger_word.windows import Detector
 
+#: Prefix of the ``files`` variants that are streaming step models.
+STREAMING = "streaming_"
 FIX = "re-export the model with `kedro run --pipelines shipping --params model=<name>`"
 
 Number = (int, float)
@@ -97,6 +102,7 @@ def check_manifest(data: Any, where: str = "model.json") -> dict[str, Any]:
         _bad(where, "files", "a non-empty object of variant → .tflite file name")
     if task == "keyword_detector":
         _check_detector(data, where)
+        _check_streaming(data, where)
     else:
         labels = data["classifier"]["labels"]
         if len(labels) != 2 or not all(isinstance(label, str) for label in labels):
@@ -148,6 +154,22 @@ def _check_detector(data: dict[str, Any], where: str) -> None:
     if data["input"]["shape"] != expected:
         _bad(where, "input.shape", f"[1, (window_steps − 1) · stride + kernel, nfft // 2 + 1]"
              f" = {expected} for this detector, got {data['input']['shape']}")
+
+
+def _check_streaming(data: dict[str, Any], where: str) -> None:
+    """Streaming variants (``files`` keys ``streaming_*``) need ``streaming.chunk_steps``."""
+    if not any(variant.startswith(STREAMING) for variant in data["files"]):
+        return
+    _check_keys(data, {"streaming": {"chunk_steps": int}}, where, "")
+    if data["streaming"]["chunk_steps"] < 1:
+        _bad(where, "streaming.chunk_steps", "at least 1")
+
+
+def is_streaming(manifest: dict[str, Any], model_file: str | Path) -> bool:
+    """Whether ``model_file`` is one of the manifest's streaming step models."""
+    name = Path(model_file).name
+    return any(variant.startswith(STREAMING) and file == name
+               for variant, file in manifest["files"].items())
 
 
 def _check_keys(data: dict[str, Any], schema: dict[str, Any], where: str,

@@ -11,6 +11,9 @@ what the model does:
   its detections are picked exactly as the ``trigger_word_detect`` pipeline does it (the
   same code: :func:`~dl_pipelines.pipelines.trigger_word.windows.detect_signal`). Prints
   ``file,time_s,score``, one row per detection (the columns of ``detections.csv``).
+  MODEL may be a whole-window model (``model_float.tflite``, …) or a streaming step
+  model (``model_streaming_float.tflite``, …: run chunk by chunk, carrying the GRU
+  states, over each window; the same detections, several times faster).
 * ``binary_classifier``: each INPUT is a ``.npy`` array ``(n, *input_shape[1:])`` (or one
   example ``input_shape[1:]``), preprocessed as the Keras model's input. Prints
   ``file,index,score,label``.
@@ -34,8 +37,8 @@ import numpy as np
 
 from dl_pipelines import audio
 from dl_pipelines.pipelines.trigger_word import windows
-from dl_pipelines.ship.litert import LiteRTModel
-from dl_pipelines.ship.manifest import ManifestError, detector_of, load_manifest
+from dl_pipelines.ship.litert import LiteRTModel, StreamingLiteRTModel
+from dl_pipelines.ship.manifest import ManifestError, detector_of, is_streaming, load_manifest
 
 #: Windows given to one ``predict`` call (the LiteRT model runs them one by one).
 BATCH = 8
@@ -64,12 +67,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = sys.stdout if out is None else out
     try:
         manifest = load_manifest(args.config or args.model.with_name("model.json"))
-        model = LiteRTModel(args.model)
-        if list(model.input_shape) != manifest["input"]["shape"]:
-            raise ManifestError(
-                f"'{args.model}' takes inputs of shape {list(model.input_shape)} but its "
-                f"model.json says {manifest['input']['shape']}: pass the model.json written "
-                "with this .tflite file (--config).")
+        model = load_model(args.model, manifest)
         run = RUNNERS[manifest["task"]]
         run(model, manifest, args.inputs, args.threshold, csv.writer(out, lineterminator="\n"))
     except (ValueError, OSError) as error:  # AudioError, LiteRTError, ManifestError, …
@@ -79,17 +77,40 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     return 0
 
 
-def detect_keywords(model: LiteRTModel, manifest: dict[str, Any], inputs: Sequence[Path],
-                    threshold: float | None, writer: Any) -> None:
+def load_model(path: Path, manifest: dict[str, Any]) -> LiteRTModel | StreamingLiteRTModel:
+    """The model of ``path``, checked against its ``model.json``: a whole-window model,
+    or a keyword detector's streaming step model (run chunk by chunk over each window)."""
+    if is_streaming(manifest, path):
+        detector = detector_of(manifest)
+        model = StreamingLiteRTModel(path, detector.kernel, detector.stride)
+        if model.chunk_steps != manifest["streaming"]["chunk_steps"]:
+            raise ManifestError(f"'{path}' scores {model.chunk_steps} steps per chunk but its "
+                                f"model.json says streaming.chunk_steps "
+                                f"{manifest['streaming']['chunk_steps']}: pass the model.json "
+                                "written with this .tflite file (--config).")
+        return model
+    model = LiteRTModel(path)
+    if list(model.input_shape) != manifest["input"]["shape"]:
+        raise ManifestError(
+            f"'{path}' takes inputs of shape {list(model.input_shape)} but its "
+            f"model.json says {manifest['input']['shape']}: pass the model.json written "
+            "with this .tflite file (--config).")
+    return model
+
+
+def detect_keywords(model: LiteRTModel | StreamingLiteRTModel, manifest: dict[str, Any],
+                    inputs: Sequence[Path], threshold: float | None, writer: Any) -> None:
     """``file,time_s,score`` for every detection in every WAV file."""
     detector = detector_of(manifest)
     if threshold is not None:
         detector = replace(detector, threshold=threshold)
-    steps = model.output_shape[1] if len(model.output_shape) == 3 else None
-    if steps != detector.window_steps or model.output_shape[-1] != 1:
-        raise ManifestError(f"'{model.name}' gives outputs of shape {list(model.output_shape)},"
-                            f" not [1, {detector.window_steps}, 1] (detector.window_steps): "
-                            "it is not the keyword detector its model.json describes.")
+    if isinstance(model, LiteRTModel):
+        steps = model.output_shape[1] if len(model.output_shape) == 3 else None
+        if steps != detector.window_steps or model.output_shape[-1] != 1:
+            raise ManifestError(
+                f"'{model.name}' gives outputs of shape {list(model.output_shape)}, not "
+                f"[1, {detector.window_steps}, 1] (detector.window_steps): it is not the "
+                "keyword detector its model.json describes.")
     writer.writerow(["file", "time_s", "score"])
     for path in inputs:
         samples, rate = audio.read_pcm_wav(path)

@@ -64,3 +64,48 @@ def test_bad_requests_are_rejected(classifier, classifier_files) -> None:
         exports.tflite_bytes(classifier, IMAGE_SHAPE, "int8", None)
     with pytest.raises(ValueError, match="no onnx file"):
         runtimes.load("onnx", {"model.keras": classifier_files["model.keras"]})
+
+
+@pytest.mark.parametrize("chunk_steps", [1, 4, 14, 20])
+def test_streaming_step_model_scores_like_the_whole_sequence(detector, spectrograms,
+                                                             chunk_steps) -> None:
+    """Chunks fed in order from zero states: the whole model's scores, for chunk sizes
+    that divide the 14 steps, do not, or exceed them."""
+    from dl_pipelines.ship.litert import StreamingLiteRTModel
+
+    reference = detector.predict(spectrograms, verbose=0)
+    blob = exports.tflite_streaming_bytes(detector, chunk_steps)
+    streamed = StreamingLiteRTModel(blob, *exports.conv_geometry(detector)).predict(spectrograms)
+    assert streamed.shape == reference.shape
+    assert np.max(np.abs(streamed - reference)) <= 1e-5
+
+
+def test_streaming_carries_state_across_steps(detector, spectrograms) -> None:
+    """Scoring chunk by chunk by hand (as a live app would) gives the same scores."""
+    from dl_pipelines.ship.litert import StreamingLiteRTModel
+
+    model = StreamingLiteRTModel(exports.tflite_streaming_bytes(detector, 7, "float"), 7, 4)
+    states = model.initial_states()
+    first, states = model.step(spectrograms[0, :model.chunk_frames], states)
+    second, _ = model.step(spectrograms[0, 28:28 + model.chunk_frames], states)
+    reference = detector.predict(spectrograms[:1], verbose=0)[0, :, 0]
+    np.testing.assert_allclose(np.concatenate([first, second]), reference, atol=1e-5)
+    fresh, _ = model.step(spectrograms[0, 28:28 + model.chunk_frames], model.initial_states())
+    assert np.max(np.abs(fresh - second)) > 1e-4   # the state matters
+
+
+def test_only_causal_chunkable_models_stream() -> None:
+    import keras
+
+    two_convs = keras.Sequential([keras.Input((None, 5)), keras.layers.Conv1D(3, 3),
+                                  keras.layers.Conv1D(3, 3), keras.layers.GRU(2,
+                                  return_sequences=True)])
+    with pytest.raises(ValueError, match="mixes time steps"):
+        exports.streaming_step_model(two_convs, 4)
+    backwards = keras.Sequential([keras.Input((None, 5)), keras.layers.Conv1D(3, 3),
+                                  keras.layers.GRU(2, return_sequences=True,
+                                                   go_backwards=True)])
+    with pytest.raises(ValueError, match="must run forward"):
+        exports.streaming_step_model(backwards, 4)
+    with pytest.raises(ValueError, match="float or dynamic_range"):
+        exports.tflite_streaming_bytes(backwards, 4, "int8")

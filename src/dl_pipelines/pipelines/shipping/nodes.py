@@ -24,7 +24,7 @@ from dl_pipelines.tracking import as_mlflow_metrics, set_tags_on_active_run
 logger = logging.getLogger(__name__)
 
 RUNNER_CONFIG = "model.json"
-FLOAT_FORMATS = ("keras", "saved_model", "onnx", "tflite_float")
+FLOAT_FORMATS = ("keras", "saved_model", "onnx", "tflite_float", "tflite_streaming_float")
 
 
 def _model_params(params: dict[str, Any], name: str) -> dict[str, Any]:
@@ -86,8 +86,8 @@ def _runner_config(registered: RegisteredModel, settings: dict[str, Any],
     config: dict[str, Any] = {
         "model": registered.name, "version": registered.version, "task": task,
         "input": {"shape": [1, *data_shape], "dtype": "float32"},
-        "files": {exports.TFLITE_QUANTISATION[f]: exports.FILES[f] for f in formats
-                  if f in exports.TFLITE_QUANTISATION},
+        "files": {exports.VARIANTS[f]: exports.FILES[f] for f in formats
+                  if f in exports.VARIANTS},
     }
     if task == "binary_classifier":
         config["classifier"] = {"threshold": float(settings["threshold"]),
@@ -96,6 +96,8 @@ def _runner_config(registered: RegisteredModel, settings: dict[str, Any],
         detector = _detector(registered, trigger_word)
         config["input"]["shape"] = [1, detector.window_frames, data_shape[-1]]
         config.update(_detector_sections(detector))
+        if any(f in exports.STREAMING_QUANTISATION for f in formats):
+            config["streaming"] = {"chunk_steps": int(settings["streaming_chunk_steps"])}
     else:
         raise ValueError(f"shipping.models.{registered.name}.task must be binary_classifier "
                          f"or keyword_detector, got {task!r}.")
@@ -147,7 +149,8 @@ def export_model(registered: RegisteredModel, calibration: dict[str, np.ndarray]
                 ", ".join(formats))
     start = time.perf_counter()
     files = exports.export_all(registered.model, input_shape, formats,
-                               int(params["onnx_opset"]), _fit(representative, input_shape))
+                               int(params["onnx_opset"]), _fit(representative, input_shape),
+                               config.get("streaming", {}).get("chunk_steps"))
     files[RUNNER_CONFIG] = json.dumps(config, indent=2).encode()
     logger.info("Exported %d files in %.1f s", len(files), time.perf_counter() - start)
     return files

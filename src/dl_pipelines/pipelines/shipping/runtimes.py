@@ -8,22 +8,28 @@ at a time: the exports have a fixed batch of 1). All run in this process, on thi
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from dl_pipelines.pipelines.shipping.exports import FILES, TFLITE_QUANTISATION
+from dl_pipelines.pipelines.shipping.exports import (
+    FILES,
+    STREAMING_QUANTISATION,
+    TFLITE_QUANTISATION,
+)
 
 Predict = Callable[[np.ndarray], np.ndarray]
 
 
 def _file(files: dict[str, bytes], fmt: str) -> bytes:
+    name = "model.json" if fmt == "manifest" else FILES[fmt]
     try:
-        return files[FILES[fmt]]
+        return files[name]
     except KeyError:
-        raise ValueError(f"The exports hold no {fmt} file ({FILES[fmt]}): add {fmt} to "
+        raise ValueError(f"The exports hold no {fmt} file ({name}): add {fmt} to "
                          "shipping.models.<model>.formats.") from None
 
 
@@ -65,4 +71,10 @@ def load(fmt: str, files: dict[str, bytes]) -> Predict:
         from dl_pipelines.ship.litert import LiteRTModel
 
         return LiteRTModel(_file(files, fmt)).predict
+    if fmt in STREAMING_QUANTISATION:
+        from dl_pipelines.ship.litert import StreamingLiteRTModel
+
+        detector = json.loads(_file(files, "manifest"))["detector"]
+        return StreamingLiteRTModel(_file(files, fmt), detector["kernel"],
+                                    detector["stride"]).predict
     raise ValueError(f"Unknown export format {fmt!r}: choose from {sorted(FILES)}.")
