@@ -47,7 +47,7 @@ SHIPPED_MODELS := day_night trigger_word
 
 shipping: install
 	for model in $(SHIPPED_MODELS); do \
-	  $(BIN)/kedro run --pipelines shipping --params model=$$model || exit 1; \
+	  KERAS_BACKEND=tensorflow $(BIN)/kedro run --pipelines shipping --params model=$$model || exit 1; \
 	done
 
 test: install

@@ -6,10 +6,12 @@ End-to-end tests run ``kedro run --env test`` in a temporary copy of the project
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,19 @@ class KedroProject:
         if check and result.returncode != 0:
             raise AssertionError(f"kedro run {' '.join(args)} failed:\n{result.stderr[-5000:]}")
         return result
+
+    @contextlib.contextmanager
+    def tracking(self) -> Iterator[None]:
+        """MLflow's fluent API (``mlflow.*``, its registry included) on this project's
+        store for the block, then back to the default: no test leaks its URI into the
+        next."""
+        import mlflow
+
+        mlflow.set_tracking_uri(self.tracking_uri)
+        try:
+            yield
+        finally:
+            mlflow.set_tracking_uri(None)
 
     def client(self):
         from mlflow import MlflowClient

@@ -92,9 +92,9 @@ def test_model_is_registered_on_the_server(team_project: ServerTrackedProject,
     (run,) = team_project.runs("day_night")
     assert version.run_id == run.info.run_id
     assert version.status == "READY"
-    model = Path(mlflow.artifacts.download_artifacts(
-        f"models:/day_night/{version.version}", dst_path=str(tmp_path),
-        tracking_uri=team_project.tracking_uri))
+    with team_project.tracking():   # models:/ resolves through the registry URI too
+        model = Path(mlflow.artifacts.download_artifacts(
+            f"models:/day_night/{version.version}", dst_path=str(tmp_path)))
     assert "keras" in (model / "MLmodel").read_text()
 
 

@@ -65,8 +65,8 @@ def test_model_is_registered_with_a_signature(trained_project: KedroProject) -> 
     (run,) = trained_project.runs("day_night")
     assert version.run_id == run.info.run_id
 
-    mlflow.set_tracking_uri(trained_project.tracking_uri)
-    info = mlflow.models.get_model_info(f"models:/day_night/{version.version}")
+    with trained_project.tracking():
+        info = mlflow.models.get_model_info(f"models:/day_night/{version.version}")
     assert "keras" in info.flavors
     (spec,) = info.signature.inputs.inputs
     assert spec.shape == (-1, 64, 64, 3)

@@ -27,8 +27,8 @@ def _registered_keras_model(project: KedroProject, name: str = "day_night"):
 
     import dl_pipelines.losses  # noqa: F401  (the registered loss)
 
-    mlflow.set_tracking_uri(project.tracking_uri)
-    return mlflow.keras.load_model(f"models:/{name}/1")
+    with project.tracking():
+        return mlflow.keras.load_model(f"models:/{name}/1")
 
 
 def _test_images(project: KedroProject) -> np.ndarray:
@@ -106,9 +106,8 @@ def test_version_without_signature_fails_clearly(project: KedroProject) -> None:
     import keras
     import mlflow
 
-    mlflow.set_tracking_uri(project.tracking_uri)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-    with mlflow.start_run():
+    with project.tracking(), mlflow.start_run():
         mlflow.keras.log_model(model, name="model", registered_model_name="unsigned",
                                pip_requirements=["keras"])
     result = project.run("--pipelines", "shipping", "--params", "model=unsigned",

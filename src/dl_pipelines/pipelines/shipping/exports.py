@@ -210,6 +210,13 @@ def export_all(model: Any, input_shape: Sequence[int], formats: Sequence[str],
 
     ``chunk_steps``: output steps per streaming step (streaming formats only).
     """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise ValueError(f"The exports are traced with TensorFlow, but Keras runs on "
+                         f"{keras.backend.backend()}: run the shipping pipeline with "
+                         "KERAS_BACKEND=tensorflow (the default; a model trained on any "
+                         "backend exports).")
     unknown = sorted(set(formats) - set(FILES))
     if unknown:
         raise ValueError(f"Unknown export format(s) {unknown}: choose from {sorted(FILES)}.")
