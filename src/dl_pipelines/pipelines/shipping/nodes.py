@@ -158,17 +158,18 @@ def export_model(registered: RegisteredModel, calibration: dict[str, np.ndarray]
 
 # ----------------------------------------------------------------------------- parity
 def _decisions_agreement(config: dict[str, Any], reference: np.ndarray, other: np.ndarray,
-                         params: dict[str, Any]) -> float:
-    """Share of the Keras model's decisions that the export makes too.
+                         params: dict[str, Any]) -> tuple[int, int]:
+    """``(decisions made alike, decisions only one of the two made)``.
 
-    A classifier: the same label for each input. A keyword detector: the same
-    detections, matched within ``parity.detection_tolerance_steps``; agreement =
-    matched / (matched + detections only one of the two made), 1 when neither detects.
+    A classifier: inputs with the same label, inputs with another. A keyword detector:
+    detections matched within ``parity.detection_tolerance_steps``, and detections of
+    the Keras model or of the export that the other does not make.
     """
     if config["task"] == "binary_classifier":
         threshold = config["classifier"]["threshold"]
-        return float(np.mean((reference.reshape(len(reference), -1)[:, 0] >= threshold)
-                             == (other.reshape(len(other), -1)[:, 0] >= threshold)))
+        same = int(np.sum((reference.reshape(len(reference), -1)[:, 0] >= threshold)
+                          == (other.reshape(len(other), -1)[:, 0] >= threshold)))
+        return same, len(reference) - same
     from dl_pipelines.pipelines.trigger_word import events
 
     detector = config["detector"]
@@ -180,7 +181,7 @@ def _decisions_agreement(config: dict[str, Any], reference: np.ndarray, other: n
         hits, misses, extra = events.match(found, ref, (-tolerance, tolerance))
         matched += hits
         unmatched += misses + extra
-    return 1.0 if matched + unmatched == 0 else matched / (matched + unmatched)
+    return matched, unmatched
 
 
 def check_parity(candidate: dict[str, bytes], test: dict[str, np.ndarray],
@@ -191,8 +192,9 @@ def check_parity(candidate: dict[str, bytes], test: dict[str, np.ndarray],
 
     Returns:
         The exports (saved only now, so a failed check writes none), the MLflow
-        metrics ``parity_max_abs_<format>`` and ``parity_agreement_<format>``, and a
-        report with the same figures.
+        metrics ``parity_max_abs_<format>`` and ``parity_agreement_<format>`` (decisions
+        made alike / (alike + made by only one); 1 when neither decides anything), and a
+        report with the same figures and the counts.
 
     Raises:
         ValueError: A float export (SavedModel, ONNX, LiteRT float) differs from the
@@ -211,10 +213,12 @@ def check_parity(candidate: dict[str, bytes], test: dict[str, np.ndarray],
     for fmt in settings["formats"]:
         outputs = runtimes.load(fmt, candidate)(x)
         max_abs = float(np.max(np.abs(outputs - reference)))
-        agreement = _decisions_agreement(config, reference, outputs, params)
-        report["formats"][fmt] = {"max_abs": max_abs, "agreement": agreement}
-        logger.info("Parity of %s: max |Δ| %.2e, decision agreement %.4f", fmt, max_abs,
-                    agreement)
+        same, different = _decisions_agreement(config, reference, outputs, params)
+        agreement = 1.0 if same + different == 0 else same / (same + different)
+        report["formats"][fmt] = {"max_abs": max_abs, "agreement": agreement,
+                                  "decisions_alike": same, "decisions_differing": different}
+        logger.info("Parity of %s: max |Δ| %.2e, decision agreement %.4f (%d alike, %d "
+                    "differing)", fmt, max_abs, agreement, same, different)
         if fmt in FLOAT_FORMATS:
             if max_abs > float(params["parity"]["max_abs_tolerance"]) or agreement < 1.0:
                 failures.append(f"{fmt}: max |Δ| {max_abs:.2e}, agreement {agreement:.4f}")
