@@ -80,7 +80,7 @@ def _runner_config(registered: RegisteredModel, settings: dict[str, Any],
     window of ``trigger_word_detect`` (the runner scores audio of any length window by
     window, as that pipeline does).
     """
-    from dl_pipelines.ship.manifest import check_manifest
+    from dl_pipelines.ship.manifest import check_manifest, detector_sections
 
     task = settings["task"]
     config: dict[str, Any] = {
@@ -95,7 +95,7 @@ def _runner_config(registered: RegisteredModel, settings: dict[str, Any],
     elif task == "keyword_detector":
         detector = _detector(registered, trigger_word)
         config["input"]["shape"] = [1, detector.window_frames, data_shape[-1]]
-        config.update(_detector_sections(detector))
+        config.update(detector_sections(detector))
         if any(f in exports.STREAMING_QUANTISATION for f in formats):
             config["streaming"] = {"chunk_steps": int(settings["streaming_chunk_steps"])}
     else:
@@ -113,12 +113,6 @@ def _detector(registered: RegisteredModel, params: dict[str, Any]) -> Any:
                          "re-run `kedro run --pipelines trigger_word` to register a model "
                          "with its detection threshold.")
     return Detector.from_params(parse_params(params), registered.run_metrics["threshold"])
-
-
-def _detector_sections(detector: Any) -> dict[str, Any]:
-    from dl_pipelines.ship.manifest import detector_sections
-
-    return detector_sections(detector)
 
 
 def export_model(registered: RegisteredModel, calibration: dict[str, np.ndarray],
