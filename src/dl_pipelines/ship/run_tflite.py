@@ -114,7 +114,7 @@ def detect_keywords(model: LiteRTModel | StreamingLiteRTModel, manifest: dict[st
     writer.writerow(["file", "time_s", "score"])
     for path in inputs:
         samples, rate = audio.read_pcm_wav(path)
-        mono = audio.resample_numpy(audio.to_mono(samples), rate, detector.sample_rate)
+        mono = audio.resample(audio.to_mono(samples), rate, detector.sample_rate)
         found = windows.detect_signal(model.predict, mono, detector, BATCH, str(path))
         writer.writerows([row["file"], row["time_s"], row["score"]]
                          for row in found.rows(str(path)))
