@@ -54,20 +54,20 @@ def main() -> None:
     small["backgrounds"]["per_kind"] = {"train": 2, "val": 1, "test": 1}
     p = parse_params(params)
     clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
-    banks = nodes._banks(clips)
+    banks, groups = nodes._banks(clips), nodes._groups(clips)
     rate, n = p.audio.sample_rate, args.examples
 
     def ours() -> None:  # exactly what make_model_inputs runs for a split
-        nodes._mix_split(banks, p, "train", n, 0, 0)
+        nodes._mix_split(banks, p, "train", n, 0, 0, groups)
 
     one_thread = dataclasses.replace(p, mixing=dataclasses.replace(p.mixing,
                                                                    spectrogram_threads=1))
 
     def ours_one_thread() -> None:
-        nodes._mix_split(banks, one_thread, "train", n, 0, 0)
+        nodes._mix_split(banks, one_thread, "train", n, 0, 0, groups)
 
     def ours_unaugmented() -> None:  # validation/test mixing: no warping or rooms
-        nodes._mix_split(banks, p, "test", n, 0, 0)
+        nodes._mix_split(banks, p, "test", n, 0, 0, groups)
 
     def segment(samples: np.ndarray) -> AudioSegment:
         return AudioSegment(audio.to_int16(samples).tobytes(), frame_rate=rate,

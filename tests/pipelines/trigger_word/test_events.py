@@ -87,3 +87,12 @@ def test_peaks_equal_the_definition_on_random_tracks(kind):
             np.testing.assert_array_equal(
                 events.running_max(scores, refractory),
                 maximum_filter1d(scores, 2 * refractory + 1, mode="constant", cval=-np.inf))
+
+
+def test_matched_says_which_keyword_ends_were_detected_in_their_order():
+    # ends given out of time order; detections at 12 (→ end 10) and 55 (→ nothing)
+    hit, false_accepts = events.matched(np.array([55, 12]), np.array([30, 10]), (-2, 5))
+    assert hit.tolist() == [False, True] and false_accepts == 1
+    assert events.match(np.array([55, 12]), np.array([30, 10]), (-2, 5)) == (1, 1, 1)
+    hit, false_accepts = events.matched(np.array([], dtype=int), np.array([], dtype=int), (0, 1))
+    assert hit.shape == (0,) and false_accepts == 0

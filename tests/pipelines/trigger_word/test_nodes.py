@@ -38,6 +38,7 @@ def test_user_clips_are_resampled_and_split_by_speaker(tw_params):
     # a speaker's clips never straddle two splits
     names = clips["positives_names"].tolist()
     assert len(names) == len(set(names)) == 10
+    assert clips["backgrounds_groups"].tolist() == [f"bg{i}.wav" for i in range(4)]
 
 
 def test_default_data_is_made_when_folders_are_empty(tw_params):
@@ -55,6 +56,10 @@ def test_default_data_is_made_when_folders_are_empty(tw_params):
     train_kinds = {n.split("/")[1].split("-")[0] for n, s in zip(
         clips["backgrounds_names"], clips["backgrounds_split"], strict=True) if s == 0}
     assert not {"brown", "room"} & train_kinds
+    # the groups the test FRR is broken down by: voices of words, kinds of backgrounds
+    assert set(clips["positives_groups"][clips["positives_split"] == 2].tolist()) \
+        == set(voices.test.voices())
+    assert set(clips["backgrounds_groups"][clips["backgrounds_split"] == 2].tolist()) == kinds
     for i in range(len(clips["positives_offsets"]) - 1):  # every keyword clip is audible
         a, b = clips["positives_offsets"][i:i + 2]
         assert np.abs(clips["positives_samples"][a:b]).max() > 1000
@@ -295,7 +300,7 @@ def test_model_input_does_not_depend_on_the_spectrogram_threads(tw_params):
         np.testing.assert_array_equal(one[key], three[key])
     # a chunk's spectrograms are those of its examples (examples 8 and 9 are keyword-free)
     p = parse_params(params)
-    samples, _ = nodes.mix_one(nodes._banks(clips), p, "train", 7, False, 0)
+    samples, *_ = nodes.mix_one(nodes._banks(clips), p, "train", 7, False, 0)
     expected = audio.spectrogram(samples, **p.spectrogram.kwargs()).astype(np.float16)
     np.testing.assert_array_equal(three["x"][7], expected)
 
@@ -316,3 +321,17 @@ def test_only_training_words_are_warped_and_reverberated(tw_params):
         assert nodes.mix_spec(p, split).reverb_probability == 0.0
     with pytest.raises(ValueError, match="reverb_probability"):
         parse_params(dict(tw_params, mixing=dict(mixing, reverb_probability=1.5)))
+
+
+def test_frr_by_group_and_snr_band():
+    hit = np.array([True, False, True, True, False, False])
+    groups = np.array(["a", "a", "b", "b", "b", "c"])
+    assert nodes.frr_by(hit, groups) == {"a": {"keywords": 2, "frr": 0.5},
+                                         "b": {"keywords": 3, "frr": 1 / 3},
+                                         "c": {"keywords": 1, "frr": 1.0}}
+    assert list(nodes.frr_by(hit, groups, ["c", "x", "a"])) == ["c", "a"]  # order kept
+    edges = (0.0, 5.0, 10.0, 20.0)
+    assert nodes.band_names(edges) == ["0-5 dB", "5-10 dB", "10-20 dB"]
+    assert nodes.band_names((-5.0, 0.0)) == ["-5 to 0 dB"]
+    bands = nodes.snr_band(np.array([0.0, 4.99, 5.0, 19.5, 20.0, -0.1, 20.1, np.nan]), edges)
+    assert bands.tolist() == ["0-5 dB", "0-5 dB", "5-10 dB", "10-20 dB", "10-20 dB", "", "", ""]

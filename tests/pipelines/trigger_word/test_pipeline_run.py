@@ -36,7 +36,8 @@ def test_training_run_is_tracked(trained_trigger_word: KedroProject) -> None:
     assert epochs >= 1
     assert len(client.get_metric_history(run.info.run_id, "val_loss")) == epochs
     plots = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
-    assert {"plots/examples.png", "plots/training_curves.png", "plots/det_curve.png"} <= plots
+    assert {"plots/examples.png", "plots/training_curves.png", "plots/det_curve.png",
+            "plots/frr_breakdown.png"} <= plots
     examples = {a.path for a in client.list_artifacts(run.info.run_id, "examples")}
     assert {"examples/example_0.wav", "examples/example_1.wav"} <= examples
     (version,) = client.search_model_versions("name = 'trigger_word'")
@@ -62,8 +63,35 @@ def test_training_loss_falls_and_reports(trained_trigger_word: KedroProject) -> 
     det = json.loads((reporting / "det_curve.json").read_text())
     frr = np.asarray(det["test_frr"])
     assert (np.diff(frr) >= -1e-9).all()  # FRR never falls as the threshold rises
-    for name in ("examples", "training_curves", "det_curve"):
+    for name in ("examples", "training_curves", "det_curve", "frr_breakdown"):
         assert (reporting / f"{name}.png").stat().st_size > 1000, name
+
+
+def test_test_frr_is_broken_down_by_background_snr_and_voice(
+        trained_trigger_word: KedroProject) -> None:
+    reporting = trained_trigger_word.path / "data/08_reporting/trigger_word"
+    report = json.loads((reporting / "test_metrics.json").read_text())
+    breakdown = report["test_frr_breakdown"]
+    assert breakdown["threshold"] == report["threshold"]
+    keywords = report["events"]["test"]["keywords"]
+    # every test keyword is counted once per breakdown, and the misses add up to test_frr
+    # (conf/test mixes at 10-20 dB, so every keyword falls in a band)
+    for by in ("by_background", "by_snr", "by_voice"):
+        groups = breakdown[by].values()
+        assert sum(g["keywords"] for g in groups) == keywords, by
+        misses = sum(g["frr"] * g["keywords"] for g in groups)
+        assert misses == pytest.approx(report["metrics"]["test_frr"] * keywords), by
+    assert set(breakdown["by_snr"]) <= {"10-15 dB", "15-20 dB"}
+    assert set(breakdown["by_background"]) <= {"white", "pink", "brown", "hum", "babble",
+                                               "room", "music"}  # background kinds
+    for background, bands in breakdown["by_background_and_snr"].items():
+        assert sum(b["keywords"] for b in bands.values()) \
+            == breakdown["by_background"][background]["keywords"]
+    (run,) = trained_trigger_word.runs("trigger_word")
+    for band in breakdown["by_snr"]:
+        assert f"test_frr_snr_{band.replace(' dB', 'dB')}" in run.data.metrics
+    for background in breakdown["by_background"]:
+        assert f"test_frr_background_{background}" in run.data.metrics
 
 
 def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroProject,

@@ -68,23 +68,34 @@ def detect(scores: np.ndarray, threshold: float, refractory: int) -> np.ndarray:
     return found[np.asarray(scores).reshape(-1)[found] >= threshold]
 
 
-def match(detections: np.ndarray, ends: np.ndarray,
-          tolerance: tuple[int, int]) -> tuple[int, int, int]:
-    """``(true positives, false rejects, false accepts)`` for one clip.
+def matched(detections: np.ndarray, ends: np.ndarray,
+            tolerance: tuple[int, int]) -> tuple[np.ndarray, int]:
+    """Which keyword ends are detected (bool, in the order of ``ends``), and the
+    number of detections left unmatched (false accepts), for one clip.
 
     Greedy in time: each keyword end takes the earliest unmatched detection inside
     its window.
     """
     detections = np.sort(np.asarray(detections, dtype=np.int64))
+    ends = np.asarray(ends, dtype=np.int64)
     used = np.zeros(len(detections), dtype=bool)
-    hits = 0
-    for end in np.sort(np.asarray(ends, dtype=np.int64)):
+    hit = np.zeros(len(ends), dtype=bool)
+    for index in np.argsort(ends, kind="stable"):
+        end = ends[index]
         window = (~used & (detections >= end + tolerance[0])
                   & (detections <= end + tolerance[1]))
         if window.any():
             used[np.flatnonzero(window)[0]] = True
-            hits += 1
-    return hits, len(ends) - hits, int((~used).sum())
+            hit[index] = True
+    return hit, int((~used).sum())
+
+
+def match(detections: np.ndarray, ends: np.ndarray,
+          tolerance: tuple[int, int]) -> tuple[int, int, int]:
+    """``(true positives, false rejects, false accepts)`` for one clip (see :func:`matched`)."""
+    hit, false_accepts = matched(detections, ends, tolerance)
+    hits = int(hit.sum())
+    return hits, len(hit) - hits, false_accepts
 
 
 def sweep(peak_scores: list[np.ndarray], peak_steps: list[np.ndarray],

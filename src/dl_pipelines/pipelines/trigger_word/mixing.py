@@ -18,6 +18,7 @@ so any single example can be re-made exactly (for the logged examples, the bench
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.signal import oaconvolve
@@ -160,12 +161,22 @@ def augment_word(clip: np.ndarray, spec: MixSpec, generator: np.random.Generator
 
 
 # ------------------------------------------------------------------------------ mixing
+class Mixed(NamedTuple):
+    """One mixed example and what went into it (for the labels and the error analysis)."""
+
+    samples: np.ndarray          # (n_samples,) float32
+    ends: list[int]              # keyword end samples, in time order
+    background: int              # the background clip's index in its bank
+    keyword_clips: list[int]     # the keyword clips' indices, in the order of ``ends``
+    keyword_snr_db: list[float]  # each keyword's SNR over the background, same order
+
+
 def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: ClipBank,
                 background_ids: np.ndarray, positives: ClipBank, positive_ids: np.ndarray,
                 negatives: ClipBank, negative_ids: np.ndarray,
                 n_positives: int | None = None, n_negatives: int | None = None,
-                ) -> tuple[np.ndarray, list[int]]:
-    """One mixed example: ``(samples (n_samples,) float32, keyword end samples)``.
+                ) -> Mixed:
+    """One mixed example (:class:`Mixed`): its samples, keyword ends, and sources.
 
     Args:
         generator: The example's own generator.
@@ -191,23 +202,25 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
         else n_negatives
     chosen = [("p", int(i)) for i in generator.choice(positive_ids, k)] if k else []
     chosen += [("n", int(i)) for i in generator.choice(negative_ids, m)] if m else []
-    clips = []                         # (kind, samples, where the dry word ends)
+    clips = []                         # (kind, index, samples, where the dry word ends)
     for kind, i in chosen:  # (augment_word draws nothing and copies nothing when off)
-        clips.append((kind, *augment_word((positives if kind == "p" else negatives).clip(i),
-                                          spec, generator)))
+        clips.append((kind, i, *augment_word(
+            (positives if kind == "p" else negatives).clip(i), spec, generator)))
     # Drop other words (then keywords) until everything fits.
     room = n - spec.start_margin - spec.end_margin
-    while clips and needed([len(c) for _, c, _ in clips], spec.min_gap) > room:
-        drop = max((j for j, (kind, _, _) in enumerate(clips) if kind == "n"), default=None)
+    while clips and needed([len(c[2]) for c in clips], spec.min_gap) > room:
+        drop = max((j for j, c in enumerate(clips) if c[0] == "n"), default=None)
         clips.pop(drop if drop is not None else len(clips) - 1)
-    starts = spec.start_margin + place(np.array([len(c) for _, c, _ in clips]), room,
+    starts = spec.start_margin + place(np.array([len(c[2]) for c in clips]), room,
                                        generator, spec.min_gap)
-    ends = []
-    for (kind, clip, dry), begin in zip(clips, starts, strict=True):
+    keywords = []                      # (end sample, clip index, SNR)
+    for (kind, i, clip, dry), begin in zip(clips, starts, strict=True):
         level = audio.active_rms(clip, spec.sample_rate)
-        gain = audio.gain_for_snr(max(level, 1e-6), background_rms,
-                                  generator.uniform(*spec.snr_db))
+        snr_db = float(generator.uniform(*spec.snr_db))
+        gain = audio.gain_for_snr(max(level, 1e-6), background_rms, snr_db)
         out[begin:begin + len(clip)] += np.float32(gain) * clip
         if kind == "p":
-            ends.append(int(begin + dry))
-    return audio.peak_normalise(out, spec.peak), sorted(ends)
+            keywords.append((int(begin + dry), i, snr_db))
+    keywords.sort()
+    return Mixed(audio.peak_normalise(out, spec.peak), [k[0] for k in keywords], bg,
+                 [k[1] for k in keywords], [k[2] for k in keywords])

@@ -7,6 +7,7 @@ is imported inside the training, evaluation and detection nodes only.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import PurePosixPath
@@ -18,7 +19,13 @@ from matplotlib.figure import Figure
 
 from dl_pipelines import audio, plotting, speech
 from dl_pipelines.pipelines.trigger_word import events, plots, synthesis, windows
-from dl_pipelines.pipelines.trigger_word.mixing import ClipBank, MixSpec, label_track, mix_example
+from dl_pipelines.pipelines.trigger_word.mixing import (
+    ClipBank,
+    MixSpec,
+    Mixed,
+    label_track,
+    mix_example,
+)
 from dl_pipelines.pipelines.trigger_word.params import (
     SPLITS,
     TriggerWordParams,
@@ -48,8 +55,9 @@ def prepare_clips(positives: dict[str, Audio], negatives: dict[str, Audio],
 
     Returns:
         For each kind ``<kind>_samples`` (int16, clips end to end), ``<kind>_offsets``,
-        ``<kind>_split`` (0 train, 1 val, 2 test) and ``<kind>_names``, plus
-        ``sample_rate``.
+        ``<kind>_split`` (0 train, 1 val, 2 test), ``<kind>_names`` and
+        ``<kind>_groups`` (the voice or speaker of a word, the kind or file of a
+        background: what the test FRR is broken down by), plus ``sample_rate``.
     """
     p = parse_params(params)
     try:
@@ -62,10 +70,14 @@ def prepare_clips(positives: dict[str, Audio], negatives: dict[str, Audio],
     for kind, raw in zip(KINDS, (positives, negatives, backgrounds), strict=True):
         if raw:
             clips, split, names = _user_clips(kind, raw, p, seed)
+            groups = [_speaker(name) for name in names]
         else:
             logger.info("data/01_raw/trigger_word/%s is empty: synthesising the default %s.",
                         kind, kind)
             clips, split, names = _default_clips(kind, p, seed)
+            # names are "<split>/<voice>/<word>-<j>" and "<split>/<kind>-<jj>"
+            groups = [name.split("/")[1].rsplit("-", 1)[0] if kind == "backgrounds"
+                      else name.split("/")[1] for name in names]
         for s, name in enumerate(SPLITS):
             count = int(np.sum(np.asarray(split) == s))
             if count == 0:
@@ -76,6 +88,7 @@ def prepare_clips(positives: dict[str, Audio], negatives: dict[str, Audio],
         out[f"{kind}_offsets"] = bank.offsets
         out[f"{kind}_split"] = np.asarray(split, dtype=np.int8)
         out[f"{kind}_names"] = np.asarray(names)
+        out[f"{kind}_groups"] = np.asarray(groups)
         logger.info("%s: %d clips, %.1f min (%s)", kind, len(clips),
                     len(bank.samples) / rate / 60,
                     ", ".join(f"{n}={int(np.sum(np.asarray(split) == s))}"
@@ -106,9 +119,14 @@ def _user_clips(kind: str, raw: dict[str, Audio], p: TriggerWordParams,
                                  f"shorter than {p.audio.clip_seconds / 2:g} s.")
         clips.append(x)
         names.append(name)
-    groups = [PurePosixPath(n).parts[0] if len(PurePosixPath(n).parts) > 1 else n
-              for n in names]
+    groups = [_speaker(n) for n in names]
     return clips, _split_groups(groups, p, rng(seed, "split", kind)), names
+
+
+def _speaker(name: str) -> str:
+    """A user clip's speaker: its sub-folder, or the file itself when at the top."""
+    parts = PurePosixPath(name).parts
+    return parts[0] if len(parts) > 1 else name
 
 
 def _split_groups(groups: list[str], p: TriggerWordParams,
@@ -194,6 +212,11 @@ def _banks(clips: dict[str, np.ndarray]) -> dict[str, tuple[ClipBank, np.ndarray
                    clips[f"{kind}_split"]) for kind in KINDS}
 
 
+def _groups(clips: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each clip's group: the voice or speaker of a word, the kind or file of a background."""
+    return {kind: np.asarray(clips[f"{kind}_groups"]) for kind in KINDS}
+
+
 def mix_spec(p: TriggerWordParams, split: str = "train") -> MixSpec:
     """How ``split`` is mixed: only training words are warped and reverberated."""
     m = p.mixing
@@ -210,7 +233,7 @@ def mix_spec(p: TriggerWordParams, split: str = "train") -> MixSpec:
 
 
 def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordParams,
-            split: str, index: int, free: bool, seed: int) -> tuple[np.ndarray, list[int]]:
+            split: str, index: int, free: bool, seed: int) -> Mixed:
     """Example ``index`` of ``split`` (keyword-free when ``free``), exactly reproducible."""
     s = SPLITS.index(split)
     ids = {kind: np.flatnonzero(split_of == s) for kind, (_, split_of) in clips_banks.items()}
@@ -230,11 +253,15 @@ def make_model_inputs(clips: dict[str, np.ndarray], params: dict[str, Any],
 
     Returns:
         ``train``, ``val``, ``test``: ``x`` (n, Tx, freqs) float16 spectrograms, ``y``
-        (n, Ty) uint8 labels, ``ends`` (n, max_positives) keyword end samples (-1 pad)
-        and ``free`` (n,) whether the example is keyword-free audio; and a report.
+        (n, Ty) uint8 labels, ``ends`` (n, max_positives) keyword end samples (-1 pad),
+        ``free`` (n,) whether the example is keyword-free audio, and where each example
+        came from: ``background`` (n,) its background's group, ``keyword_group`` and
+        ``keyword_snr_db`` (n, max_positives) each keyword's voice or speaker and its SNR
+        ("" and NaN pad); and a report.
     """
     p = parse_params(params)
     banks = _banks(clips)
+    groups = _groups(clips)
     m = p.mixing
     per_clip_h = p.audio.clip_seconds / 3600.0
     train_free = int(round(m.train_examples * m.train_free_share))
@@ -245,7 +272,7 @@ def make_model_inputs(clips: dict[str, np.ndarray], params: dict[str, Any],
                            "n_freqs": p.spectrogram.n_freqs}
     for split, (n_keyword, n_free) in plan.items():
         start = time.perf_counter()
-        outputs[split] = _mix_split(banks, p, split, n_keyword, n_free, seed)
+        outputs[split] = _mix_split(banks, p, split, n_keyword, n_free, seed, groups)
         data = outputs[split]
         report[split] = {
             "examples_with_keywords": n_keyword, "keyword_free_examples": n_free,
@@ -259,12 +286,15 @@ def make_model_inputs(clips: dict[str, np.ndarray], params: dict[str, Any],
 
 
 def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: int,
-               seed: int) -> dict[str, np.ndarray]:
+               seed: int, groups: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     n = n_keyword + n_free
     x = np.empty((n, p.input_frames, p.spectrogram.n_freqs), dtype=np.float16)
     y = np.zeros((n, p.output_steps), dtype=np.uint8)
     ends = np.full((n, p.mixing.max_positives), -1, dtype=np.int32)
     free = np.arange(n) >= n_keyword
+    background = np.empty(n, dtype=np.int32)
+    keyword_clip = np.full(ends.shape, -1, dtype=np.int32)
+    keyword_snr_db = np.full(ends.shape, np.nan, dtype=np.float32)
     chunk = p.mixing.chunk
 
     def transform(batch: np.ndarray, begin: int) -> None:
@@ -280,10 +310,13 @@ def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: 
             batch = np.empty((stop - begin, p.audio.n_samples), dtype=np.float32)
             for i in range(begin, stop):
                 index = i - n_keyword if free[i] else i
-                batch[i - begin], clip_ends = mix_one(banks, p, split, index, bool(free[i]),
-                                                      seed)
-                ends[i, :len(clip_ends)] = clip_ends
-                y[i] = label_track(clip_ends, p.audio.n_samples, p.output_steps,
+                mixed = mix_one(banks, p, split, index, bool(free[i]), seed)
+                batch[i - begin] = mixed.samples
+                k = len(mixed.ends)
+                ends[i, :k], keyword_clip[i, :k] = mixed.ends, mixed.keyword_clips
+                keyword_snr_db[i, :k] = mixed.keyword_snr_db
+                background[i] = mixed.background
+                y[i] = label_track(mixed.ends, p.audio.n_samples, p.output_steps,
                                    p.mixing.label_steps)
             pending.append(pool.submit(transform, batch, begin))
             while len(pending) > p.mixing.spectrogram_threads:  # bounded memory
@@ -293,7 +326,10 @@ def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: 
                 last_log = time.perf_counter()
         for future in pending:
             future.result()
-    return {"x": x, "y": y, "ends": ends, "free": free}
+    keyword_group = np.where(keyword_clip >= 0, groups["positives"][keyword_clip], "")
+    return {"x": x, "y": y, "ends": ends, "free": free,
+            "background": groups["backgrounds"][background],
+            "keyword_group": keyword_group, "keyword_snr_db": keyword_snr_db}
 
 
 def log_examples(clips: dict[str, np.ndarray], params: dict[str, Any],
@@ -303,7 +339,7 @@ def log_examples(clips: dict[str, np.ndarray], params: dict[str, Any],
     banks = _banks(clips)
     examples, wavs = [], {}
     for i in range(p.mixing.logged_examples):
-        samples, ends = mix_one(banks, p, "train", i, False, seed)
+        samples, ends, *_ = mix_one(banks, p, "train", i, False, seed)
         x = audio.spectrogram(samples, **p.spectrogram.kwargs())
         y = label_track(ends, p.audio.n_samples, p.output_steps, p.mixing.label_steps)
         examples.append((f"train example {i}: {len(ends)} keyword(s)", x, y))
@@ -379,13 +415,19 @@ def predict_scores(model: Any, x: np.ndarray, batch_size: int = 16) -> np.ndarra
     return np.asarray(out, dtype=np.float32)[..., 0]
 
 
+def _tolerance_steps(p: TriggerWordParams) -> tuple[int, int]:
+    e = p.evaluation
+    return (int(np.floor(e.tolerance_s[0] / p.seconds_per_step)),
+            int(np.ceil(e.tolerance_s[1] / p.seconds_per_step)))
+
+
 def _event_counts(scores: np.ndarray, data: dict[str, np.ndarray], p: TriggerWordParams,
-                  thresholds: np.ndarray) -> tuple[dict, dict]:
-    """Sweep counts on the keyword examples and on the keyword-free ones."""
+                  thresholds: np.ndarray) -> tuple[dict, dict, tuple[list, list, list]]:
+    """Sweep counts on the keyword examples and on the keyword-free ones, and each
+    example's peaks (steps, scores) and keyword end steps."""
     e = p.evaluation
     refractory = max(1, int(round(e.refractory_s / p.seconds_per_step)))
-    tolerance = (int(np.floor(e.tolerance_s[0] / p.seconds_per_step)),
-                 int(np.ceil(e.tolerance_s[1] / p.seconds_per_step)))
+    tolerance = _tolerance_steps(p)
     steps, values, ends = [], [], []
     for track, clip_ends in zip(scores, data["ends"], strict=True):
         found = events.peaks(track, refractory)
@@ -399,7 +441,60 @@ def _event_counts(scores: np.ndarray, data: dict[str, np.ndarray], p: TriggerWor
                            thresholds, tolerance)
     without = events.sweep(pick(~keyword, values), pick(~keyword, steps),
                            pick(~keyword, ends), thresholds, tolerance)
-    return with_kw, without
+    return with_kw, without, (steps, values, ends)
+
+
+def frr_by(hit: np.ndarray, groups: np.ndarray,
+           order: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """``{group: {"keywords": n, "frr": share missed}}`` over the keywords of each group,
+    in ``order`` (groups without keywords left out) or sorted."""
+    hit, groups = np.asarray(hit, dtype=bool), np.asarray(groups)
+    present = set(np.unique(groups).tolist())
+    return {str(g): {"keywords": int(np.sum(groups == g)),
+                     "frr": float(np.mean(~hit[groups == g]))}
+            for g in (order if order is not None else sorted(present)) if g in present}
+
+
+def band_names(edges: tuple[float, ...]) -> list[str]:
+    """``["0-5 dB", "5-10 dB", …]`` for band ``edges`` ``(0, 5, 10, …)``."""
+    return [f"{low:g} to {high:g} dB" if low < 0 else f"{low:g}-{high:g} dB"
+            for low, high in zip(edges, edges[1:], strict=False)]
+
+
+def snr_band(snr_db: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
+    """Band name (:func:`band_names`) of each SNR; ``""`` outside ``edges`` or NaN."""
+    names = np.asarray([*band_names(edges), ""])
+    snr_db = np.asarray(snr_db, dtype=np.float64)
+    index = np.searchsorted(np.asarray(edges, dtype=np.float64), snr_db, side="right") - 1
+    inside = (index >= 0) & (index < len(edges) - 1) | (snr_db == edges[-1])
+    return names[np.where(inside, np.minimum(index, len(edges) - 2), len(names) - 1)]
+
+
+def _breakdown(data: dict[str, np.ndarray], peaks: tuple[list, list, list],
+               threshold: float, p: TriggerWordParams) -> dict[str, Any]:
+    """The test FRR at ``threshold`` by background, SNR band, background × band, voice."""
+    steps, values, ends = peaks
+    hit = [events.matched(s[v >= threshold], e, _tolerance_steps(p))[0]
+           for s, v, e, free in zip(steps, values, ends, data["free"], strict=True) if not free]
+    hit = np.concatenate(hit) if hit else np.zeros(0, dtype=bool)
+    keyword = data["ends"][~data["free"]] >= 0           # ends are sorted, padded at the end
+    background = np.repeat(data["background"][~data["free"]], keyword.sum(axis=1))
+    edges = p.evaluation.snr_bands_db
+    band = snr_band(data["keyword_snr_db"][~data["free"]][keyword], edges)
+    return {
+        "threshold": threshold,
+        "by_background": frr_by(hit, background),
+        "by_snr": frr_by(hit[band != ""], band[band != ""], band_names(edges)),
+        "by_background_and_snr": {str(b): frr_by(hit[(background == b) & (band != "")],
+                                                 band[(background == b) & (band != "")],
+                                                 band_names(edges))
+                                  for b in np.unique(background)},
+        "by_voice": frr_by(hit, data["keyword_group"][~data["free"]][keyword]),
+    }
+
+
+def _metric_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\-/ ]", "_", text).replace(" dB", "dB").replace(" ", "_")
 
 
 def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.ndarray],
@@ -418,13 +513,13 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
     p = parse_params(params)
     e = p.evaluation
     thresholds = events.threshold_grid(e.thresholds, *e.threshold_range)
-    curves, at = {}, {}
+    curves, at, peaks = {}, {}, {}
     for name, data in (("val", val), ("test", test)):
         start = time.perf_counter()
         scores = predict_scores(model, data["x"], e.batch_size)
         logger.info("Scored %d %s examples in %.1f s.", len(scores), name,
                     time.perf_counter() - start)
-        with_kw, without = _event_counts(scores, data, p, thresholds)
+        with_kw, without, peaks[name] = _event_counts(scores, data, p, thresholds)
         hours = float(data["free"].sum()) * p.audio.clip_seconds / 3600.0
         counts = {k: with_kw[k] + (without[k] if k == "false_accepts" else 0)
                   for k in with_kw}
@@ -456,13 +551,22 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
     }
     logger.info("Test at threshold %.4g: %s", threshold,
                 ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+    breakdown = _breakdown(test, peaks["test"], threshold, p)
+    for by, prefix in (("by_background", "test_frr_background_"), ("by_snr", "test_frr_snr_")):
+        metrics.update({_metric_name(prefix + group): value["frr"]
+                        for group, value in breakdown[by].items()})
+    logger.info("Test FRR at the threshold by background: %s; by SNR: %s",
+                *(", ".join(f"{g} {v['frr']:.3f} ({v['keywords']})"
+                            for g, v in breakdown[by].items())
+                  for by in ("by_background", "by_snr")))
     report = {"metrics": metrics, "threshold": threshold, "keyword": p.keyword,
               "sample_rate": p.audio.sample_rate,
               "refractory_s": e.refractory_s, "tolerance_s": list(e.tolerance_s),
               "events": {split: {"keywords": int(np.sum(data["ends"] >= 0)),
                                  "examples": int(len(data["free"])),
                                  "keyword_free_hours": curves[split]["hours_free"]}
-                         for split, data in (("val", val), ("test", test))}}
+                         for split, data in (("val", val), ("test", test))},
+              "test_frr_breakdown": breakdown}
     det = {"thresholds": thresholds.tolist(), "chosen": index,
            **{f"{split}_{k}": np.asarray(curves[split][k]).tolist()
               for split in ("val", "test") for k in ("frr", "fa_per_hour")}}
@@ -472,6 +576,11 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
 def plot_det(det: dict[str, Any]) -> Figure:
     """DET curve: false-reject rate against false accepts per hour, val and test."""
     return plots.det_figure(det)
+
+
+def plot_frr_breakdown(report: dict[str, Any]) -> Figure:
+    """Test FRR at the chosen threshold by background × SNR band and by voice."""
+    return plots.breakdown_figure(report["test_frr_breakdown"])
 
 
 def gate_for_registry(model: Any, report: dict[str, Any], params: dict[str, Any]) -> Any:

@@ -289,8 +289,13 @@ class EvaluationParams:
     thresholds: int
     threshold_range: tuple[float, float]
     batch_size: int
+    snr_bands_db: tuple[float, ...]    # edges of the SNR bands of the test FRR breakdown
 
     def __post_init__(self) -> None:
+        bands = self.snr_bands_db
+        if len(bands) < 2 or any(b >= a for b, a in zip(bands, bands[1:], strict=False)):
+            raise ValueError(f"snr_bands_db must be 2 or more increasing edges (dB), got "
+                             f"{list(bands)}")
         if self.refractory_s <= 0 or self.tolerance_s[0] > self.tolerance_s[1]:
             raise ValueError("refractory_s must be > 0 and tolerance_s [before, after] ordered")
         if self.thresholds < 2 or self.max_fa_per_hour < 0 or self.batch_size < 1:

@@ -56,6 +56,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="trigger_word_plot_det_node",
             ),
             Node(
+                func=nodes.plot_frr_breakdown,
+                inputs="trigger_word_test_report",
+                outputs="trigger_word_frr_breakdown_plot",
+                name="trigger_word_plot_frr_breakdown_node",
+            ),
+            Node(
                 func=nodes.gate_for_registry,
                 inputs=["trigger_word_model", "trigger_word_test_report",
                         "params:trigger_word"],

@@ -73,3 +73,44 @@ def detection_figure(name: str, x: np.ndarray, scores: np.ndarray, threshold: fl
     bottom.set_ylabel("score")
     bottom.legend(loc="upper right")
     return fig
+
+
+def breakdown_figure(breakdown: dict[str, Any]) -> Figure:
+    """Where the detector misses: the test FRR at the chosen threshold by background ×
+    SNR band (each cell annotated with its number of keywords) and by voice."""
+    backgrounds = sorted(breakdown["by_background"])
+    bands = list(breakdown["by_snr"])                  # in band order
+    cell = breakdown["by_background_and_snr"]
+    frr = np.full((len(backgrounds), len(bands) + 1), np.nan)
+    count = np.zeros_like(frr, dtype=int)
+    for i, background in enumerate(backgrounds):
+        for j, band in enumerate(bands):
+            if band in cell.get(background, {}):
+                frr[i, j] = cell[background][band]["frr"]
+                count[i, j] = cell[background][band]["keywords"]
+        frr[i, -1] = breakdown["by_background"][background]["frr"]
+        count[i, -1] = breakdown["by_background"][background]["keywords"]
+    voices = sorted(breakdown["by_voice"], key=lambda v: -breakdown["by_voice"][v]["frr"])
+    fig = Figure(figsize=(11, 0.45 * max(len(backgrounds), 6) + 2.5), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[3, 2])
+    image = left.imshow(frr, cmap="Reds", vmin=0, vmax=1, aspect="auto")
+    for (i, j), value in np.ndenumerate(frr):
+        if count[i, j]:
+            left.text(j, i, f"{value:.2f}\n({count[i, j]})", ha="center", va="center",
+                      fontsize=8, color="white" if value > 0.6 else "black")
+    left.set_xticks(range(len(bands) + 1), [*bands, "all"])
+    left.set_yticks(range(len(backgrounds)), backgrounds)
+    left.set_xlabel("keyword SNR over the background")
+    left.set_title(f"test FRR at threshold {breakdown['threshold']:.4g} (keywords)")
+    fig.colorbar(image, ax=left, label="false-reject rate", shrink=0.8)
+    shown = voices[:30]
+    right.barh(range(len(shown)), [breakdown["by_voice"][v]["frr"] for v in shown],
+               color="tab:red")
+    right.set_yticks(range(len(shown)), [f"{v} ({breakdown['by_voice'][v]['keywords']})"
+                                         for v in shown], fontsize=8)
+    right.invert_yaxis()
+    right.set_xlim(0, 1)
+    right.set_xlabel("false-reject rate")
+    right.set_title("by voice / speaker" + (f" (worst {len(shown)})" if len(voices) > 30
+                                             else ""))
+    return fig
