@@ -145,3 +145,17 @@ def test_random_horizontal_flip_flips_exactly_the_chosen_images():
     # Flipped images really changed (random pixels are not mirror-symmetric).
     assert not np.array_equal(out[chosen], x[chosen])
     np.testing.assert_array_equal(x, before)  # input untouched
+
+
+def test_sample_weights_travel_with_their_examples():
+    x, y = _data(20)
+    weights = np.arange(20 * 4, dtype=np.float32).reshape(20, 4)  # per output step
+    batches = ArrayBatches(x, y, batch_size=6, shuffle=True, seed=3, sample_weight=weights)
+    order = _epoch_rows(batches, x)
+    assert all(len(batches[i]) == 3 for i in range(len(batches)))
+    ws = np.concatenate([batches[i][2] for i in range(len(batches))])
+    np.testing.assert_array_equal(ws, weights[order])
+    with pytest.raises(ValueError, match="one row per example"):
+        ArrayBatches(x, y, batch_size=6, sample_weight=weights[:5])
+    with pytest.raises(ValueError, match="needs y"):
+        ArrayBatches(x, None, batch_size=6, sample_weight=weights)

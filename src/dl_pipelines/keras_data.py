@@ -29,20 +29,26 @@ class ArrayBatches(keras.utils.PyDataset):
         shuffle: Reshuffle at every epoch.
         seed: Seed of the shuffle and the augmentation.
         augment: Optional per-batch augmentation of ``x``.
+        sample_weight: Optional weights, first axis = examples (per example, or per
+            output step for a sequence model); batches are then ``(x, y, weights)``.
         workers: Threads preparing batches; 1 prepares each batch when it is asked for.
         max_queue_size: Batches prepared ahead.
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray | None, batch_size: int,
                  shuffle: bool = False, seed: int = 0, augment: Augmentation | None = None,
-                 workers: int = 1, max_queue_size: int = 4) -> None:
+                 workers: int = 1, max_queue_size: int = 4,
+                 sample_weight: np.ndarray | None = None) -> None:
         super().__init__(workers=workers, use_multiprocessing=False,
                          max_queue_size=max_queue_size)
         if y is not None and len(x) != len(y):
             raise ValueError(f"x has {len(x)} examples but y has {len(y)}.")
+        if sample_weight is not None and (y is None or len(sample_weight) != len(x)):
+            raise ValueError(f"sample_weight needs y and one row per example: x has {len(x)} "
+                             f"examples, sample_weight {len(sample_weight)} rows.")
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
-        self.x, self.y = x, y
+        self.x, self.y, self.sample_weight = x, y, sample_weight
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
@@ -66,6 +72,8 @@ class ArrayBatches(keras.utils.PyDataset):
         x = x.astype("float32", copy=False)
         if self.y is None:
             return (x,)
+        if self.sample_weight is not None:
+            return x, self.y[rows], self.sample_weight[rows]
         return x, self.y[rows]
 
     def on_epoch_end(self) -> None:

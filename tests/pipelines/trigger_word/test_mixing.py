@@ -243,4 +243,10 @@ def test_mixed_example_records_its_sources_in_the_order_of_the_ends():
             match = [np.corrcoef(segment, positives.clip(j))[0, 1] for j in range(3)]
             assert match[clip] > 0.9 and int(np.argmax(match)) == clip
         seen.update(mixed.keyword_clips)
+        # other words (200 samples of a 120 Hz tone) end where other_ends says
+        assert mixed.other_ends == sorted(mixed.other_ends)
+        for end in mixed.other_ends:
+            segment = mixed.samples[end - 200:end]
+            assert np.corrcoef(segment, negatives.clip(0))[0, 1] > 0.9
+            assert all(abs(end - e) >= 200 for e in mixed.ends)
     assert seen == {1, 2}

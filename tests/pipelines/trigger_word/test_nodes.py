@@ -286,6 +286,34 @@ def test_train_split_holds_the_keyword_free_share(tw_params):
     assert report["train"]["keyword_free_examples"] == 2
 
 
+def test_model_input_records_sources_and_the_steps_after_other_words(tw_params):
+    params = copy.deepcopy(tw_params)
+    params["mixing"].update(train_examples=24, val_examples=2, test_examples=2,
+                            val_free_hours=0.001, test_free_hours=0.001)
+    p = parse_params(params)
+    clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
+    train, _, test, _ = nodes.make_model_inputs(clips, params, seed=0)
+    keyword = train["ends"] >= 0
+    assert ((train["keyword_group"] != "") == keyword).all()
+    assert set(train["keyword_group"][keyword].tolist()) <= set(p.default_data.voices.train
+                                                                .voices())
+    snr = train["keyword_snr_db"]
+    assert np.isnan(snr[~keyword]).all()
+    assert ((snr[keyword] >= p.mixing.snr_db[0]) & (snr[keyword] <= p.mixing.snr_db[1])).all()
+    assert set(train["background"].tolist()) <= set(p.default_data.backgrounds.train_kinds)
+    assert set(test["background"].tolist()) <= set(p.default_data.backgrounds.train_kinds
+                                                   + p.default_data.backgrounds.heldout_kinds)
+    # the steps after other words: runs of label_steps (or cut at the end), never a keyword's
+    after = train["after_other"]
+    assert after.shape == train["y"].shape and after.dtype == np.uint8 and after.any()
+    assert not (after & train["y"]).any()
+    for row in after:
+        starts = np.flatnonzero(np.diff(np.concatenate([[0], row])) == 1)
+        stops = np.flatnonzero(np.diff(np.concatenate([row, [0]])) == -1) + 1
+        lengths = stops - starts
+        assert ((lengths % p.mixing.label_steps == 0) | (stops == len(row))).all()
+
+
 def test_model_input_does_not_depend_on_the_spectrogram_threads(tw_params):
     params = copy.deepcopy(tw_params)
     params["mixing"].update(train_examples=10, chunk=3, val_examples=2, test_examples=2,
@@ -335,3 +363,24 @@ def test_frr_by_group_and_snr_band():
     assert nodes.band_names((-5.0, 0.0)) == ["-5 to 0 dB"]
     bands = nodes.snr_band(np.array([0.0, 4.99, 5.0, 19.5, 20.0, -0.1, 20.1, np.nan]), edges)
     assert bands.tolist() == ["0-5 dB", "0-5 dB", "5-10 dB", "10-20 dB", "10-20 dB", "", "", ""]
+
+
+def test_other_word_weight_weighs_the_steps_after_other_words(tw_params):
+    # Same seed, so the same initial model: the first loss differs only by the weights.
+    # A learning rate of ~0 keeps the model as it is through the epoch.
+    generator = np.random.default_rng(0)
+    n, frames, steps = 16, 598, 146
+    after_other = np.zeros((n, steps), dtype=np.uint8)
+    after_other[:, ::2] = 1                                 # every other step
+    data = {"x": generator.normal(0, 1, (n, frames, 101)).astype(np.float16),
+            "y": np.zeros((n, steps), dtype=np.uint8), "after_other": after_other,
+            "free": np.zeros(n, dtype=bool)}
+    losses, val_losses = {}, {}
+    for weight in (1.0, 3.0):
+        params = copy.deepcopy(tw_params)
+        params["training"].update(epochs=1, learning_rate=1e-12, other_word_weight=weight,
+                                  early_stopping_patience=1)
+        _, history = nodes.train_model(data, data, params, seed=0)
+        losses[weight], val_losses[weight] = history["loss"][0], history["val_loss"][0]
+    assert losses[3.0] / losses[1.0] == pytest.approx(2.0, rel=0.05)  # (1 + 3) / 2
+    assert val_losses[3.0] == pytest.approx(val_losses[1.0], rel=1e-4)  # never weighted

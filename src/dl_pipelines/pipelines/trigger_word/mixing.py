@@ -169,6 +169,7 @@ class Mixed(NamedTuple):
     background: int              # the background clip's index in its bank
     keyword_clips: list[int]     # the keyword clips' indices, in the order of ``ends``
     keyword_snr_db: list[float]  # each keyword's SNR over the background, same order
+    other_ends: list[int]        # other words' end samples, in time order
 
 
 def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: ClipBank,
@@ -213,7 +214,7 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
         clips.pop(drop if drop is not None else len(clips) - 1)
     starts = spec.start_margin + place(np.array([len(c[2]) for c in clips]), room,
                                        generator, spec.min_gap)
-    keywords = []                      # (end sample, clip index, SNR)
+    keywords, others = [], []          # (end sample, clip index, SNR); end samples
     for (kind, i, clip, dry), begin in zip(clips, starts, strict=True):
         level = audio.active_rms(clip, spec.sample_rate)
         snr_db = float(generator.uniform(*spec.snr_db))
@@ -221,6 +222,8 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
         out[begin:begin + len(clip)] += np.float32(gain) * clip
         if kind == "p":
             keywords.append((int(begin + dry), i, snr_db))
+        else:
+            others.append(int(begin + dry))
     keywords.sort()
     return Mixed(audio.peak_normalise(out, spec.peak), [k[0] for k in keywords], bg,
-                 [k[1] for k in keywords], [k[2] for k in keywords])
+                 [k[1] for k in keywords], [k[2] for k in keywords], sorted(others))

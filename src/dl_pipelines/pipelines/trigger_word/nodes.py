@@ -254,7 +254,10 @@ def make_model_inputs(clips: dict[str, np.ndarray], params: dict[str, Any],
     Returns:
         ``train``, ``val``, ``test``: ``x`` (n, Tx, freqs) float16 spectrograms, ``y``
         (n, Ty) uint8 labels, ``ends`` (n, max_positives) keyword end samples (-1 pad),
-        ``free`` (n,) whether the example is keyword-free audio, and where each example
+        ``free`` (n,) whether the example is keyword-free audio, ``after_other`` (n, Ty)
+        uint8 1 on the ``label_steps`` steps after each other word ends (where a near
+        miss would be a false accept; weighted by ``training.other_word_weight``), and
+        where each example
         came from: ``background`` (n,) its background's group, ``keyword_group`` and
         ``keyword_snr_db`` (n, max_positives) each keyword's voice or speaker and its SNR
         ("" and NaN pad); and a report.
@@ -290,6 +293,7 @@ def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: 
     n = n_keyword + n_free
     x = np.empty((n, p.input_frames, p.spectrogram.n_freqs), dtype=np.float16)
     y = np.zeros((n, p.output_steps), dtype=np.uint8)
+    after_other = np.zeros_like(y)
     ends = np.full((n, p.mixing.max_positives), -1, dtype=np.int32)
     free = np.arange(n) >= n_keyword
     background = np.empty(n, dtype=np.int32)
@@ -318,6 +322,8 @@ def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: 
                 background[i] = mixed.background
                 y[i] = label_track(mixed.ends, p.audio.n_samples, p.output_steps,
                                    p.mixing.label_steps)
+                after_other[i] = label_track(mixed.other_ends, p.audio.n_samples,
+                                             p.output_steps, p.mixing.label_steps)
             pending.append(pool.submit(transform, batch, begin))
             while len(pending) > p.mixing.spectrogram_threads:  # bounded memory
                 pending.pop(0).result()
@@ -327,7 +333,7 @@ def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: 
         for future in pending:
             future.result()
     keyword_group = np.where(keyword_clip >= 0, groups["positives"][keyword_clip], "")
-    return {"x": x, "y": y, "ends": ends, "free": free,
+    return {"x": x, "y": y, "ends": ends, "free": free, "after_other": after_other,
             "background": groups["backgrounds"][background],
             "keyword_group": keyword_group, "keyword_snr_db": keyword_snr_db}
 
@@ -382,8 +388,11 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
                 "Keras backend %s.", model.name, model.count_params(), len(train["x"]),
                 train["x"].shape[1], train["x"].shape[2], int(keep.sum()),
                 keras.backend.backend())
+    # The label-0 steps right after other words, where a near miss fires, can weigh more.
+    weights = None if t.other_word_weight == 1.0 else \
+        (1.0 + (t.other_word_weight - 1.0) * train["after_other"]).astype("float32")
     batches = ArrayBatches(train["x"], train["y"][..., None].astype("float32"), t.batch_size,
-                           shuffle=True, seed=seed)
+                           shuffle=True, seed=seed, sample_weight=weights)
     validation = ArrayBatches(val["x"][keep], val["y"][keep][..., None].astype("float32"),
                               t.batch_size)
     # Early stopping restores the best epoch; weight averaging (after it in the list)

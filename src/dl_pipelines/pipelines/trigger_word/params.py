@@ -264,6 +264,7 @@ class TrainingParams:
     lr_schedule: str                    # constant | cosine (decays to 5 % over all epochs)
     average_last_epochs: int = 0        # > 0: the model is the mean of the last N epochs' weights
     focal_gamma: float = 0.0            # > 0: focal BCE (hard steps weigh more); 0: plain
+    other_word_weight: float = 1.0      # weight of the steps right after other words end
     verbose: int = 0
 
     def __post_init__(self) -> None:
@@ -274,6 +275,9 @@ class TrainingParams:
                              f"{self.lr_schedule!r}")
         if self.positive_weight <= 0:
             raise ValueError(f"positive_weight must be > 0, got {self.positive_weight}")
+        if self.other_word_weight <= 0:
+            raise ValueError(f"other_word_weight must be > 0 (1 = off), got "
+                             f"{self.other_word_weight}")
         if self.focal_gamma < 0:
             raise ValueError(f"focal_gamma must be >= 0 (0 = plain BCE), got {self.focal_gamma}")
         if not 0 <= self.average_last_epochs <= self.epochs:
