@@ -70,6 +70,13 @@ class _Espeak:
                                      ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
                                      ctypes.POINTER(ctypes.c_uint), ctypes.c_void_p]
         lib.espeak_Synchronize.restype = ctypes.c_int
+        # The noise of breathy voices comes from eSpeak NG's own generator, which it
+        # seeds from the clock: without a seed of ours the same call sounds different in
+        # every process. (Older builds lack the call; their output is then not fixed.)
+        self._set_seed = getattr(lib, "espeak_ng_SetRandSeed", None)
+        if self._set_seed is not None:
+            self._set_seed.argtypes = [ctypes.c_long]
+            self._set_seed.restype = None
         rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0,
                                      str(self.data_path).encode(), 0)
         if rate <= 0:
@@ -85,8 +92,11 @@ class _Espeak:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(numsamples,)).copy())
         return 0
 
-    def say(self, text: str, voice: str, rate: int, pitch: int, pitch_range: int) -> np.ndarray:
+    def say(self, text: str, voice: str, rate: int, pitch: int, pitch_range: int,
+            seed: int = 0) -> np.ndarray:
         with self.lock:
+            if self._set_seed is not None:
+                self._set_seed(int(seed))
             if self.lib.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
                 raise SpeechError(f"eSpeak NG has no voice '{voice}'. Use a language such as "
                                   f"{english_accents()[:4]} optionally with '+<variant>' "
@@ -118,7 +128,7 @@ def sample_rate() -> int:
 
 
 def synthesise(text: str, voice: str = "en-us", rate: int = 175, pitch: int = 50,
-               pitch_range: int = 50, min_peak: float = 0.01) -> np.ndarray:
+               pitch_range: int = 50, min_peak: float = 0.01, seed: int = 0) -> np.ndarray:
     """Speak ``text`` with eSpeak NG: ``float32`` mono samples at :func:`sample_rate`.
 
     Args:
@@ -128,6 +138,8 @@ def synthesise(text: str, voice: str = "en-us", rate: int = 175, pitch: int = 50
         pitch: Base pitch 0–100 (default 50).
         pitch_range: Pitch variation 0–100 (0 = monotone, default 50).
         min_peak: Output whose peak stays below this is "not speech".
+        seed: Seed of eSpeak NG's noise (the breath of breathy variants such as
+            ``Alicia``): the same arguments give the same samples in any process.
 
     Raises:
         SpeechError: the voice is unknown, or eSpeak produced no audible speech for the
@@ -138,7 +150,7 @@ def synthesise(text: str, voice: str = "en-us", rate: int = 175, pitch: int = 50
         raise SpeechError(f"eSpeak needs rate in [80, 450] words/min and pitch, pitch_range "
                           f"in [0, 100]; got rate={rate}, pitch={pitch}, "
                           f"pitch_range={pitch_range}.")
-    samples = _engine().say(text, voice, rate, pitch, pitch_range)
+    samples = _engine().say(text, voice, rate, pitch, pitch_range, seed)
     if samples.size == 0 or float(np.max(np.abs(samples))) < min_peak:
         raise SpeechError(f"eSpeak NG cannot say {text!r} with voice '{voice}': it produced "
                           "no audible speech. Use a word written in letters of the voice's "

@@ -19,13 +19,15 @@ BACKGROUND_KINDS = ("white", "pink", "brown", "hum", "babble", "room", "music")
 def spoken_clip(word: str, voice: str, sample_rate: int, generator: np.random.Generator,
                 rate: Sequence[int], pitch: Sequence[int],
                 pitch_range: Sequence[int]) -> np.ndarray:
-    """``word`` said by ``voice`` at a random speed and pitch, trimmed, at ``sample_rate``."""
-    samples = speech.synthesise(
-        word, voice,
-        rate=int(generator.integers(rate[0], rate[1] + 1)),
-        pitch=int(generator.integers(pitch[0], pitch[1] + 1)),
-        pitch_range=int(generator.integers(pitch_range[0], pitch_range[1] + 1)),
-    )
+    """``word`` said by ``voice`` at a random speed and pitch, trimmed, at ``sample_rate``.
+
+    Everything random, eSpeak NG's breath noise included, comes from ``generator``.
+    """
+    settings = {"rate": int(generator.integers(rate[0], rate[1] + 1)),
+                "pitch": int(generator.integers(pitch[0], pitch[1] + 1)),
+                "pitch_range": int(generator.integers(pitch_range[0], pitch_range[1] + 1))}
+    samples = speech.synthesise(word, voice, **settings,
+                                seed=int(generator.integers(0, 2 ** 31)))
     samples = audio.trim_silence(samples, speech.sample_rate())
     return audio.resample(samples, speech.sample_rate(), sample_rate)
 
