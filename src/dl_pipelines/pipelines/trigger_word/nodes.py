@@ -69,15 +69,11 @@ def prepare_clips(positives: dict[str, Audio], negatives: dict[str, Audio],
     out: dict[str, np.ndarray] = {"sample_rate": np.asarray(rate)}
     for kind, raw in zip(KINDS, (positives, negatives, backgrounds), strict=True):
         if raw:
-            clips, split, names = _user_clips(kind, raw, p, seed)
-            groups = [_speaker(name) for name in names]
+            clips, split, names, groups = _user_clips(kind, raw, p, seed)
         else:
             logger.info("data/01_raw/trigger_word/%s is empty: synthesising the default %s.",
                         kind, kind)
-            clips, split, names = _default_clips(kind, p, seed)
-            # names are "<split>/<voice>/<word>-<j>" and "<split>/<kind>-<jj>"
-            groups = [name.split("/")[1].rsplit("-", 1)[0] if kind == "backgrounds"
-                      else name.split("/")[1] for name in names]
+            clips, split, names, groups = _default_clips(kind, p, seed)
         for s, name in enumerate(SPLITS):
             count = int(np.sum(np.asarray(split) == s))
             if count == 0:
@@ -97,7 +93,7 @@ def prepare_clips(positives: dict[str, Audio], negatives: dict[str, Audio],
 
 
 def _user_clips(kind: str, raw: dict[str, Audio], p: TriggerWordParams,
-                seed: int) -> tuple[list[np.ndarray], list[int], list[str]]:
+                seed: int) -> tuple[list[np.ndarray], list[int], list[str], list[str]]:
     rate = p.audio.sample_rate
     clips, names = [], []
     for name, (samples, file_rate) in raw.items():
@@ -120,7 +116,7 @@ def _user_clips(kind: str, raw: dict[str, Audio], p: TriggerWordParams,
         clips.append(x)
         names.append(name)
     groups = [_speaker(n) for n in names]
-    return clips, _split_groups(groups, p, rng(seed, "split", kind)), names
+    return clips, _split_groups(groups, p, rng(seed, "split", kind)), names, groups
 
 
 def _speaker(name: str) -> str:
@@ -146,10 +142,11 @@ def _split_groups(groups: list[str], p: TriggerWordParams,
 
 
 def _default_clips(kind: str, p: TriggerWordParams,
-                   seed: int) -> tuple[list[np.ndarray], list[int], list[str]]:
+                   seed: int) -> tuple[list[np.ndarray], list[int], list[str], list[str]]:
+    """Clips, splits, names and groups (voice of a word, kind of a background)."""
     d = p.default_data
     rate = p.audio.sample_rate
-    clips, split, names = [], [], []
+    clips, split, names, groups = [], [], [], []
     start = time.perf_counter()
     confusables = confusable_words(p.keyword, d.negative_words, d.confusable_letters)
     weights = confusable_weights(p.keyword, confusables, d.confusable_letters,
@@ -173,6 +170,7 @@ def _default_clips(kind: str, p: TriggerWordParams,
                         b.level_change_probability, b.level_change_db))
                     split.append(s)
                     names.append(f"{split_name}/{bg_kind}-{j:02d}")
+                    groups.append(bg_kind)
             continue
         for voice in voices:
             count = d.keyword_clips_per_voice if kind == "positives" \
@@ -191,9 +189,10 @@ def _default_clips(kind: str, p: TriggerWordParams,
                 clips.append(clip)
                 split.append(s)
                 names.append(f"{split_name}/{voice}/{word}-{j}")
+                groups.append(voice)
     logger.info("Synthesised %d default %s in %.1f s.", len(clips), kind,
                 time.perf_counter() - start)
-    return clips, split, names
+    return clips, split, names, groups
 
 
 def _negative_word(generator: np.random.Generator, words: tuple[str, ...],
@@ -257,10 +256,9 @@ def make_model_inputs(clips: dict[str, np.ndarray], params: dict[str, Any],
         ``free`` (n,) whether the example is keyword-free audio, ``after_other`` (n, Ty)
         uint8 1 on the ``label_steps`` steps after each other word ends (where a near
         miss would be a false accept; weighted by ``training.other_word_weight``), and
-        where each example
-        came from: ``background`` (n,) its background's group, ``keyword_group`` and
-        ``keyword_snr_db`` (n, max_positives) each keyword's voice or speaker and its SNR
-        ("" and NaN pad); and a report.
+        where each example came from: ``background`` (n,) its background's group,
+        ``keyword_group`` and ``keyword_snr_db`` (n, max_positives) each keyword's voice
+        or speaker and its SNR ("" and NaN pad); and a report.
     """
     p = parse_params(params)
     banks = _banks(clips)
