@@ -351,6 +351,20 @@ def test_only_training_words_are_warped_and_reverberated(tw_params):
         parse_params(dict(tw_params, mixing=dict(mixing, reverb_probability=1.5)))
 
 
+def test_training_keywords_can_have_their_own_snr_range(tw_params):
+    params = copy.deepcopy(tw_params)
+    params["mixing"].update(train_examples=12, train_free_share=0.0, val_examples=6,
+                            test_examples=6, val_free_hours=0.001, test_free_hours=0.001,
+                            snr_db=[10.0, 20.0], train_snr_db=[-10.0, -5.0])
+    clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
+    train, val, test, _ = nodes.make_model_inputs(clips, params, seed=0)
+    for data, (low, high) in ((train, (-10.0, -5.0)), (val, (10.0, 20.0)), (test, (10.0, 20.0))):
+        snr = data["keyword_snr_db"][data["ends"] >= 0]
+        assert snr.size and ((snr >= low) & (snr <= high)).all()
+    with pytest.raises(ValueError, match="train_snr_db"):
+        parse_params(dict(params, mixing=dict(params["mixing"], train_snr_db=[5.0, -5.0])))
+
+
 def test_frr_by_group_and_snr_band():
     hit = np.array([True, False, True, True, False, False])
     groups = np.array(["a", "a", "b", "b", "b", "c"])

@@ -217,15 +217,17 @@ def _groups(clips: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def mix_spec(p: TriggerWordParams, split: str = "train") -> MixSpec:
-    """How ``split`` is mixed: only training words are warped and reverberated."""
+    """How ``split`` is mixed: only training words are warped and reverberated, and
+    training keywords may have their own SNR range (``mixing.train_snr_db``)."""
     m = p.mixing
     augment = {"warp": m.voice_warp, "reverb_probability": m.reverb_probability,
                "reverb_seconds": m.reverb_seconds, "reverb_drr_db": m.reverb_drr_db} \
         if split == "train" else {}
+    snr_db = m.train_snr_db if split == "train" and m.train_snr_db is not None else m.snr_db
     return MixSpec(sample_rate=p.audio.sample_rate, n_samples=p.audio.n_samples,
                    output_steps=p.output_steps, label_steps=m.label_steps,
                    max_positives=m.max_positives, max_negatives=m.max_negatives,
-                   background_db=m.background_db, snr_db=m.snr_db,
+                   background_db=m.background_db, snr_db=snr_db,
                    min_gap=int(round(m.min_gap_s * p.audio.sample_rate)),
                    end_margin=int(round(m.end_margin_s * p.audio.sample_rate)),
                    start_margin=int(round(m.start_margin_s * p.audio.sample_rate)), **augment)

@@ -193,6 +193,9 @@ class MixingParams:
     reverb_probability: float = 0.0
     reverb_seconds: tuple[float, float] = (0.2, 0.8)
     reverb_drr_db: tuple[float, float] = (0.0, 12.0)
+    # Training keywords' SNR range, when it differs from ``snr_db`` (which validation and
+    # test keep): lower, the training hears more of the hard end of the test's range.
+    train_snr_db: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.spectrogram_threads < 1:
@@ -218,6 +221,8 @@ class MixingParams:
             raise ValueError("max_positives must be >= 1, the negative counts >= 0")
         _range("background_db", self.background_db, -120, 0)
         _range("snr_db", self.snr_db, -30, 60)
+        if self.train_snr_db is not None:
+            _range("train_snr_db", self.train_snr_db, -30, 60)
         if self.label_steps < 1 or self.chunk < 1 or self.logged_examples < 0:
             raise ValueError("label_steps and chunk must be >= 1, logged_examples >= 0")
 
