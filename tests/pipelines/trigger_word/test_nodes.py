@@ -65,6 +65,19 @@ def test_default_data_is_made_when_folders_are_empty(tw_params):
         assert np.abs(clips["positives_samples"][a:b]).max() > 1000
 
 
+def test_train_only_background_kinds_stay_out_of_validation_and_test(tw_params):
+    params = copy.deepcopy(tw_params)
+    params["default_data"]["backgrounds"]["train_only_kinds"] = ["clatter"]
+    clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
+    groups, split = clips["backgrounds_groups"], clips["backgrounds_split"]
+    assert "clatter" in set(groups[split == 0].tolist())
+    assert "clatter" not in set(groups[split > 0].tolist())
+    assert {"brown", "room"} <= set(groups[split == 2].tolist())
+    with pytest.raises(ValueError, match="one of train_kinds, heldout_kinds"):
+        parse_params(dict(params, default_data=dict(params["default_data"], backgrounds=dict(
+            params["default_data"]["backgrounds"], train_only_kinds=["room"]))))
+
+
 def test_short_background_is_named(tw_params):
     backgrounds = {"too_short.wav": (_tone(2.0), RATE)}
     with pytest.raises(ValueError, match="too_short.wav.*shorter than one 3 s example"):

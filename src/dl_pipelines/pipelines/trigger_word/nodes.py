@@ -161,7 +161,8 @@ def _default_clips(kind: str, p: TriggerWordParams,
         voices = getattr(d.voices, split_name).voices()
         if kind == "backgrounds":
             b = d.backgrounds
-            kinds = b.train_kinds if split_name == "train" else b.train_kinds + b.heldout_kinds
+            kinds = b.train_kinds + (b.train_only_kinds if split_name == "train"
+                                     else b.heldout_kinds)
             for bg_kind in kinds:
                 for j in range(int(b.per_kind[split_name])):
                     generator = rng(seed, "background", split_name, bg_kind, j)

@@ -12,7 +12,7 @@ import numpy as np
 from dl_pipelines import audio, speech
 
 #: Background kinds :func:`background` can make.
-BACKGROUND_KINDS = ("white", "pink", "brown", "hum", "babble", "room", "music")
+BACKGROUND_KINDS = ("white", "pink", "brown", "hum", "babble", "room", "music", "clatter")
 
 
 # ------------------------------------------------------------------------------- speech
@@ -85,6 +85,30 @@ def _room(n: int, rate: int, generator: np.random.Generator) -> np.ndarray:
     return fftconvolve(source, impulse, mode="full")[:n]
 
 
+def _clatter(n: int, rate: int, generator: np.random.Generator) -> np.ndarray:
+    """Dishes, keys, a door: sparse transients over a faint pink floor, dry (no room).
+
+    Each event, at a Poisson rate of 0.5–6 per second and a level spread over 30 dB, is
+    either a burst of coloured noise (1/f^0…2) or a ringing tone (300 Hz – 5 kHz), and
+    dies away in 5–150 ms.
+    """
+    floor = _shaped_noise(n, 1.0, generator)
+    x = 0.03 * floor / np.std(floor)
+    count = int(generator.poisson(generator.uniform(0.5, 6.0) * n / rate))
+    for start in generator.integers(0, n, count):
+        length = min(n - int(start), int(rate * 0.6))
+        t = np.arange(length) / rate
+        decay = np.exp(-6.9 * t / generator.uniform(0.005, 0.15))
+        if generator.random() < 0.6:
+            burst = _shaped_noise(length, generator.uniform(0.0, 2.0), generator)
+        else:
+            burst = np.sin(2 * np.pi * generator.uniform(300, 5000) * t
+                           + generator.uniform(0, 2 * np.pi))
+        burst = burst / max(float(np.std(burst)), 1e-9)
+        x[start:start + length] += audio.db_to_gain(generator.uniform(-30, 0)) * decay * burst
+    return x
+
+
 def _music(n: int, rate: int, generator: np.random.Generator) -> np.ndarray:
     """Chords of harmonic tones with attack/decay envelopes at a random tempo."""
     x = np.zeros(n)
@@ -122,7 +146,8 @@ def background(kind: str, seconds: float, sample_rate: int, generator: np.random
 
     Kinds: ``white``/``pink``/``brown`` noise, mains ``hum`` (50 or 60 Hz and
     harmonics), ``babble`` (overlapping eSpeak speakers saying ``words``), ``room``
-    (rumble and knocks through a random reverberation), ``music`` (harmonic chords).
+    (rumble and knocks through a random reverberation), ``music`` (harmonic chords),
+    ``clatter`` (dry transients: bursts and rings dying away in ≤ 150 ms).
     With probability ``level_change_probability`` the level steps up and down by up
     to ``level_change_db``.
     """
@@ -137,6 +162,8 @@ def background(kind: str, seconds: float, sample_rate: int, generator: np.random
         x = _room(n, sample_rate, generator)
     elif kind == "music":
         x = _music(n, sample_rate, generator)
+    elif kind == "clatter":
+        x = _clatter(n, sample_rate, generator)
     else:
         raise ValueError(f"unknown background kind '{kind}'; known: {BACKGROUND_KINDS}")
     if generator.random() < level_change_probability:
