@@ -80,23 +80,6 @@ def test_streaming_step_model_scores_like_the_whole_sequence(detector, spectrogr
     assert np.max(np.abs(streamed - reference)) <= 1e-5
 
 
-def test_a_detector_with_a_learned_filterbank_streams_too(spectrograms) -> None:
-    """The per-frame Dense in front of the Conv1D (``model.freq_projection``) streams."""
-    import keras
-
-    from dl_pipelines.pipelines.trigger_word.model import build_trigger_word_model
-    from dl_pipelines.ship.litert import StreamingLiteRTModel
-
-    keras.utils.set_random_seed(2)
-    model = build_trigger_word_model(spectrograms.shape[-1], 6, 7, 4, [5], 0.1, 0.01, 3.0,
-                                     freq_projection=9)
-    assert exports.conv_geometry(model) == (7, 4)
-    reference = model.predict(spectrograms, verbose=0)
-    blob = exports.tflite_streaming_bytes(model, 4)
-    streamed = StreamingLiteRTModel(blob, 7, 4).predict(spectrograms)
-    assert np.max(np.abs(streamed - reference)) <= 1e-5
-
-
 def test_streaming_carries_state_across_steps(detector, spectrograms) -> None:
     """Scoring chunk by chunk by hand (as a live app would) gives the same scores."""
     from dl_pipelines.ship.litert import StreamingLiteRTModel

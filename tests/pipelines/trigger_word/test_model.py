@@ -41,22 +41,6 @@ def test_any_length_and_streaming():
     np.testing.assert_allclose(prefix[0, :, 0], full[0, :prefix.shape[1], 0], atol=1e-5)
 
 
-def test_freq_projection_is_a_per_frame_filterbank_before_the_conv():
-    model = _model(conv_filters=8, gru_units=(4,), freq_projection=12)
-    projection = model.get_layer("freq_projection")
-    assert projection.kernel.shape == (101, 12) and not projection.use_bias
-    conv = model.get_layer("conv")
-    assert conv.kernel.shape == (15, 12, 8)                      # reads 12 bands, not 101
-    assert model.compute_output_shape((None, 5511, 101)) == (None, 1375, 1)
-    # per frame: still causal, so the detector streams as before
-    x = np.random.default_rng(1).normal(size=(1, 215, 101)).astype("float32")
-    full = np.asarray(model(x, training=False))
-    prefix = np.asarray(model(x[:, :115], training=False))
-    np.testing.assert_allclose(prefix[0, :, 0], full[0, :prefix.shape[1], 0], atol=1e-5)
-    assert "freq_projection" not in [layer.name for layer in _model(conv_filters=8,
-                                                                    gru_units=(4,)).layers]
-
-
 def test_spec_augment_masks_bands_and_spans_in_training_only():
     layer = SpecAugment(freq_mask_bins=10, time_mask_frames=30, masks=2, seed=0)
     x = np.ones((8, 400, 101), dtype="float32")

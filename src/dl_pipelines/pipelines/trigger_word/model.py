@@ -1,6 +1,6 @@
 """The trigger-word detector (Keras 3, ``keras`` and ``keras.ops`` only).
 
-Spectrogram (Tx, freqs) → [learned filterbank] → Conv1D(stride 4) + BN + ReLU + dropout → [GRU + dropout + BN]
+Spectrogram (Tx, freqs) → Conv1D(stride 4) + BN + ReLU + dropout → [GRU + dropout + BN]
 × n → Dense(1, sigmoid) on every step. The GRUs are unidirectional, so the score at
 step t depends on the audio up to t only (streaming). The time axis is left free:
 the same model scores 10 s training examples and a file of any length.
@@ -133,23 +133,18 @@ def build_trigger_word_model(n_freqs: int, conv_filters: int, conv_kernel: int,
                              learning_rate: LearningRate,
                              positive_weight: float,
                              augmentation: SpecAugment | None = None,
-                             focal_gamma: float = 0.0,
-                             freq_projection: int = 0) -> keras.Model:
+                             focal_gamma: float = 0.0) -> keras.Model:
     """The detector, compiled with Adam (a fixed rate or a schedule) and the weighted BCE
     (focal with ``focal_gamma`` > 0).
 
     ``augmentation`` (a :class:`SpecAugment`), when given, alters the training inputs
-    first (identity at inference). ``freq_projection`` > 0 puts a learned filterbank in
-    front of the Conv1D: a bias-free Dense from the ``n_freqs`` bins of each frame to
-    that many bands (per frame, so streaming is unchanged).
+    first (identity at inference).
 
     Input ``(batch, time, n_freqs)`` with a free time axis; output
     ``(batch, output_steps(time), 1)`` sigmoid scores.
     """
     inputs = keras.Input(shape=(None, n_freqs), name="spectrogram")
     x = inputs if augmentation is None else augmentation(inputs)
-    if freq_projection:
-        x = layers.Dense(freq_projection, use_bias=False, name="freq_projection")(x)
     x = layers.Conv1D(conv_filters, conv_kernel, strides=conv_stride, name="conv")(x)
     x = layers.BatchNormalization(name="conv_bn")(x)
     x = layers.Activation("relu", name="conv_relu")(x)

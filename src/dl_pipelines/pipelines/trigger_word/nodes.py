@@ -381,8 +381,7 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
         n_freqs=train["x"].shape[-1], conv_filters=p.model.conv_filters,
         conv_kernel=p.model.conv_kernel, conv_stride=p.model.conv_stride,
         gru_units=p.model.gru_units, dropout=p.model.dropout, learning_rate=learning_rate,
-        positive_weight=t.positive_weight, focal_gamma=t.focal_gamma,
-        freq_projection=m.freq_projection, augmentation=SpecAugment(
+        positive_weight=t.positive_weight, focal_gamma=t.focal_gamma, augmentation=SpecAugment(
             m.freq_mask_bins, m.time_mask_frames, m.masks, seed, m.band_limit_probability,
             m.band_limit_bins, p.spectrogram.floor_value, name="spec_augment"))
     keep = ~val["free"]

@@ -249,15 +249,8 @@ class ModelParams:
     # has nothing above bin 36 of the course spectrogram, an 8 kHz one above bin 18).
     band_limit_probability: float = 0.0
     band_limit_bins: tuple[int, int] = (18, 50)
-    # > 0: each frame's bins are first projected onto this many learned bands (a Dense
-    # without bias, like a mel filterbank learned from the data); the Conv1D then reads
-    # these bands instead of every bin: ~freqs / bands times fewer multiplications.
-    freq_projection: int = 0
 
     def __post_init__(self) -> None:
-        if self.freq_projection < 0:
-            raise ValueError(f"freq_projection must be >= 0 (0 = off), got "
-                             f"{self.freq_projection}")
         if not 0.0 <= self.band_limit_probability <= 1.0:
             raise ValueError("band_limit_probability must be in [0, 1]")
         _range("band_limit_bins", self.band_limit_bins, 1, 10_000)
