@@ -313,7 +313,8 @@ def test_model_input_records_sources_and_the_steps_after_other_words(tw_params):
     snr = train["keyword_snr_db"]
     assert np.isnan(snr[~keyword]).all()
     assert ((snr[keyword] >= p.mixing.snr_db[0]) & (snr[keyword] <= p.mixing.snr_db[1])).all()
-    assert set(train["background"].tolist()) <= set(p.default_data.backgrounds.train_kinds)
+    b = p.default_data.backgrounds
+    assert set(train["background"].tolist()) <= set(b.train_kinds + b.train_only_kinds)
     assert set(test["background"].tolist()) <= set(p.default_data.backgrounds.train_kinds
                                                    + p.default_data.backgrounds.heldout_kinds)
     # the steps after other words: runs of label_steps (or cut at the end), never a keyword's
