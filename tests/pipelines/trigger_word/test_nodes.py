@@ -315,8 +315,7 @@ def test_model_input_records_sources_and_the_steps_after_other_words(tw_params):
     assert ((snr[keyword] >= p.mixing.snr_db[0]) & (snr[keyword] <= p.mixing.snr_db[1])).all()
     b = p.default_data.backgrounds
     assert set(train["background"].tolist()) <= set(b.train_kinds + b.train_only_kinds)
-    assert set(test["background"].tolist()) <= set(p.default_data.backgrounds.train_kinds
-                                                   + p.default_data.backgrounds.heldout_kinds)
+    assert set(test["background"].tolist()) <= set(b.train_kinds + b.heldout_kinds)
     # the steps after other words: runs of label_steps (or cut at the end), never a keyword's
     after = train["after_other"]
     assert after.shape == train["y"].shape and after.dtype == np.uint8 and after.any()
