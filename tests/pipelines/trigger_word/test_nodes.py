@@ -378,6 +378,35 @@ def test_training_keywords_can_have_their_own_snr_range(tw_params):
         parse_params(dict(params, mixing=dict(params["mixing"], train_snr_db=[5.0, -5.0])))
 
 
+def test_training_draws_backgrounds_by_their_weights(tw_params):
+    params = copy.deepcopy(tw_params)
+    params["mixing"].update(train_examples=60, train_free_share=0.0, val_examples=40,
+                            test_examples=2, val_free_hours=0.001, test_free_hours=0.001)
+    clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
+    uniform = nodes.make_model_inputs(clips, params, seed=0)
+    params["mixing"]["train_background_weights"] = {"babble": 50.0}
+    p = parse_params(params)
+    banks, groups = nodes._banks(clips), nodes._groups(clips)
+    chances = nodes.background_p(banks["backgrounds"], groups["backgrounds"], p, "train")
+    train_groups = groups["backgrounds"][clips["backgrounds_split"] == 0]
+    assert chances.sum() == pytest.approx(1.0)
+    # one background per kind here: babble 50 against 1 for each of the other kinds
+    assert chances[train_groups == "babble"].sum() == pytest.approx(
+        50 / (50 + len(train_groups) - 1))
+    assert nodes.background_p(banks["backgrounds"], groups["backgrounds"], p, "val") is None
+    weighted = nodes.make_model_inputs(clips, params, seed=0)
+    share = lambda data: np.mean(data["background"] == "babble")  # noqa: E731
+    assert share(weighted[0]) > 0.75 > 0.4 > share(uniform[0])
+    for split in (1, 2):  # validation and test audio are unchanged
+        np.testing.assert_array_equal(weighted[split]["x"], uniform[split]["x"])
+    params["mixing"]["train_background_weights"] = {"chatter": 2.0}
+    with pytest.raises(ValueError, match=r"names \['chatter'\].*the groups are"):
+        nodes.make_model_inputs(clips, params, seed=0)
+    params["mixing"]["train_background_weights"] = {"babble": 0}
+    with pytest.raises(ValueError, match="train_background_weights must be numbers > 0"):
+        parse_params(params)
+
+
 def test_frr_by_group_and_snr_band():
     hit = np.array([True, False, True, True, False, False])
     groups = np.array(["a", "a", "b", "b", "b", "c"])

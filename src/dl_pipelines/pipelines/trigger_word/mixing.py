@@ -176,7 +176,7 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
                 background_ids: np.ndarray, positives: ClipBank, positive_ids: np.ndarray,
                 negatives: ClipBank, negative_ids: np.ndarray,
                 n_positives: int | None = None, n_negatives: int | None = None,
-                ) -> Mixed:
+                background_p: np.ndarray | None = None) -> Mixed:
     """One mixed example (:class:`Mixed`): its samples, keyword ends, and sources.
 
     Args:
@@ -185,9 +185,11 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
         backgrounds, positives, negatives: The clip banks.
         background_ids, positive_ids, negative_ids: The clips this split may use.
         n_positives, n_negatives: Fixed counts; by default uniform in 0…max.
+        background_p: How likely each of ``background_ids`` is; uniform by default.
     """
     n = spec.n_samples
-    bg = int(generator.choice(background_ids))
+    bg = int(generator.choice(background_ids) if background_p is None
+             else generator.choice(background_ids, p=background_p))
     start, length = backgrounds.offsets[bg], backgrounds.lengths()[bg]
     if length < n:
         raise ValueError(f"background {bg} has {length} samples, fewer than {n}")

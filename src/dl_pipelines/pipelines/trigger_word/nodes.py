@@ -234,9 +234,30 @@ def mix_spec(p: TriggerWordParams, split: str = "train") -> MixSpec:
                    start_margin=int(round(m.start_margin_s * p.audio.sample_rate)), **augment)
 
 
+def background_p(backgrounds: tuple[ClipBank, np.ndarray], groups: np.ndarray,
+                 p: TriggerWordParams, split: str) -> np.ndarray | None:
+    """How likely each of ``split``'s backgrounds is drawn: ``None`` (uniform) except
+    for training with ``mixing.train_background_weights``, where a background weighs its
+    group's weight (1 for a group not named)."""
+    weights = p.mixing.train_background_weights
+    if split != "train" or not weights:
+        return None
+    mine = np.asarray(groups)[backgrounds[1] == SPLITS.index(split)]
+    unknown = sorted(set(map(str, weights)) - set(mine.tolist()))
+    if unknown:
+        raise ValueError(
+            f"trigger_word.mixing.train_background_weights names {unknown}, which no "
+            f"training background belongs to; the groups are {sorted(set(mine.tolist()))}: "
+            "fix the names in conf/base/parameters_trigger_word.yml.")
+    w = np.asarray([float(weights.get(str(g), 1.0)) for g in mine])
+    return w / w.sum()
+
+
 def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordParams,
-            split: str, index: int, free: bool, seed: int) -> Mixed:
-    """Example ``index`` of ``split`` (keyword-free when ``free``), exactly reproducible."""
+            split: str, index: int, free: bool, seed: int,
+            backgrounds_p: np.ndarray | None = None) -> Mixed:
+    """Example ``index`` of ``split`` (keyword-free when ``free``), exactly reproducible;
+    ``backgrounds_p`` from :func:`background_p`."""
     s = SPLITS.index(split)
     ids = {kind: np.flatnonzero(split_of == s) for kind, (_, split_of) in clips_banks.items()}
     generator = rng(seed, "mix", split, "free" if free else "keyword", index)
@@ -246,6 +267,7 @@ def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordP
         ids["negatives"], n_positives=0 if free else None,
         n_negatives=(int(generator.integers(0, p.mixing.free_max_negatives + 1))
                      if free else None),
+        background_p=backgrounds_p,
     )
 
 
@@ -301,6 +323,7 @@ def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: 
     keyword_clip = np.full(ends.shape, -1, dtype=np.int32)
     keyword_snr_db = np.full(ends.shape, np.nan, dtype=np.float32)
     chunk = p.mixing.chunk
+    weights = background_p(banks["backgrounds"], groups["backgrounds"], p, split)
 
     def transform(batch: np.ndarray, begin: int) -> None:
         x[begin:begin + len(batch)] = audio.spectrogram(batch, **p.spectrogram.kwargs())
@@ -315,7 +338,7 @@ def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: 
             batch = np.empty((stop - begin, p.audio.n_samples), dtype=np.float32)
             for i in range(begin, stop):
                 index = i - n_keyword if free[i] else i
-                mixed = mix_one(banks, p, split, index, bool(free[i]), seed)
+                mixed = mix_one(banks, p, split, index, bool(free[i]), seed, weights)
                 batch[i - begin] = mixed.samples
                 k = len(mixed.ends)
                 ends[i, :k], keyword_clip[i, :k] = mixed.ends, mixed.keyword_clips
@@ -344,9 +367,10 @@ def log_examples(clips: dict[str, np.ndarray], params: dict[str, Any],
     """The first training examples as a figure (spectrogram + label track) and as WAVs."""
     p = parse_params(params)
     banks = _banks(clips)
+    weights = background_p(banks["backgrounds"], _groups(clips)["backgrounds"], p, "train")
     examples, wavs = [], {}
     for i in range(p.mixing.logged_examples):
-        samples, ends, *_ = mix_one(banks, p, "train", i, False, seed)
+        samples, ends, *_ = mix_one(banks, p, "train", i, False, seed, weights)
         x = audio.spectrogram(samples, **p.spectrogram.kwargs())
         y = label_track(ends, p.audio.n_samples, p.output_steps, p.mixing.label_steps)
         examples.append((f"train example {i}: {len(ends)} keyword(s)", x, y))

@@ -201,6 +201,10 @@ class MixingParams:
     # Training keywords' SNR range, when it differs from ``snr_db`` (which validation and
     # test keep): lower, the training hears more of the hard end of the test's range.
     train_snr_db: tuple[float, float] | None = None
+    # How often training examples draw each background group (its kind in the default
+    # set, its sub-folder or file for your own), relative to 1 for a group not named:
+    # {babble: 2} gives babble twice the share. Validation and test draw uniformly.
+    train_background_weights: dict | None = None
 
     def __post_init__(self) -> None:
         if self.spectrogram_threads < 1:
@@ -228,6 +232,10 @@ class MixingParams:
         _range("snr_db", self.snr_db, -30, 60)
         if self.train_snr_db is not None:
             _range("train_snr_db", self.train_snr_db, -30, 60)
+        bad = {str(k): v for k, v in (self.train_background_weights or {}).items()
+               if not isinstance(v, int | float) or isinstance(v, bool) or not v > 0}
+        if bad:
+            raise ValueError(f"train_background_weights must be numbers > 0, got {bad}")
         if self.label_steps < 1 or self.chunk < 1 or self.logged_examples < 0:
             raise ValueError("label_steps and chunk must be >= 1, logged_examples >= 0")
 
