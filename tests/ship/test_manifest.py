@@ -40,8 +40,8 @@ def test_a_detector_round_trips(detector, detector_manifest, tmp_path):
     loaded = load_manifest(_write(tmp_path, detector_manifest))
     assert detector_of(loaded) == detector
     assert set(detector_sections(detector)["detector"]) == {
-        "threshold", "refractory_steps", "kernel", "stride", "window_steps", "overlap_steps",
-        "seconds_per_step"}
+        "threshold", "refractory_steps", "hold_steps", "kernel", "stride", "window_steps",
+        "overlap_steps", "seconds_per_step"}
     assert check_manifest(copy.deepcopy(CLASSIFIER)) == CLASSIFIER
 
 

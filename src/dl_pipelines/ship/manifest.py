@@ -10,8 +10,8 @@ The shipping pipeline writes it next to the ``.tflite`` files; the on-device run
     task "keyword_detector":
     audio.sample_rate                     44100
     audio.spectrogram.{nfft, noverlap, floor_db, center_db, scale_db}
-    detector.{threshold, refractory_steps, kernel, stride, window_steps,
-              overlap_steps, seconds_per_step}
+    detector.{threshold, refractory_steps, hold_steps, kernel, stride,
+              window_steps, overlap_steps, seconds_per_step}
 
     optional, with streaming variants in ``files`` (``streaming_float``, …):
     streaming.chunk_steps                 25 (output steps per streaming step)
@@ -52,9 +52,9 @@ COMMON: dict[str, Any] = {
 TASKS: dict[str, dict[str, Any]] = {
     "keyword_detector": {
         "audio": {"sample_rate": int, "spectrogram": _SPECTROGRAM},
-        "detector": {"threshold": Number, "refractory_steps": int, "kernel": int,
-                     "stride": int, "window_steps": int, "overlap_steps": int,
-                     "seconds_per_step": Number},
+        "detector": {"threshold": Number, "refractory_steps": int, "hold_steps": int,
+                     "kernel": int, "stride": int, "window_steps": int,
+                     "overlap_steps": int, "seconds_per_step": Number},
     },
     "binary_classifier": {
         "classifier": {"threshold": Number, "labels": list},
@@ -118,7 +118,7 @@ def detector_of(manifest: dict[str, Any]) -> Detector:
                     spectrogram=dict(manifest["audio"]["spectrogram"]), kernel=d["kernel"],
                     stride=d["stride"], window_steps=d["window_steps"],
                     overlap_steps=d["overlap_steps"], threshold=float(d["threshold"]),
-                    refractory_steps=d["refractory_steps"])
+                    refractory_steps=d["refractory_steps"], hold_steps=d["hold_steps"])
 
 
 def detector_sections(detector: Detector) -> dict[str, Any]:
@@ -128,6 +128,7 @@ def detector_sections(detector: Detector) -> dict[str, Any]:
                   "spectrogram": {k: detector.spectrogram[k] for k in _SPECTROGRAM}},
         "detector": {"threshold": detector.threshold,
                      "refractory_steps": detector.refractory_steps,
+                     "hold_steps": detector.hold_steps,
                      "kernel": detector.kernel, "stride": detector.stride,
                      "window_steps": detector.window_steps,
                      "overlap_steps": detector.overlap_steps,
@@ -139,7 +140,7 @@ def _check_detector(data: dict[str, Any], where: str) -> None:
     spec, d = data["audio"]["spectrogram"], data["detector"]
     if not 0 <= spec["noverlap"] < spec["nfft"]:
         _bad(where, "audio.spectrogram.noverlap", f"in [0, nfft), got {spec['noverlap']}")
-    for key in ("kernel", "stride", "window_steps", "refractory_steps"):
+    for key in ("kernel", "stride", "window_steps", "refractory_steps", "hold_steps"):
         if d[key] < 1:
             _bad(where, f"detector.{key}", f"at least 1, got {d[key]}")
     if not 0 <= d["overlap_steps"] < d["window_steps"]:

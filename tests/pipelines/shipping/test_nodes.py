@@ -26,7 +26,7 @@ def test_classifier_decisions_are_labels_at_the_threshold() -> None:
 
 def test_detector_decisions_are_detections_matched_within_the_tolerance() -> None:
     config = {"task": "keyword_detector",
-              "detector": {"threshold": 0.5, "refractory_steps": 3}}
+              "detector": {"threshold": 0.5, "refractory_steps": 3, "hold_steps": 1}}
     reference = np.zeros((2, 30, 1))
     other = np.zeros((2, 30, 1))
     reference[0, 5], reference[0, 15] = 0.9, 0.8      # two detections …
@@ -34,6 +34,9 @@ def test_detector_decisions_are_detections_matched_within_the_tolerance() -> Non
     other[1, 20] = 0.7                                # an extra one in the second clip
     reference[1, 25] = other[1, 28] = 0.6             # 3 steps apart: beyond ±2
     assert nodes._decisions_agreement(config, reference, other, PARAMS) == (1, 4)
+    # held for 2 steps, the one-step peaks of both are gone: nothing to agree on
+    config["detector"]["hold_steps"] = 2
+    assert nodes._decisions_agreement(config, reference, other, PARAMS) == (0, 0)
 
 
 def _candidate(model, images) -> dict[str, bytes]:

@@ -16,6 +16,27 @@ def test_peaks_are_local_maxima_at_least_refractory_apart():
     assert events.detect(s, 0.1, 1).tolist() == [10, 12, 50]
 
 
+def test_hold_is_the_lowest_of_the_last_steps():
+    s = np.array([0.0, 0.9, 0.9, 0.9, 0.2, 0.8, 0.7], dtype=np.float32)
+    np.testing.assert_allclose(events.hold(s, 3), [0.0, 0.0, 0.0, 0.9, 0.2, 0.2, 0.2])
+    np.testing.assert_array_equal(events.hold(s, 1), s)
+    np.testing.assert_allclose(events.hold(s, 100), np.zeros_like(s))  # longer than the track
+    tracks = np.stack([s, s[::-1]])  # along the last axis, row by row
+    np.testing.assert_allclose(events.hold(tracks, 2)[1], events.hold(s[::-1], 2))
+    with pytest.raises(ValueError, match="hold steps must be >= 1"):
+        events.hold(s, 0)
+
+
+def test_a_held_track_keeps_plateaus_and_drops_spikes():
+    s = np.full(200, 0.05, dtype=np.float32)
+    s[40:43] = 0.99            # a 3-step spike (a near miss)
+    s[120:170] = 0.95          # a 50-step plateau (a keyword)
+    assert events.detect(s, 0.9, 20).tolist() == [40, 120]
+    held = events.hold(s, 10)
+    assert events.detect(held, 0.9, 20).tolist() == [129]  # the plateau, 9 steps on
+    assert held[129] == pytest.approx(0.95) and held[:120].max() < 0.1
+
+
 def test_predicting_zeros_detects_nothing_and_rejects_everything():
     scores = np.zeros(100, dtype=np.float32)
     found = events.detect(scores, 0.5, 10)

@@ -138,6 +138,17 @@ def test_parameter_errors_name_the_key(tw_params):
     focal["training"]["focal_gamma"] = -1.0
     with pytest.raises(ParameterError, match="focal_gamma must be >= 0"):
         parse_params(focal)
+    held = copy.deepcopy(tw_params)
+    p = parse_params(held)
+    label = p.mixing.label_steps
+    held["evaluation"]["hold_s"] = label * p.seconds_per_step  # as long as the label: fine
+    assert parse_params(held).hold_steps == label
+    held["evaluation"]["hold_s"] = (label + 1) * p.seconds_per_step
+    with pytest.raises(ParameterError, match=rf"hold_s .*{label + 1} steps\) must be at most "
+                                             rf"mixing.label_steps \({label} steps"):
+        parse_params(held)
+    held["evaluation"]["hold_s"] = 0.0
+    assert parse_params(held).hold_steps == 1
 
 
 def test_confusable_words_share_four_letters_with_the_keyword():
@@ -210,7 +221,9 @@ def test_detect_folder_times_csv_and_chimes(tw_params):
     peak = int(round(1.5 / p.seconds_per_step))
     expected = (peak - 11) * p.seconds_per_step  # the step before the bump starts
     np.testing.assert_allclose(table["time_s"], expected, atol=1e-3)
-    assert table["score"].tolist() == [0.9, 0.9]
+    # the score held for evaluation.hold_s (10 steps here): the bump's 0.6, not the
+    # one-step 0.9 at its peak
+    assert p.hold_steps == 10 and table["score"].tolist() == [0.6, 0.6]
     assert set(figures) == {"a.wav.png", "b.wav.png"}
     samples, rate = chimed["a.wav"]
     assert rate == 44100 and samples.shape == files["a.wav"][0].shape

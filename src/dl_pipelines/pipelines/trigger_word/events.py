@@ -2,7 +2,8 @@
 
 A detection is a peak of the score track: a step whose score is the highest within
 ``refractory`` steps on either side (the first of a plateau), at or above the
-threshold. Peaks do not depend on the threshold, so a whole DET curve costs one
+threshold. The track may first be *held* (:func:`hold`): each step then scores the
+lowest of the last few, so the score must stay up a while to count. Peaks do not depend on the threshold, so a whole DET curve costs one
 peak search per clip. A detection matches a true keyword end when it lies within
 ``[end + tolerance[0], end + tolerance[1]]`` steps; each end and each detection is
 matched at most once. Unmatched ends are false rejects, unmatched detections false
@@ -38,6 +39,24 @@ def peaks(scores: np.ndarray, refractory: int) -> np.ndarray:
         if not kept or step - kept[-1] > refractory:
             kept.append(int(step))
     return np.asarray(kept, dtype=np.int64)
+
+
+def hold(scores: np.ndarray, steps: int) -> np.ndarray:
+    """The lowest score of the last ``steps`` steps (fewer at the start), at every step.
+
+    A keyword keeps the score up for about the ``label_steps`` it was trained on; a near
+    miss or a noise burst often spikes for a few steps only. Peaks of the held track are
+    steps where the score stayed up for ``steps`` steps, at that level. Causal (a step
+    uses earlier steps only), so a stream is held the same way; along the last axis;
+    ``steps`` = 1 is the identity.
+    """
+    if steps < 1:
+        raise ValueError(f"hold steps must be >= 1, got {steps}")
+    scores = np.asarray(scores, dtype=np.float32)
+    held = scores.copy()
+    for k in range(1, min(steps, scores.shape[-1])):
+        np.minimum(held[..., k:], scores[..., :-k], out=held[..., k:])
+    return held
 
 
 def running_max(values: np.ndarray, radius: int) -> np.ndarray:

@@ -463,7 +463,7 @@ def _event_counts(scores: np.ndarray, data: dict[str, np.ndarray], p: TriggerWor
     refractory = max(1, int(round(e.refractory_s / p.seconds_per_step)))
     tolerance = _tolerance_steps(p)
     steps, values, ends = [], [], []
-    for track, clip_ends in zip(scores, data["ends"], strict=True):
+    for track, clip_ends in zip(events.hold(scores, p.hold_steps), data["ends"], strict=True):
         found = events.peaks(track, refractory)
         steps.append(found)
         values.append(track[found])
@@ -595,7 +595,8 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
                   for by in ("by_background", "by_snr")))
     report = {"metrics": metrics, "threshold": threshold, "keyword": p.keyword,
               "sample_rate": p.audio.sample_rate,
-              "refractory_s": e.refractory_s, "tolerance_s": list(e.tolerance_s),
+              "refractory_s": e.refractory_s, "hold_s": e.hold_s,
+              "tolerance_s": list(e.tolerance_s),
               "events": {split: {"keywords": int(np.sum(data["ends"] >= 0)),
                                  "examples": int(len(data["free"])),
                                  "keyword_free_hours": curves[split]["hours_free"]}

@@ -312,8 +312,13 @@ class EvaluationParams:
     threshold_range: tuple[float, float]
     batch_size: int
     snr_bands_db: tuple[float, ...]    # edges of the SNR bands of the test FRR breakdown
+    # Peaks are picked on the score held for this long (events.hold): a detection needs
+    # the score to stay up hold_s, not to spike. 0 = the raw score track.
+    hold_s: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.hold_s < 0:
+            raise ValueError(f"hold_s must be >= 0, got {self.hold_s}")
         bands = self.snr_bands_db
         if len(bands) < 2 or any(b >= a for b, a in zip(bands, bands[1:], strict=False)):
             raise ValueError(f"snr_bands_db must be 2 or more increasing edges (dB), got "
@@ -385,6 +390,12 @@ class TriggerWordParams:
         if margins > self.audio.clip_seconds / 2:
             raise ValueError(f"mixing.start_margin_s + end_margin_s ({margins:g}) must be at "
                              f"most half of audio.clip_seconds ({self.audio.clip_seconds})")
+        if self.hold_steps > self.mixing.label_steps:
+            raise ValueError(
+                f"evaluation.hold_s ({self.evaluation.hold_s:g} s, {self.hold_steps} steps) "
+                f"must be at most mixing.label_steps ({self.mixing.label_steps} steps, "
+                f"{self.mixing.label_steps * self.seconds_per_step:.2f} s): the detector "
+                "keeps its score up only that long after a keyword")
 
     @property
     def input_frames(self) -> int:
@@ -401,6 +412,11 @@ class TriggerWordParams:
     def seconds_per_step(self) -> float:
         """Duration of one output step (≈ 7.3 ms with the course settings)."""
         return self.spectrogram.hop * self.model.conv_stride / self.audio.sample_rate
+
+    @property
+    def hold_steps(self) -> int:
+        """``evaluation.hold_s`` in output steps (1: no hold)."""
+        return max(1, int(round(self.evaluation.hold_s / self.seconds_per_step)))
 
 
 def confusable_words(keyword: str, words: tuple[str, ...], letters: int = 4) -> list[str]:

@@ -57,6 +57,7 @@ class Detector:
     overlap_steps: int
     threshold: float
     refractory_steps: int        # peaks closer than this are one detection
+    hold_steps: int = 1          # peaks of the score held this long (events.hold)
 
     @classmethod
     def from_params(cls, p: TriggerWordParams, threshold: float) -> Detector:
@@ -68,7 +69,8 @@ class Detector:
                    overlap_steps=int(round(p.detect.overlap_seconds / p.seconds_per_step)),
                    threshold=float(threshold),
                    refractory_steps=max(1, int(round(p.evaluation.refractory_s
-                                                     / p.seconds_per_step))))
+                                                     / p.seconds_per_step))),
+                   hold_steps=p.hold_steps)
 
     @property
     def hop(self) -> int:
@@ -94,7 +96,7 @@ class Detector:
 class Detections:
     """The detections in one signal, with what the pipeline's figure needs."""
 
-    scores: np.ndarray    # (n_steps,) stitched per-step scores
+    scores: np.ndarray    # (n_steps,) stitched per-step scores, held (events.hold)
     picture: np.ndarray   # decimated spectrogram of the whole signal
     steps: np.ndarray     # output steps of the detections (score peaks ≥ threshold)
     times_s: list[float]  # estimated keyword end of each, in s (ms resolution)
@@ -110,8 +112,9 @@ def detect_signal(predict: Callable[[np.ndarray], np.ndarray], samples: np.ndarr
     """Detections in mono ``samples`` at ``detector.sample_rate``, of any length.
 
     Scored window by window (:func:`score_in_windows`), peaks picked once on the
-    stitched track (:func:`~.events.detect`), each timed at the start of its score bump
-    (:func:`onset`): about where the keyword ends.
+    stitched track held for ``detector.hold_steps`` (:func:`~.events.hold`,
+    :func:`~.events.detect`), each timed at the start of its bump in the scores as they
+    came (:func:`onset`): about where the keyword ends.
 
     Args:
         predict: Spectrograms ``(batch, window_frames, freqs)`` → scores
@@ -133,10 +136,11 @@ def detect_signal(predict: Callable[[np.ndarray], np.ndarray], samples: np.ndarr
     scores, picture = score_in_windows(predict, samples, detector.spectrogram,
                                        detector.kernel, detector.stride, detector.window_steps,
                                        detector.overlap_steps, batch_size)
-    steps = events.detect(scores, detector.threshold, detector.refractory_steps)
+    held = events.hold(scores, detector.hold_steps)
+    steps = events.detect(held, detector.threshold, detector.refractory_steps)
     # one time per detection (the keyword end) for the table, the plot and the chime
     times = [round(onset(scores, step) * detector.seconds_per_step, 3) for step in steps]
-    return Detections(scores, picture, steps, times)
+    return Detections(held, picture, steps, times)
 
 
 def onset(scores: np.ndarray, peak: int) -> int:
