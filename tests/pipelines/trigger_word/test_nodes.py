@@ -391,6 +391,24 @@ def test_training_keywords_can_have_their_own_snr_range(tw_params):
         parse_params(dict(params, mixing=dict(params["mixing"], train_snr_db=[5.0, -5.0])))
 
 
+def test_training_examples_can_have_their_own_most_other_words(tw_params):
+    params = copy.deepcopy(tw_params)
+    params["mixing"].update(train_examples=16, train_free_share=0.5, val_examples=6,
+                            test_examples=6, val_free_hours=0.005, test_free_hours=0.001,
+                            max_negatives=3, free_max_negatives=3)
+    clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
+    default = nodes.make_model_inputs(clips, params, seed=0)
+    params["mixing"]["train_max_negatives"] = 0
+    none = nodes.make_model_inputs(clips, params, seed=0)
+    assert default[0]["after_other"].any() and not none[0]["after_other"].any()
+    assert none[0]["free"].any()  # keyword-free training examples too: silent but for noise
+    for split in (1, 2):  # validation and test keep their other words, the same audio
+        assert none[split]["after_other"].any()
+        np.testing.assert_array_equal(none[split]["x"], default[split]["x"])
+    with pytest.raises(ValueError, match="train_max_negatives must be >= 0"):
+        parse_params(dict(params, mixing=dict(params["mixing"], train_max_negatives=-1)))
+
+
 def test_training_draws_backgrounds_by_their_weights(tw_params):
     params = copy.deepcopy(tw_params)
     params["mixing"].update(train_examples=60, train_free_share=0.0, val_examples=40,

@@ -217,17 +217,24 @@ def _groups(clips: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {kind: np.asarray(clips[f"{kind}_groups"]) for kind in KINDS}
 
 
+def _train_or(split: str, train_value: Any, value: Any) -> Any:
+    """``train_value`` for the training split when it is set, else ``value``."""
+    return train_value if split == "train" and train_value is not None else value
+
+
 def mix_spec(p: TriggerWordParams, split: str = "train") -> MixSpec:
     """How ``split`` is mixed: only training words are warped and reverberated, and
-    training keywords may have their own SNR range (``mixing.train_snr_db``)."""
+    training examples may have their own SNR range (``mixing.train_snr_db``) and most
+    other words (``mixing.train_max_negatives``)."""
     m = p.mixing
     augment = {"warp": m.voice_warp, "reverb_probability": m.reverb_probability,
                "reverb_seconds": m.reverb_seconds, "reverb_drr_db": m.reverb_drr_db} \
         if split == "train" else {}
-    snr_db = m.train_snr_db if split == "train" and m.train_snr_db is not None else m.snr_db
+    snr_db = _train_or(split, m.train_snr_db, m.snr_db)
     return MixSpec(sample_rate=p.audio.sample_rate, n_samples=p.audio.n_samples,
                    output_steps=p.output_steps, label_steps=m.label_steps,
-                   max_positives=m.max_positives, max_negatives=m.max_negatives,
+                   max_positives=m.max_positives,
+                   max_negatives=_train_or(split, m.train_max_negatives, m.max_negatives),
                    background_db=m.background_db, snr_db=snr_db,
                    min_gap=int(round(m.min_gap_s * p.audio.sample_rate)),
                    end_margin=int(round(m.end_margin_s * p.audio.sample_rate)),
@@ -265,7 +272,8 @@ def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordP
         generator, mix_spec(p, split), clips_banks["backgrounds"][0], ids["backgrounds"],
         clips_banks["positives"][0], ids["positives"], clips_banks["negatives"][0],
         ids["negatives"], n_positives=0 if free else None,
-        n_negatives=(int(generator.integers(0, p.mixing.free_max_negatives + 1))
+        n_negatives=(int(generator.integers(0, _train_or(split, p.mixing.train_max_negatives,
+                                                         p.mixing.free_max_negatives) + 1))
                      if free else None),
         background_p=backgrounds_p,
     )

@@ -205,6 +205,10 @@ class MixingParams:
     # set, its sub-folder or file for your own), relative to 1 for a group not named:
     # {babble: 2} gives babble twice the share. Validation and test draw uniformly.
     train_background_weights: dict | None = None
+    # Training examples' most other words (with or without keywords), when it differs
+    # from max_negatives / free_max_negatives (which validation and test keep): more near
+    # misses per example at the same cost; words that do not fit are dropped.
+    train_max_negatives: int | None = None
 
     def __post_init__(self) -> None:
         if self.spectrogram_threads < 1:
@@ -226,6 +230,8 @@ class MixingParams:
             raise ValueError(f"min_gap_s must be >= 0, got {self.min_gap_s}")
         if self.val_free_hours <= 0 or self.test_free_hours <= 0:
             raise ValueError("val_free_hours and test_free_hours must be > 0")
+        if self.train_max_negatives is not None and self.train_max_negatives < 0:
+            raise ValueError(f"train_max_negatives must be >= 0, got {self.train_max_negatives}")
         if self.max_positives < 1 or self.max_negatives < 0 or self.free_max_negatives < 0:
             raise ValueError("max_positives must be >= 1, the negative counts >= 0")
         _range("background_db", self.background_db, -120, 0)
