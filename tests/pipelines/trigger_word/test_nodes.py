@@ -412,7 +412,8 @@ def test_training_examples_can_have_their_own_most_other_words(tw_params):
 def test_training_draws_backgrounds_by_their_weights(tw_params):
     params = copy.deepcopy(tw_params)
     params["mixing"].update(train_examples=60, train_free_share=0.0, val_examples=40,
-                            test_examples=2, val_free_hours=0.001, test_free_hours=0.001)
+                            test_examples=2, val_free_hours=0.001, test_free_hours=0.001,
+                            train_background_weights=None)
     clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
     uniform = nodes.make_model_inputs(clips, params, seed=0)
     params["mixing"]["train_background_weights"] = {"babble": 50.0}
