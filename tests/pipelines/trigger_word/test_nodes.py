@@ -354,7 +354,10 @@ def test_model_input_does_not_depend_on_the_spectrogram_threads(tw_params):
         np.testing.assert_array_equal(one[key], three[key])
     # a chunk's spectrograms are those of its examples (examples 8 and 9 are keyword-free)
     p = parse_params(params)
-    samples, *_ = nodes.mix_one(nodes._banks(clips), p, "train", 7, False, 0)
+    banks = nodes._banks(clips)
+    weights = nodes.background_p(banks["backgrounds"], nodes._groups(clips)["backgrounds"], p,
+                                 "train")
+    samples, *_ = nodes.mix_one(banks, p, "train", 7, False, 0, weights)
     expected = audio.spectrogram(samples, **p.spectrogram.kwargs()).astype(np.float16)
     np.testing.assert_array_equal(three["x"][7], expected)
 
