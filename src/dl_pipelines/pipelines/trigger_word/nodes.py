@@ -392,7 +392,8 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     """Train the detector; per-epoch ``train_*``/``val_*`` metrics go to MLflow.
 
     Validation uses the validation examples with keywords (the keyword-free hour is
-    for the threshold, in the evaluation).
+    for the threshold, in the evaluation). ``training.seed``, when set, seeds the
+    training instead of ``seed``.
     """
     import keras
 
@@ -403,6 +404,7 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
 
     p = parse_params(params)
     t, m = p.training, p.model
+    seed = seed if t.seed is None else t.seed
     seed_everything(seed)
     learning_rate = t.learning_rate
     if t.lr_schedule == "cosine":

@@ -290,6 +290,10 @@ class TrainingParams:
     focal_gamma: float = 0.0            # > 0: focal BCE (hard steps weigh more); 0: plain
     other_word_weight: float = 1.0      # weight of the steps right after other words end
     verbose: int = 0
+    # The training's own seed (initial weights, shuffling, SpecAugment); None: the global
+    # ``seed``, which also makes the data. Another training seed on the same clips and
+    # mixes: how much of a difference between two settings is one training's luck.
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
