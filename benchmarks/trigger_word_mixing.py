@@ -143,7 +143,7 @@ def main() -> None:
             int(round(p.detect.window_seconds / p.seconds_per_step)),
             int(round(p.detect.overlap_seconds / p.seconds_per_step)),
             p.evaluation.batch_size)
-        events.detect(events.hold(scores, p.hold_steps), 0.5, refractory)
+        events.detect(scores, 0.5, refractory, p.hold_steps)
 
     detect_once()  # build the predict function
     times = []

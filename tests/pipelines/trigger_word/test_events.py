@@ -33,7 +33,7 @@ def test_a_held_track_keeps_plateaus_and_drops_spikes():
     s[120:170] = 0.95          # a 50-step plateau (a keyword)
     assert events.detect(s, 0.9, 20).tolist() == [40, 120]
     held = events.hold(s, 10)
-    assert events.detect(held, 0.9, 20).tolist() == [129]  # the plateau, 9 steps on
+    assert events.detect(s, 0.9, 20, hold_steps=10).tolist() == [129]  # the plateau, 9 on
     assert held[129] == pytest.approx(0.95) and held[:120].max() < 0.1
 
 

@@ -85,7 +85,7 @@ def test_keyword_in_the_overlap_is_detected_once(tw_params):
                                       {"threshold": 0.5}, tw_params)
     whole = _local_scores(audio.spectrogram(samples, **p.spectrogram.kwargs())[None])[0, :, 0]
     refractory = max(1, int(round(p.evaluation.refractory_s / p.seconds_per_step)))
-    one_pass = events.detect(events.hold(whole, p.hold_steps), 0.5, refractory)
+    one_pass = events.detect(whole, 0.5, refractory, p.hold_steps)
     assert len(table) == len(one_pass) == 3
     np.testing.assert_allclose(table["time_s"], [windows.onset(whole, s) * p.seconds_per_step
                                                  for s in one_pass], atol=1e-3)

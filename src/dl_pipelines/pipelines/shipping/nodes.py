@@ -170,8 +170,8 @@ def _decisions_agreement(config: dict[str, Any], reference: np.ndarray, other: n
     tolerance = int(params["parity"]["detection_tolerance_steps"])
     matched = unmatched = 0
     for ref_scores, scores in zip(reference[..., 0], other[..., 0], strict=True):
-        ref, found = (events.detect(events.hold(s, detector["hold_steps"]),
-                                    detector["threshold"], detector["refractory_steps"])
+        ref, found = (events.detect(s, detector["threshold"], detector["refractory_steps"],
+                                    detector["hold_steps"])
                       for s in (ref_scores, scores))
         hits, misses, extra = events.match(found, ref, (-tolerance, tolerance))
         matched += hits

@@ -3,8 +3,8 @@
 A detection is a peak of the score track: a step whose score is the highest within
 ``refractory`` steps on either side (the first of a plateau), at or above the
 threshold. The track may first be *held* (:func:`hold`): each step then scores the
-lowest of the last few, so the score must stay up a while to count. Peaks do not depend on the threshold, so a whole DET curve costs one
-peak search per clip. A detection matches a true keyword end when it lies within
+lowest of the last few, so the score must stay up a while to count. Peaks do not
+depend on the threshold, so a whole DET curve costs one peak search per clip. A detection matches a true keyword end when it lies within
 ``[end + tolerance[0], end + tolerance[1]]`` steps; each end and each detection is
 matched at most once. Unmatched ends are false rejects, unmatched detections false
 accepts.
@@ -81,10 +81,13 @@ def running_max(values: np.ndarray, radius: int) -> np.ndarray:
     return np.maximum(from_right[:len(values)], from_left[size - 1:size - 1 + len(values)])
 
 
-def detect(scores: np.ndarray, threshold: float, refractory: int) -> np.ndarray:
-    """Detections: peaks whose score is at least ``threshold``."""
-    found = peaks(scores, refractory)
-    return found[np.asarray(scores).reshape(-1)[found] >= threshold]
+def detect(scores: np.ndarray, threshold: float, refractory: int,
+           hold_steps: int = 1) -> np.ndarray:
+    """Detections: peaks of the track held for ``hold_steps`` (:func:`hold`) whose held
+    score is at least ``threshold``."""
+    held = hold(scores, hold_steps)
+    found = peaks(held, refractory)
+    return found[held[found] >= threshold]
 
 
 def matched(detections: np.ndarray, ends: np.ndarray,

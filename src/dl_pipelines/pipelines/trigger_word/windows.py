@@ -57,7 +57,7 @@ class Detector:
     overlap_steps: int
     threshold: float
     refractory_steps: int        # peaks closer than this are one detection
-    hold_steps: int = 1          # peaks of the score held this long (events.hold)
+    hold_steps: int              # peaks of the score held this long (events.hold)
 
     @classmethod
     def from_params(cls, p: TriggerWordParams, threshold: float) -> Detector:
