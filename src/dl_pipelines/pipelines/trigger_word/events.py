@@ -4,10 +4,10 @@ A detection is a peak of the score track: a step whose score is the highest with
 ``refractory`` steps on either side (the first of a plateau), at or above the
 threshold. The track may first be *held* (:func:`hold`): each step then scores the
 lowest of the last few, so the score must stay up a while to count. Peaks do not
-depend on the threshold, so a whole DET curve costs one peak search per clip. A detection matches a true keyword end when it lies within
-``[end + tolerance[0], end + tolerance[1]]`` steps; each end and each detection is
-matched at most once. Unmatched ends are false rejects, unmatched detections false
-accepts.
+depend on the threshold, so a whole DET curve costs one peak search per clip. A
+detection matches a true keyword end when it lies within ``[end + tolerance[0],
+end + tolerance[1]]`` steps; each end and each detection is matched at most once.
+Unmatched ends are false rejects, unmatched detections false accepts.
 """
 
 from __future__ import annotations
