@@ -40,6 +40,8 @@ def tw_params() -> dict:
 
     params = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_trigger_word.yml")
                             .read_text())["trigger_word"]
+    params["model"]["conv_stride"] = 4            # the tiny detectors below: Conv1D 15 / 4,
+    params["mixing"]["label_steps"] = 50          # the course's steps of 7.3 ms
     params["detect"].update(window_seconds=0.7256, overlap_seconds=0.18, threshold=0.0)
     params["evaluation"]["refractory_s"] = 0.15
     return params

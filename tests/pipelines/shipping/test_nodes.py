@@ -92,6 +92,8 @@ def test_keyword_detector_is_exported_for_one_scoring_window_and_streams() -> No
     registered = RegisteredModel("trigger_word", "3", None, "models:/trigger_word/3", model,
                                  keras_signature(model), {"threshold": 0.5})
     shipping, trigger_word = _base_params("shipping"), _base_params("trigger_word")
+    trigger_word["model"]["conv_stride"] = 4       # the model above: Conv1D 15 / 4, the
+    trigger_word["mixing"]["label_steps"] = 50     # course's steps of 7.3 ms
     trigger_word["detect"].update(window_seconds=0.29, overlap_seconds=0.05)
     shipping["parity"]["examples"] = 3
     data = {"x": np.random.default_rng(5).normal(size=(3, 150, 101)).astype(np.float32)}
