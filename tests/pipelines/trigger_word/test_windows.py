@@ -100,3 +100,18 @@ def test_bad_window_parameters_are_named(tw_params):
                                    "window_seconds": 10.0}}
     with pytest.raises(ParameterError, match="trigger_word.detect.*overlap_seconds"):
         parse_params(bad)
+
+
+def test_a_model_of_another_stride_is_refused(tw_params):
+    """Scored with the parameters' stride 4, a stride-8 model would put every detection at
+    half its time: refused, naming both strides and the fix."""
+    from dl_pipelines.pipelines.trigger_word.model import build_trigger_word_model
+
+    detector = windows.Detector.from_params(parse_params(tw_params), 0.5)
+    assert (detector.kernel, detector.stride) == (KERNEL, STRIDE)
+    same = build_trigger_word_model(101, 4, KERNEL, STRIDE, [4], 0.0, 1e-3, 1.0)
+    detector.check_model(same, "The trained model")
+    other = build_trigger_word_model(101, 4, KERNEL, 8, [4], 0.0, 1e-3, 1.0)
+    with pytest.raises(ValueError, match=r"The trained model was trained with a Conv1D of "
+                       r"kernel 15 and stride 8.*conv_stride 4.*model\.conv_stride: 8"):
+        detector.check_model(other, "The trained model")

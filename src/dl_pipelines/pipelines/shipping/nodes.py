@@ -112,7 +112,9 @@ def _detector(registered: RegisteredModel, params: dict[str, Any]) -> Any:
         raise ValueError(f"The run of {registered.uri} logged no 'threshold' metric: "
                          "re-run `kedro run --pipelines trigger_word` to register a model "
                          "with its detection threshold.")
-    return Detector.from_params(parse_params(params), registered.run_metrics["threshold"])
+    detector = Detector.from_params(parse_params(params), registered.run_metrics["threshold"])
+    detector.check_model(registered.model, registered.uri)
+    return detector
 
 
 def export_model(registered: RegisteredModel, calibration: dict[str, np.ndarray],

@@ -671,6 +671,7 @@ def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
     p = parse_params(params)
     detector = windows.Detector.from_params(
         p, p.detect.threshold if p.detect.threshold is not None else report["threshold"])
+    detector.check_model(model, "The trained model")
     rows, figures, chimed = [], {}, {}
     for name, (samples, rate) in files.items():
         mono = audio.resample(audio.to_mono(samples), rate, detector.sample_rate)

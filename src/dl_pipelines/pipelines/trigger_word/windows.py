@@ -91,6 +91,30 @@ class Detector:
         """The shortest signal with one output step."""
         return int(self.spectrogram["nfft"]) + (self.kernel - 1) * self.hop
 
+    def check_model(self, model: Any, source: str) -> None:
+        """Refuse a Keras model whose Conv1D is not this detector's ``kernel`` / ``stride``.
+
+        The detector takes them from the parameters; a model trained with other ones
+        (say stride 4, scored with the base's 8) would still give scores, at detection
+        times off by the ratio. A model without ``layers`` (a stand-in) is not checked.
+        """
+        layers = getattr(model, "layers", None)
+        if layers is None:
+            return
+        convs = [layer for layer in layers if type(layer).__name__ == "Conv1D"]
+        if not convs:
+            raise ValueError(f"{source} has no Conv1D layer: it is not a trigger-word "
+                             "detector. Retrain it with `kedro run --pipelines trigger_word`.")
+        kernel, stride = int(convs[0].kernel_size[0]), int(convs[0].strides[0])
+        if (kernel, stride) != (self.kernel, self.stride):
+            raise ValueError(
+                f"{source} was trained with a Conv1D of kernel {kernel} and stride "
+                f"{stride}, but trigger_word.model says conv_kernel {self.kernel} and "
+                f"conv_stride {self.stride}: its detection times would be wrong. "
+                f"Set model.conv_kernel: {kernel} and model.conv_stride: {stride} (with a "
+                "mixing.label_steps to match) in conf/local/parameters_trigger_word.yml, "
+                "or retrain with `kedro run --pipelines trigger_word`.")
+
 
 @dataclass(frozen=True)
 class Detections:
