@@ -117,3 +117,18 @@ def test_matched_says_which_keyword_ends_were_detected_in_their_order():
     assert events.match(np.array([55, 12]), np.array([30, 10]), (-2, 5)) == (1, 1, 1)
     hit, false_accepts = events.matched(np.array([], dtype=int), np.array([], dtype=int), (0, 1))
     assert hit.shape == (0,) and false_accepts == 0
+
+
+def test_hit_matrix_keeps_sweeps_hits_per_keyword() -> None:
+    scores = [np.array([0.9, 0.4]), np.array([0.7]), np.array([], dtype=float)]
+    steps = [np.array([12, 40]), np.array([31]), np.array([], dtype=np.int64)]
+    ends = [np.array([10, 38]), np.array([30]), np.array([5])]
+    thresholds = np.array([0.3, 0.5, 0.8, 0.95])
+    hits = events.hit_matrix(scores, steps, ends, thresholds, (0, 5))
+    assert hits.shape == (4, 4)
+    assert hits.tolist() == [[True, True, True, False],     # 0.9 at 12 for the end at 10
+                             [True, False, False, False],   # 0.4 at 40
+                             [True, True, False, False],    # 0.7 at 31
+                             [False, False, False, False]]  # never
+    swept = events.sweep(scores, steps, ends, thresholds, (0, 5))
+    assert hits.sum(axis=0).tolist() == swept["hits"].tolist()

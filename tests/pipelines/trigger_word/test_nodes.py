@@ -9,7 +9,7 @@ import pytest
 
 from dl_pipelines import audio
 from dl_pipelines.config import ParameterError
-from dl_pipelines.pipelines.trigger_word import nodes
+from dl_pipelines.pipelines.trigger_word import engines, nodes
 from dl_pipelines.pipelines.trigger_word.params import parse_params
 
 RATE = 16000
@@ -45,10 +45,11 @@ def test_default_data_is_made_when_folders_are_empty(tw_params):
     clips = nodes.prepare_clips({}, {}, {}, tw_params, seed=0)
     p = parse_params(tw_params)
     voices = p.default_data.voices
+    espeak = np.asarray([nodes.family(g) == "espeak" for g in clips["positives_groups"]])
     n_train = len(voices.train.voices()) * p.default_data.keyword_clips_per_voice
-    assert int(np.sum(clips["positives_split"] == 0)) == n_train
-    test_names = [n for n, s in zip(clips["positives_names"], clips["positives_split"],
-                                    strict=True) if s == 2]
+    assert int(np.sum((clips["positives_split"] == 0) & espeak)) == n_train
+    test_names = [n for n, s, e in zip(clips["positives_names"], clips["positives_split"],
+                                       espeak, strict=True) if s == 2 and e]
     assert all(n.split("/")[1].split("+")[0] in voices.test.accents for n in test_names)
     kinds = {n.split("/")[1].split("-")[0] for n, s in zip(
         clips["backgrounds_names"], clips["backgrounds_split"], strict=True) if s == 2}
@@ -57,8 +58,16 @@ def test_default_data_is_made_when_folders_are_empty(tw_params):
         clips["backgrounds_names"], clips["backgrounds_split"], strict=True) if s == 0}
     assert not {"brown", "room"} & train_kinds
     # the groups the test FRR is broken down by: voices of words, kinds of backgrounds
-    assert set(clips["positives_groups"][clips["positives_split"] == 2].tolist()) \
+    assert set(clips["positives_groups"][(clips["positives_split"] == 2) & espeak].tolist()) \
         == set(voices.test.voices())
+    # … and the other engines' voices, each engine in its own split only
+    for source in p.default_data.engines:
+        mine = np.asarray([nodes.family(g) == source.engine for g in clips["positives_groups"]])
+        if engines.engine(source.engine).missing() is None:
+            assert set(clips["positives_split"][mine].tolist()) == \
+                {nodes.SPLITS.index(source.split)}
+        else:
+            assert not mine.any()
     assert set(clips["backgrounds_groups"][clips["backgrounds_split"] == 2].tolist()) == kinds
     for i in range(len(clips["positives_offsets"]) - 1):  # every keyword clip is audible
         a, b = clips["positives_offsets"][i:i + 2]
@@ -321,8 +330,12 @@ def test_model_input_records_sources_and_the_steps_after_other_words(tw_params):
     train, _, test, _ = nodes.make_model_inputs(clips, params, seed=0)
     keyword = train["ends"] >= 0
     assert ((train["keyword_group"] != "") == keyword).all()
-    assert set(train["keyword_group"][keyword].tolist()) <= set(p.default_data.voices.train
-                                                                .voices())
+    train_groups = set(p.default_data.voices.train.voices()) | {
+        f"{e.engine}:{v}" for e in p.default_data.engines if e.split == "train"
+        for v in e.voices}
+    assert set(train["keyword_group"][keyword].tolist()) <= train_groups
+    assert ((train["keyword_family"] != "") == keyword).all()
+    assert set(train["keyword_family"][keyword].tolist()) <= nodes.trained_families(p)
     snr = train["keyword_snr_db"]
     assert np.isnan(snr[~keyword]).all()
     assert ((snr[keyword] >= p.mixing.snr_db[0]) & (snr[keyword] <= p.mixing.snr_db[1])).all()
@@ -495,3 +508,19 @@ def test_other_word_weight_weighs_the_steps_after_other_words(tw_params):
         losses[weight], val_losses[weight] = history["loss"][0], history["val_loss"][0]
     assert losses[3.0] / losses[1.0] == pytest.approx(2.0, rel=0.05)  # (1 + 3) / 2
     assert val_losses[3.0] == pytest.approx(val_losses[1.0], rel=1e-4)  # never weighted
+
+
+def test_family_metrics_split_heard_families_from_held_out_engines() -> None:
+    frr = {"espeak": (np.array([0.0, 0.1, 0.5]), 30), "piper": (np.array([0.0, 0.2, 0.4]), 10),
+           "flite": (np.array([0.1, 0.3, 0.9]), 20)}
+    metrics = nodes._family_metrics("test", frr, 1, {"espeak", "piper", "user"})
+    assert metrics["test_frr_family_flite"] == 0.3
+    assert metrics["test_frr_heldout_engine"] == 0.3
+    assert np.isclose(metrics["test_frr_seen_families"], (0.1 * 30 + 0.2 * 10) / 40)
+    only_seen = nodes._family_metrics("val", {"espeak": frr["espeak"]}, 2, {"espeak"})
+    assert "val_frr_heldout_engine" not in only_seen
+
+
+def test_trained_families_are_espeak_and_the_train_engines(tw_params: dict) -> None:
+    p = nodes.parse_params(tw_params)
+    assert nodes.trained_families(p) == {"espeak", "user", "piper"}

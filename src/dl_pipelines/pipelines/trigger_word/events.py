@@ -136,6 +136,20 @@ def sweep(peak_scores: list[np.ndarray], peak_steps: list[np.ndarray],
     return {"hits": hits, "misses": misses, "false_accepts": false_accepts}
 
 
+def hit_matrix(peak_scores: list[np.ndarray], peak_steps: list[np.ndarray],
+               ends: list[np.ndarray], thresholds: np.ndarray,
+               tolerance: tuple[int, int]) -> np.ndarray:
+    """Whether each keyword end is detected at each threshold: bool (keywords,
+    thresholds), the keywords in clip order then in each clip's order of ``ends``
+    (the matching of :func:`sweep`, kept per keyword)."""
+    rows = []
+    for scores, steps, clip_ends in zip(peak_scores, peak_steps, ends, strict=True):
+        if len(clip_ends):
+            rows.append(np.stack([matched(steps[scores >= t], clip_ends, tolerance)[0]
+                                  for t in thresholds], axis=1))
+    return np.concatenate(rows) if rows else np.zeros((0, len(thresholds)), dtype=bool)
+
+
 def rates(counts: dict[str, np.ndarray], hours_free: float,
           free_false_accepts: np.ndarray) -> dict[str, np.ndarray]:
     """FRR, FA/h (on keyword-free audio), precision, recall and F1 per threshold."""

@@ -24,6 +24,7 @@ import numpy as np
 from scipy.signal import oaconvolve
 
 from dl_pipelines import audio
+from dl_pipelines.pipelines.trigger_word import channel
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,11 @@ class MixSpec:
     reverb_probability: float = 0.0     # share of words put through a random room
     reverb_seconds: tuple[float, float] = (0.2, 0.8)  # its RT60 (60 dB decay) range
     reverb_drr_db: tuple[float, float] = (0.0, 12.0)  # direct-to-reverberant ratio range
+    rooms: tuple[np.ndarray, ...] = ()  # simulated room responses (else the noise tail)
+    eq_probability: float = 0.0         # share of examples through a random mic response
+    eq_db: float = 6.0                  # its resonances' largest gain
+    band_limit_probability: float = 0.0  # share of examples recorded at a lower rate …
+    band_limit_rates: tuple[int, ...] = (8000, 16000)  # … one of these
 
 
 # ----------------------------------------------------------------------------- labels
@@ -153,11 +159,27 @@ def augment_word(clip: np.ndarray, spec: MixSpec, generator: np.random.Generator
         clip = warp(clip, float(np.exp(generator.uniform(np.log(low), np.log(high)))))
     dry = len(clip)
     if spec.reverb_probability > 0 and generator.random() < spec.reverb_probability:
-        response = room_response(generator, spec.sample_rate,
-                                 generator.uniform(*spec.reverb_seconds),
-                                 generator.uniform(*spec.reverb_drr_db))
+        if spec.rooms:
+            response = spec.rooms[int(generator.integers(0, len(spec.rooms)))]
+        else:
+            response = room_response(generator, spec.sample_rate,
+                                     generator.uniform(*spec.reverb_seconds),
+                                     generator.uniform(*spec.reverb_drr_db))
         clip = oaconvolve(clip, response).astype(np.float32)
     return clip, dry
+
+
+def apply_channel(samples: np.ndarray, spec: MixSpec,
+                  generator: np.random.Generator) -> np.ndarray:
+    """The whole example through a random microphone response and a lower recording
+    rate (``spec.eq_*``, ``spec.band_limit_*``); draws nothing when both are off."""
+    if spec.eq_probability > 0 and generator.random() < spec.eq_probability:
+        samples = channel.apply_response(samples, channel.random_response(
+            len(samples), spec.sample_rate, generator, spec.eq_db))
+    if spec.band_limit_probability > 0 and generator.random() < spec.band_limit_probability:
+        rate = int(generator.choice(spec.band_limit_rates))
+        samples = channel.band_limit(samples, spec.sample_rate, rate)
+    return samples
 
 
 # ------------------------------------------------------------------------------ mixing
@@ -227,5 +249,6 @@ def mix_example(generator: np.random.Generator, spec: MixSpec, backgrounds: Clip
         else:
             others.append(int(begin + dry))
     keywords.sort()
+    out = apply_channel(out, spec, generator)
     return Mixed(audio.peak_normalise(out, spec.peak), [k[0] for k in keywords], bg,
                  [k[1] for k in keywords], [k[2] for k in keywords], sorted(others))

@@ -18,16 +18,24 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dl_pipelines import audio, plotting, speech
-from dl_pipelines.pipelines.trigger_word import events, plots, synthesis, windows
+from dl_pipelines.pipelines.trigger_word import (
+    channel,
+    engines,
+    events,
+    plots,
+    synthesis,
+    windows,
+)
 from dl_pipelines.pipelines.trigger_word.mixing import (
     ClipBank,
-    MixSpec,
     Mixed,
+    MixSpec,
     label_track,
     mix_example,
 )
 from dl_pipelines.pipelines.trigger_word.params import (
     SPLITS,
+    EngineSource,
     TriggerWordParams,
     confusable_weights,
     confusable_words,
@@ -191,9 +199,59 @@ def _default_clips(kind: str, p: TriggerWordParams,
                 split.append(s)
                 names.append(f"{split_name}/{voice}/{word}-{j}")
                 groups.append(voice)
+        for source in d.engines:
+            if source.split == split_name:
+                made = _engine_clips(kind, source, p, seed, confusables, weights)
+                clips += made[0]
+                split += [s] * len(made[0])
+                names += made[1]
+                groups += made[2]
     logger.info("Synthesised %d default %s in %.1f s.", len(clips), kind,
                 time.perf_counter() - start)
     return clips, split, names, groups
+
+
+def _engine_clips(kind: str, source: EngineSource, p: TriggerWordParams, seed: int,
+                  confusables: list[str], weights: np.ndarray | None,
+                  ) -> tuple[list[np.ndarray], list[str], list[str]]:
+    """The clips of one more synthesiser (``default_data.engines``); none, with a log
+    line, when it is not installed. A clip's group is ``<engine>:<voice>``."""
+    d = p.default_data
+    adapter = engines.engine(source.engine)
+    why = adapter.missing()
+    if why is not None:
+        logger.warning("Speech engine '%s' skipped (%s): the %s split has no %s voices.",
+                       source.engine, why, source.split, source.engine)
+        return [], [], []
+    clips, names, groups = [], [], []
+    count = source.keyword_clips_per_voice if kind == "positives" \
+        else source.negative_clips_per_voice
+    low, high = np.log(source.speed)
+    for voice in source.voices:
+        group = f"{source.engine}:{voice}"
+        for j in range(count):
+            generator = rng(seed, kind, group, j)
+            word = p.keyword if kind == "positives" else _negative_word(
+                generator, d.negative_words, confusables,
+                d.train_confusable_share if source.split == "train" else 0.0, weights)
+            try:
+                clips.append(engines.spoken(
+                    source.engine, word, voice, float(np.exp(generator.uniform(low, high))),
+                    int(generator.integers(0, 2 ** 31)), p.audio.sample_rate))
+            except speech.SpeechError as error:
+                raise ValueError(f"{error} Fix trigger_word.default_data.engines in "
+                                 "conf/base/parameters_trigger_word.yml.") from error
+            names.append(f"{source.split}/{group}/{word}-{j}")
+            groups.append(group)
+    return clips, names, groups
+
+
+def family(group: str) -> str:
+    """The voice family of a clip's group: the engine of ``<engine>:<voice>``, eSpeak
+    NG for its own voice names, ``user`` for a user's speaker folder or file."""
+    if ":" in group:
+        return group.split(":", 1)[0]
+    return "espeak" if "+" in group else "user"
 
 
 def _negative_word(generator: np.random.Generator, words: tuple[str, ...],
@@ -222,14 +280,21 @@ def _train_or(split: str, train_value: Any, value: Any) -> Any:
     return train_value if split == "train" and train_value is not None else value
 
 
-def mix_spec(p: TriggerWordParams, split: str = "train") -> MixSpec:
-    """How ``split`` is mixed: only training words are warped and reverberated, and
+def mix_spec(p: TriggerWordParams, split: str = "train", seed: int = 0) -> MixSpec:
+    """How ``split`` is mixed: only training words are warped and reverberated and only
+    training examples go through random channels (the rooms drawn from ``seed``), and
     training examples may have their own SNR range (``mixing.train_snr_db``) and most
     other words (``mixing.train_max_negatives``)."""
     m = p.mixing
     augment = {"warp": m.voice_warp, "reverb_probability": m.reverb_probability,
-               "reverb_seconds": m.reverb_seconds, "reverb_drr_db": m.reverb_drr_db} \
-        if split == "train" else {}
+               "reverb_seconds": m.reverb_seconds, "reverb_drr_db": m.reverb_drr_db,
+               "eq_probability": m.channel_eq_probability, "eq_db": m.channel_eq_db,
+               "band_limit_probability": m.channel_band_limit_probability,
+               "band_limit_rates": m.channel_rates} if split == "train" else {}
+    if augment and m.reverb_rooms and m.reverb_probability > 0:
+        augment["rooms"] = channel.room_bank(m.reverb_rooms, p.audio.sample_rate,
+                                             m.reverb_seconds, int(rng(seed, "rooms")
+                                                                   .integers(0, 2 ** 31)))
     snr_db = _train_or(split, m.train_snr_db, m.snr_db)
     return MixSpec(sample_rate=p.audio.sample_rate, n_samples=p.audio.n_samples,
                    output_steps=p.output_steps, label_steps=m.label_steps,
@@ -269,7 +334,7 @@ def mix_one(clips_banks: dict[str, tuple[ClipBank, np.ndarray]], p: TriggerWordP
     ids = {kind: np.flatnonzero(split_of == s) for kind, (_, split_of) in clips_banks.items()}
     generator = rng(seed, "mix", split, "free" if free else "keyword", index)
     return mix_example(
-        generator, mix_spec(p, split), clips_banks["backgrounds"][0], ids["backgrounds"],
+        generator, mix_spec(p, split, seed), clips_banks["backgrounds"][0], ids["backgrounds"],
         clips_banks["positives"][0], ids["positives"], clips_banks["negatives"][0],
         ids["negatives"], n_positives=0 if free else None,
         n_negatives=(int(generator.integers(0, _train_or(split, p.mixing.train_max_negatives,
@@ -365,9 +430,12 @@ def _mix_split(banks, p: TriggerWordParams, split: str, n_keyword: int, n_free: 
         for future in pending:
             future.result()
     keyword_group = np.where(keyword_clip >= 0, groups["positives"][keyword_clip], "")
+    families = np.asarray([family(g) for g in groups["positives"]] or [""])
+    keyword_family = np.where(keyword_clip >= 0, families[np.maximum(keyword_clip, 0)], "")
     return {"x": x, "y": y, "ends": ends, "free": free, "after_other": after_other,
             "background": groups["backgrounds"][background],
-            "keyword_group": keyword_group, "keyword_snr_db": keyword_snr_db}
+            "keyword_group": keyword_group, "keyword_family": keyword_family,
+            "keyword_snr_db": keyword_snr_db}
 
 
 def log_examples(clips: dict[str, np.ndarray], params: dict[str, Any],
@@ -537,6 +605,47 @@ def _breakdown(data: dict[str, np.ndarray], peaks: tuple[list, list, list],
     }
 
 
+def _family_frr(data: dict[str, np.ndarray], peaks: tuple[list, list, list],
+                thresholds: np.ndarray, p: TriggerWordParams,
+                ) -> dict[str, tuple[np.ndarray, int]]:
+    """The FRR of each voice family (:func:`family`) at every threshold, and its
+    number of keywords."""
+    steps, values, ends = peaks
+    keyword = np.flatnonzero(~data["free"])
+    hits = events.hit_matrix([values[i] for i in keyword], [steps[i] for i in keyword],
+                             [ends[i] for i in keyword], thresholds, _tolerance_steps(p))
+    present = data["ends"][keyword] >= 0
+    if "keyword_family" in data:
+        families = np.asarray(data["keyword_family"])[keyword][present]
+    else:  # model inputs made before families were recorded
+        families = np.asarray([family(str(g)) for g in
+                               np.asarray(data["keyword_group"])[keyword][present]])
+    return {str(f): (1.0 - hits[families == f].mean(axis=0), int(np.sum(families == f)))
+            for f in np.unique(families)}
+
+
+def trained_families(p: TriggerWordParams) -> set[str]:
+    """The voice families heard in training: eSpeak NG (or the user's speakers) and
+    every engine of ``default_data.engines`` in the train split."""
+    return {"espeak", "user"} | {e.engine for e in p.default_data.engines
+                                 if e.split == "train"}
+
+
+def _family_metrics(split: str, frr: dict[str, tuple[np.ndarray, int]], index: int,
+                    seen: set[str]) -> dict[str, float]:
+    """``<split>_frr_family_<f>`` at the chosen threshold, and the FRR over the families
+    heard in training (``<split>_frr_seen_families``: new voices of them) and over the
+    held-out engines (``<split>_frr_heldout_engine``), weighted by their keywords."""
+    out = {f"{split}_frr_family_{f}": float(curve[index]) for f, (curve, _) in frr.items()}
+    for name, chosen in (("seen_families", [f for f in frr if f in seen]),
+                         ("heldout_engine", [f for f in frr if f not in seen])):
+        total = sum(frr[f][1] for f in chosen)
+        if total:
+            out[f"{split}_frr_{name}"] = float(
+                sum(frr[f][0][index] * frr[f][1] for f in chosen) / total)
+    return out
+
+
 def _metric_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-/ ]", "_", text).replace(" dB", "dB").replace(" ", "_")
 
@@ -557,13 +666,14 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
     p = parse_params(params)
     e = p.evaluation
     thresholds = events.threshold_grid(e.thresholds, *e.threshold_range)
-    curves, at, peaks = {}, {}, {}
+    curves, at, peaks, by_family = {}, {}, {}, {}
     for name, data in (("val", val), ("test", test)):
         start = time.perf_counter()
         scores = predict_scores(model, data["x"], e.batch_size)
         logger.info("Scored %d %s examples in %.1f s.", len(scores), name,
                     time.perf_counter() - start)
         with_kw, without, peaks[name] = _event_counts(scores, data, p, thresholds)
+        by_family[name] = _family_frr(data, peaks[name], thresholds, p)
         hours = float(data["free"].sum()) * p.audio.clip_seconds / 3600.0
         counts = {k: with_kw[k] + (without[k] if k == "false_accepts" else 0)
                   for k in with_kw}
@@ -593,6 +703,9 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
         "test_frame_accuracy": at["test"]["frame_accuracy"],
         "test_hours_keyword_free": float(test_c["hours_free"]),
     }
+    seen = trained_families(p)
+    for split in ("val", "test"):
+        metrics.update(_family_metrics(split, by_family[split], index, seen))
     logger.info("Test at threshold %.4g: %s", threshold,
                 ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
     breakdown = _breakdown(test, peaks["test"], threshold, p)
@@ -611,10 +724,22 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
                                  "examples": int(len(data["free"])),
                                  "keyword_free_hours": curves[split]["hours_free"]}
                          for split, data in (("val", val), ("test", test))},
-              "test_frr_breakdown": breakdown}
+              "test_frr_breakdown": breakdown,
+              "trained_families": sorted(seen),
+              "frr_by_family": {split: {f: {"keywords": n, "frr": float(c[index])}
+                                        for f, (c, n) in by_family[split].items()}
+                                for split in ("val", "test")}}
+    logger.info("FRR at the threshold by voice family (trained on %s): %s", sorted(seen),
+                "; ".join(f"{split} " + ", ".join(f"{f} {v['frr']:.3f} ({v['keywords']})"
+                                                  for f, v in fams.items())
+                          for split, fams in report["frr_by_family"].items()))
     det = {"thresholds": thresholds.tolist(), "chosen": index,
            **{f"{split}_{k}": np.asarray(curves[split][k]).tolist()
-              for split in ("val", "test") for k in ("frr", "fa_per_hour")}}
+              for split in ("val", "test") for k in ("frr", "fa_per_hour")},
+           **{f"{split}_frr_by_family": {f: np.asarray(c).tolist()
+                                         for f, (c, _) in by_family[split].items()}
+              for split in ("val", "test")},
+           "trained_families": sorted(seen)}
     return as_mlflow_metrics(metrics), report, det
 
 

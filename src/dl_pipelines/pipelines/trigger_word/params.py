@@ -94,6 +94,38 @@ class Voices:
                     seen[name] = split
 
 
+#: The speech engines of :mod:`~dl_pipelines.pipelines.trigger_word.engines`.
+ENGINE_NAMES = ("espeak", "piper", "festival", "flite")
+
+
+@dataclass(frozen=True)
+class EngineSource:
+    """``default_data.engines[i]``: one more synthesiser, its voices all in one split.
+
+    A whole engine in validation or test is a *held-out family*: the detector never
+    heard it in training, which is what a user's voice is.
+    """
+
+    engine: str
+    split: str
+    voices: tuple[str, ...]
+    keyword_clips_per_voice: int
+    negative_clips_per_voice: int
+    speed: tuple[float, float] = (0.85, 1.2)   # speaking pace, log-uniform
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINE_NAMES:
+            raise ValueError(f"unknown engine '{self.engine}'; known: {list(ENGINE_NAMES)}")
+        if self.split not in SPLITS:
+            raise ValueError(f"engine '{self.engine}' has split '{self.split}'; one of "
+                             f"{list(SPLITS)}")
+        if not self.voices:
+            raise ValueError(f"engine '{self.engine}' lists no voices")
+        if self.keyword_clips_per_voice < 1 or self.negative_clips_per_voice < 1:
+            raise ValueError(f"engine '{self.engine}': clips per voice must be >= 1")
+        _range(f"{self.engine} speed", self.speed, 0.5, 2.0)
+
+
 @dataclass(frozen=True)
 class BackgroundParams:
     seconds: float
@@ -137,6 +169,8 @@ class DefaultDataParams:
     # Among them, a word sharing a longer run is drawn more often: weight
     # confusable_boost ** (run − confusable_letters); 1 = uniform.
     confusable_boost: float = 1.0
+    # Other synthesisers than eSpeak NG, each in one split (a held-out family there).
+    engines: tuple[EngineSource, ...] = ()
 
     def __post_init__(self) -> None:
         if self.keyword_clips_per_voice < 1 or self.negative_clips_per_voice < 1:
@@ -152,6 +186,10 @@ class DefaultDataParams:
         _range("pitch_range", self.pitch_range, 0, 100)
         if not self.negative_words or not self.babble_words:
             raise ValueError("negative_words and babble_words must not be empty")
+        names = [e.engine for e in self.engines]
+        if "espeak" in names or len(set(names)) < len(names):
+            raise ValueError("engines: list each engine once, and not espeak (its voices "
+                             "are default_data.voices)")
 
 
 @dataclass(frozen=True)
@@ -198,6 +236,17 @@ class MixingParams:
     reverb_probability: float = 0.0
     reverb_seconds: tuple[float, float] = (0.2, 0.8)
     reverb_drr_db: tuple[float, float] = (0.0, 12.0)
+    # > 0: the rooms are this many simulated shoeboxes (pyroomacoustics; RT60 in
+    # reverb_seconds, the direct-to-reverberant ratio from the geometry, not
+    # reverb_drr_db); 0: a noise tail of that RT60 and ratio.
+    reverb_rooms: int = 0
+    # Training examples only, the whole example: a random microphone / loudspeaker
+    # response (high-pass, low-pass, two resonances of ± channel_eq_db) …
+    channel_eq_probability: float = 0.0
+    channel_eq_db: float = 6.0
+    # … and a recording at one of channel_rates (Hz), resampled back.
+    channel_band_limit_probability: float = 0.0
+    channel_rates: tuple[int, ...] = (8000, 16000)
     # Training keywords' SNR range, when it differs from ``snr_db`` (which validation and
     # test keep): lower, the training hears more of the hard end of the test's range.
     train_snr_db: tuple[float, float] | None = None
@@ -219,6 +268,14 @@ class MixingParams:
         _range("voice_warp", self.voice_warp, 0.5, 2.0)
         _range("reverb_seconds", self.reverb_seconds, 0.01, 3.0)
         _range("reverb_drr_db", self.reverb_drr_db, -20, 40)
+        for name in ("channel_eq_probability", "channel_band_limit_probability"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.reverb_rooms < 0 or not 0 <= self.channel_eq_db <= 24:
+            raise ValueError("reverb_rooms must be >= 0 and channel_eq_db in [0, 24]")
+        if not self.channel_rates or min(self.channel_rates) < 4000:
+            raise ValueError(f"channel_rates must be sample rates >= 4000 Hz, got "
+                             f"{list(self.channel_rates)}")
         if not 0 <= self.reverb_probability <= 1:
             raise ValueError(f"reverb_probability must be in [0, 1], got "
                              f"{self.reverb_probability}")

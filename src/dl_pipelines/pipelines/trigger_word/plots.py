@@ -44,13 +44,20 @@ def det_figure(det: dict[str, Any]) -> Figure:
         ax.plot(np.maximum(fa, 1e-2), frr, style, marker=".", ms=3, label=split)
         ax.plot(max(fa[chosen], 1e-2), frr[chosen], "o", ms=8, mfc="none",
                 label=f"{split} at threshold {det['thresholds'][chosen]:.4g}")
+    # Each voice family's FRR against its split's FA/h (keyword-free audio is shared).
+    trained = set(det.get("trained_families", ()))
+    for split, style in (("val", "--"), ("test", "-")):
+        fa = np.maximum(np.asarray(det[f"{split}_fa_per_hour"]), 1e-2)
+        for name, frr in det.get(f"{split}_frr_by_family", {}).items():
+            kind = "trained" if name in trained else "held-out engine"
+            ax.plot(fa, frr, style, lw=0.9, alpha=0.7, label=f"{split} {name} ({kind})")
     ax.set_xscale("log")
     ax.set_xlabel("false accepts per hour (0 drawn at 0.01)")
     ax.set_ylabel("false-reject rate")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3, which="both")
-    ax.legend()
-    ax.set_title("DET curve over thresholds")
+    ax.legend(fontsize="small")
+    ax.set_title("DET curve over thresholds, all voices and by family")
     return fig
 
 

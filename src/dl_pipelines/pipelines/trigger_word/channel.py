@@ -1,0 +1,92 @@
+"""The channel between a mouth and the model: rooms, microphones, sample rates.
+
+A user's keyword reaches the detector through a room, a microphone (or a loudspeaker
+and then a microphone) and often a 16 kHz or 8 kHz recording, none of which a
+synthesiser's clean output has. Training examples are put through random channels
+(each step switchable and drawn from the example's own generator):
+
+* :func:`room_bank` — impulse responses of simulated shoebox rooms (pyroomacoustics'
+  image-source model; RT60 from Sabine's formula), one drawn per word;
+* :func:`random_response` — a microphone / loudspeaker magnitude response: a
+  high-pass (small loudspeakers lose the bass), a low-pass, and two resonances;
+* :func:`band_limit` — the example recorded at 8 or 16 kHz, then resampled back.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from dl_pipelines import audio
+
+
+@lru_cache(maxsize=4)
+def room_bank(count: int, sample_rate: int, rt60: tuple[float, float],
+              seed: int) -> tuple[np.ndarray, ...]:
+    """``count`` room impulse responses, reproducible from ``seed``.
+
+    Each room is a shoebox of 3–10 × 3–8 × 2.4–4 m whose wall absorption gives an RT60
+    drawn uniformly in ``rt60`` (Sabine); speaker and microphone stand at random places
+    at least 0.5 m from the walls. A response starts at its direct path, scaled to 1,
+    so a word convolved with it still ends where the dry word ends.
+    """
+    import pyroomacoustics as pra
+
+    generator = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        dims = np.array([generator.uniform(3, 10), generator.uniform(3, 8),
+                         generator.uniform(2.4, 4.0)])
+        target = float(generator.uniform(*rt60))
+        absorption, max_order = pra.inverse_sabine(target, dims)
+        room = pra.ShoeBox(dims, fs=sample_rate, materials=pra.Material(absorption),
+                           max_order=int(max_order))
+        source, mic = (generator.uniform(0.5, dims - 0.5) for _ in range(2))
+        room.add_source(source)
+        room.add_microphone(mic)
+        room.compute_rir()
+        response = np.asarray(room.rir[0][0], dtype=np.float64)
+        direct = int(np.argmax(np.abs(response)))
+        response = response[direct:] / response[direct]
+        out.append(response.astype(np.float32))
+    return tuple(out)
+
+
+def random_response(n_samples: int, sample_rate: int, generator: np.random.Generator,
+                    max_db: float) -> np.ndarray:
+    """A random microphone / loudspeaker magnitude response over ``rfft`` bins.
+
+    Butterworth-shaped high-pass (60–500 Hz, order 1–3) and low-pass (3.4–16 kHz), and
+    two resonances of ±``max_db`` dB, one octave wide, between 300 Hz and 6 kHz.
+    """
+    f = np.fft.rfftfreq(n_samples, 1.0 / sample_rate)
+    f[0] = f[1] if len(f) > 1 else 1.0
+    low_cut = np.exp(generator.uniform(np.log(60), np.log(500)))
+    high_cut = np.exp(generator.uniform(np.log(3400), np.log(16000)))
+    order = int(generator.integers(1, 4))
+    gain = 1.0 / np.sqrt(1.0 + (low_cut / f) ** (2 * order))
+    gain = gain / np.sqrt(1.0 + (f / high_cut) ** (2 * order))
+    log_f = np.log2(f)
+    for _ in range(2):
+        centre = generator.uniform(np.log2(300), np.log2(6000))
+        gain = gain * audio.db_to_gain(generator.uniform(-max_db, max_db)
+                                       * np.exp(-0.5 * ((log_f - centre) / 0.5) ** 2))
+    return gain.astype(np.float32)
+
+
+def apply_response(samples: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """``samples`` filtered by the zero-phase magnitude response ``gain`` (rfft bins)."""
+    return np.fft.irfft(np.fft.rfft(samples) * gain, len(samples)).astype(np.float32)
+
+
+def band_limit(samples: np.ndarray, sample_rate: int, recorded_rate: int) -> np.ndarray:
+    """``samples`` as if recorded at ``recorded_rate`` and resampled back to
+    ``sample_rate`` (what a user's 8 or 16 kHz WAV looks like to the detector)."""
+    if recorded_rate >= sample_rate:
+        return samples
+    down = audio.resample(samples, sample_rate, recorded_rate)
+    up = audio.resample(down, recorded_rate, sample_rate)
+    out = np.zeros_like(samples)
+    out[:min(len(up), len(out))] = up[:len(out)]
+    return out

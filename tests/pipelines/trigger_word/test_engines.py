@@ -1,0 +1,105 @@
+"""The speech engines behind one interface, and how the pipeline uses or skips them."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from dl_pipelines import speech
+from dl_pipelines.config import ParameterError
+from dl_pipelines.pipelines.trigger_word import engines, nodes
+from dl_pipelines.pipelines.trigger_word.params import parse_params
+
+RATE = 16000
+VOICES = {"espeak": "en-us+m1", "piper": "joe", "festival": "kal_diphone", "flite": "awb"}
+
+
+def _installed(name: str) -> engines.Engine:
+    engine = engines.engine(name)
+    why = engine.missing()
+    if why is not None:
+        pytest.skip(f"{name} is not installed here: {why}")
+    return engine
+
+
+@pytest.mark.parametrize("name", sorted(VOICES))
+def test_every_engine_says_the_word_at_the_asked_rate_and_pace(name: str) -> None:
+    engine = _installed(name)
+    assert VOICES[name] in engine.voices() or name == "espeak"
+    normal = engines.spoken(name, "activate", VOICES[name], 1.0, 0, RATE)
+    fast = engines.spoken(name, "activate", VOICES[name], 1.4, 0, RATE)
+    assert normal.dtype == np.float32 and normal.ndim == 1
+    assert 0.3 * RATE < len(normal) < 1.5 * RATE          # one word, silence trimmed
+    assert 0.01 < float(np.max(np.abs(normal))) <= 1.0
+    assert len(fast) < 0.9 * len(normal)                   # speed > 1 speaks faster
+
+
+@pytest.mark.parametrize("name", ["piper", "festival", "flite"])
+def test_an_unknown_voice_is_refused_naming_the_installed_ones(name: str) -> None:
+    engine = _installed(name)
+    with pytest.raises(speech.SpeechError, match="no voice 'nobody'"):
+        engine.say("activate", "nobody", 1.0, 0)
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown speech engine 'sam'"):
+        engines.engine("sam")
+
+
+def test_an_engine_that_is_not_installed_is_skipped_with_a_log_line(
+        tw_params: dict, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    p = parse_params(tw_params)
+    source = next(e for e in p.default_data.engines if e.engine == "flite")
+    monkeypatch.setattr(engines.FliteEngine, "missing", lambda self: "apt-get install flite")
+    with caplog.at_level(logging.WARNING):
+        clips, names, groups = nodes._engine_clips("positives", source, p, 0, [], None)
+    assert clips == names == groups == []
+    assert "'flite' skipped (apt-get install flite)" in caplog.text
+
+
+def test_engine_clips_are_grouped_by_engine_and_voice_and_reproducible(tw_params: dict,
+                                                                       ) -> None:
+    p = parse_params(tw_params)
+    source = next(e for e in p.default_data.engines if e.engine == "flite")
+    _installed("flite")
+    clips, names, groups = nodes._engine_clips("negatives", source, p, 3, [], None)
+    again, _, _ = nodes._engine_clips("negatives", source, p, 3, [], None)
+    assert len(clips) == len(source.voices) * source.negative_clips_per_voice
+    assert set(groups) == {f"flite:{v}" for v in source.voices}
+    assert all(n.startswith("test/flite:") for n in names)
+    assert all(np.array_equal(a, b) for a, b in zip(clips, again, strict=True))
+    assert {nodes.family(g) for g in groups} == {"flite"}
+
+
+def test_families_of_groups() -> None:
+    assert nodes.family("piper:joe") == "piper"
+    assert nodes.family("en-us+m1") == "espeak"
+    assert nodes.family("alice") == "user"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"engine": "sam"}, "unknown engine 'sam'"),
+    ({"split": "dev"}, "split 'dev'"),
+    ({"voices": []}, "lists no voices"),
+    ({"speed": [0.2, 1.0]}, "speed must be"),
+])
+def test_bad_engine_parameters_are_refused(tw_params: dict, change: dict,
+                                           message: str) -> None:
+    raw = dict(tw_params)
+    raw["default_data"] = dict(raw["default_data"])
+    raw["default_data"]["engines"] = [{**raw["default_data"]["engines"][0], **change}]
+    with pytest.raises(ParameterError, match=message):
+        parse_params(raw)
+
+
+def test_espeak_is_not_listed_as_another_engine(tw_params: dict) -> None:
+    raw = dict(tw_params)
+    raw["default_data"] = dict(raw["default_data"])
+    raw["default_data"]["engines"] = [{"engine": "espeak", "split": "val", "voices": ["en"],
+                                       "keyword_clips_per_voice": 1,
+                                       "negative_clips_per_voice": 1}]
+    with pytest.raises(ParameterError, match="not espeak"):
+        parse_params(raw)
