@@ -191,6 +191,10 @@ def test_the_run_reports_each_voice_family_and_the_held_out_engine(
         assert 0.0 <= metrics["test_frr_heldout_engine"] <= 1.0
     if engines.engine("festival").missing() is None:
         assert "val_frr_family_festival" in metrics
+    # conf/test examples are 16 kHz: the test keyword examples are also scored at 8 kHz
+    assert {"test_frr_full_rate", "test_frr_8000hz"} <= set(metrics)
+    assert "test_frr_16000hz" not in metrics
+    assert 0.0 <= metrics["test_frr_8000hz"] <= 1.0
 
 
 # ---------------------------------------------------------------------------- bad input

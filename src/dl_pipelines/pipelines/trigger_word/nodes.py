@@ -743,6 +743,46 @@ def evaluate_model(model: Any, val: dict[str, np.ndarray], test: dict[str, np.nd
     return as_mlflow_metrics(metrics), report, det
 
 
+def evaluate_recording_rates(model: Any, clips: dict[str, np.ndarray],
+                             report: dict[str, Any], params: dict[str, Any],
+                             seed: int) -> dict[str, Any]:
+    """The test FRR when the test keyword examples are recorded at lower rates.
+
+    Each test example with keywords is mixed again (exactly, from its own generator),
+    resampled to each of ``evaluation.recording_rates`` and back, and scored at the
+    threshold chosen on validation: ``test_frr_<rate>hz`` beside the full-rate
+    ``test_frr_full_rate`` of the same examples (what a phone or headset recording at
+    16 or 8 kHz loses).
+    """
+    p = parse_params(params)
+    threshold = float(report["threshold"])
+    banks = _banks(clips)
+    rates = [r for r in p.evaluation.recording_rates if r < p.audio.sample_rate]
+    if not rates:
+        return {}
+    mixed = [mix_one(banks, p, "test", i, False, seed) for i in range(p.mixing.test_examples)]
+    ends = np.full((len(mixed), p.mixing.max_positives), -1, dtype=np.int64)
+    for i, example in enumerate(mixed):
+        ends[i, :len(example.ends)] = example.ends
+    data = {"ends": ends, "free": np.zeros(len(mixed), dtype=bool)}
+    grid = np.asarray([threshold])
+    frr = {}
+    for rate in [p.audio.sample_rate, *rates]:
+        scores = []
+        for begin in range(0, len(mixed), p.mixing.chunk):  # bounded memory
+            batch = np.stack([channel.band_limit(m.samples, p.audio.sample_rate, rate)
+                              for m in mixed[begin:begin + p.mixing.chunk]])
+            x = audio.spectrogram(batch, **p.spectrogram.kwargs()).astype(np.float16)
+            scores.append(predict_scores(model, x, p.evaluation.batch_size))
+        counts, _, _ = _event_counts(np.concatenate(scores), data, p, grid)
+        name = "full_rate" if rate == p.audio.sample_rate else f"{rate}hz"
+        frr[f"test_frr_{name}"] = float(counts["misses"][0]
+                                        / max(1, counts["hits"][0] + counts["misses"][0]))
+    logger.info("Test FRR at threshold %.4g by recording rate: %s", threshold,
+                ", ".join(f"{k} {v:.3f}" for k, v in frr.items()))
+    return as_mlflow_metrics(frr)
+
+
 def plot_det(det: dict[str, Any]) -> Figure:
     """DET curve: false-reject rate against false accepts per hour, val and test."""
     return plots.det_figure(det)

@@ -382,6 +382,8 @@ class EvaluationParams:
     # Peaks are picked on the score held for this long (events.hold): a detection needs
     # the score to stay up hold_s, not to spike. 0 = the raw score track.
     hold_s: float = 0.0
+    # The test keyword examples are also scored as recorded at these rates (Hz).
+    recording_rates: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.hold_s < 0:

@@ -50,6 +50,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="trigger_word_evaluate_model_node",
             ),
             Node(
+                func=nodes.evaluate_recording_rates,
+                inputs=["trigger_word_model", "trigger_word_clips", "trigger_word_test_report",
+                        "params:trigger_word", "params:seed"],
+                outputs="trigger_word_rate_metrics",
+                name="trigger_word_evaluate_recording_rates_node",
+            ),
+            Node(
                 func=nodes.plot_det,
                 inputs="trigger_word_det",
                 outputs="trigger_word_det_curve_plot",
