@@ -38,6 +38,8 @@ import numpy as np
 from dl_pipelines import audio, speech
 
 Samples = tuple[np.ndarray, int]
+#: What to say: ``(text, voice, speed, seed)``.
+Request = tuple[str, str, float, int]
 
 
 class Engine(ABC):
@@ -56,6 +58,10 @@ class Engine(ABC):
     @abstractmethod
     def say(self, text: str, voice: str, speed: float, seed: int) -> Samples:
         """``text`` spoken by ``voice``, ``speed`` times the voice's normal pace."""
+
+    def say_many(self, requests: list[Request]) -> list[Samples]:
+        """:meth:`say` for each request, in order (an engine may do it in one go)."""
+        return [self.say(*r) for r in requests]
 
     def check_voice(self, voice: str) -> None:
         known = self.voices()
@@ -173,19 +179,31 @@ class FestivalEngine(Engine):
         return sorted(p.name for p in self.FOLDER.glob("*/*") if p.is_dir())
 
     def say(self, text: str, voice: str, speed: float, seed: int) -> Samples:
-        self.check_voice(voice)
-        spoken = text.replace('"', "").replace("\\", "")
+        return self.say_many([(text, voice, speed, seed)])[0]
+
+    def say_many(self, requests: list[Request]) -> list[Samples]:
+        """Every request in one Festival process (its start-up costs ~0.2 s)."""
+        for voice in {r[1] for r in requests}:
+            self.check_voice(voice)
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "out.wav"
+            lines, paths, current = [], [], None
+            for i, (text, voice, speed, _) in enumerate(requests):
+                paths.append(Path(folder) / f"{i}.wav")
+                spoken = text.replace('"', "").replace("\\", "")
+                if voice != current:  # loading a voice is the slow part
+                    lines.append(f"(voice_{voice})")
+                    current = voice
+                lines += [f"(Parameter.set 'Duration_Stretch {1 / speed:.4f})",
+                          f'(utt.save.wave (utt.synth (Utterance Text "{spoken}")) '
+                          f"\"{paths[-1]}\" 'riff)"]
             script = Path(folder) / "say.scm"
-            script.write_text(f"(voice_{voice})\n"
-                              f"(Parameter.set 'Duration_Stretch {1 / speed:.4f})\n"
-                              f'(utt.save.wave (utt.synth (Utterance Text "{spoken}")) '
-                              f"\"{path}\" 'riff)\n")
+            script.write_text("\n".join(lines) + "\n")
             subprocess.run(["festival", "-b", str(script)], check=True, capture_output=True)
-            if not path.exists():
-                raise speech.SpeechError(f"Festival said nothing for {text!r} with {voice}.")
-            return audio.read_pcm_wav(path)
+            missing = [r[0] for r, path in zip(requests, paths, strict=True)
+                       if not path.exists()]
+            if missing:
+                raise speech.SpeechError(f"Festival said nothing for {missing[:3]}.")
+            return [audio.read_pcm_wav(path) for path in paths]
 
 
 ENGINES: dict[str, Engine] = {e.name: e for e in (EspeakEngine(), PiperEngine(),
@@ -202,8 +220,18 @@ def engine(name: str) -> Engine:
 def spoken(name: str, text: str, voice: str, speed: float, seed: int,
            sample_rate: int) -> np.ndarray:
     """``text`` said by ``voice`` of engine ``name``: trimmed, mono, at ``sample_rate``."""
-    samples, rate = engine(name).say(text, voice, speed, seed)
-    if samples.size == 0 or float(np.max(np.abs(samples))) < 0.01:
-        raise speech.SpeechError(f"{name} voice '{voice}' said nothing audible for {text!r}.")
-    samples = audio.trim_silence(audio.to_mono(samples), rate)
-    return audio.resample(samples, rate, sample_rate)
+    return spoken_many(name, [(text, voice, speed, seed)], sample_rate)[0]
+
+
+def spoken_many(name: str, requests: list[Request], sample_rate: int) -> list[np.ndarray]:
+    """:func:`spoken` for each ``(text, voice, speed, seed)``, in order."""
+    out = []
+    for (text, voice, *_), (samples, rate) in zip(
+            requests, engine(name).say_many(requests), strict=True):
+        if samples.size == 0 or float(np.max(np.abs(samples))) < 0.01:
+            raise speech.SpeechError(f"{name} voice '{voice}' said nothing audible for "
+                                     f"{text!r}.")
+        samples = audio.trim_silence(audio.to_mono(samples), rate)
+        samples = samples / max(1.0, float(np.max(np.abs(samples))) / 0.99)
+        out.append(audio.resample(samples, rate, sample_rate))
+    return out

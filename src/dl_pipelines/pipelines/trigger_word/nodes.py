@@ -223,7 +223,7 @@ def _engine_clips(kind: str, source: EngineSource, p: TriggerWordParams, seed: i
         logger.warning("Speech engine '%s' skipped (%s): the %s split has no %s voices.",
                        source.engine, why, source.split, source.engine)
         return [], [], []
-    clips, names, groups = [], [], []
+    requests, names, groups = [], [], []
     count = source.keyword_clips_per_voice if kind == "positives" \
         else source.negative_clips_per_voice
     low, high = np.log(source.speed)
@@ -234,15 +234,15 @@ def _engine_clips(kind: str, source: EngineSource, p: TriggerWordParams, seed: i
             word = p.keyword if kind == "positives" else _negative_word(
                 generator, d.negative_words, confusables,
                 d.train_confusable_share if source.split == "train" else 0.0, weights)
-            try:
-                clips.append(engines.spoken(
-                    source.engine, word, voice, float(np.exp(generator.uniform(low, high))),
-                    int(generator.integers(0, 2 ** 31)), p.audio.sample_rate))
-            except speech.SpeechError as error:
-                raise ValueError(f"{error} Fix trigger_word.default_data.engines in "
-                                 "conf/base/parameters_trigger_word.yml.") from error
+            requests.append((word, voice, float(np.exp(generator.uniform(low, high))),
+                             int(generator.integers(0, 2 ** 31))))
             names.append(f"{source.split}/{group}/{word}-{j}")
             groups.append(group)
+    try:
+        clips = engines.spoken_many(source.engine, requests, p.audio.sample_rate)
+    except speech.SpeechError as error:
+        raise ValueError(f"{error} Fix trigger_word.default_data.engines in "
+                         "conf/base/parameters_trigger_word.yml.") from error
     return clips, names, groups
 
 
