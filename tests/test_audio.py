@@ -285,3 +285,20 @@ def test_pcm_wav_reader_names_float_and_bad_files(tmp_path):
         audio.read_pcm_wav(tmp_path / "none.wav")
     with pytest.raises(audio.AudioError, match="absent.wav' does not exist"):
         audio.read_pcm_wav(tmp_path / "absent.wav")
+
+
+@pytest.mark.parametrize("subtype", ["PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT"])
+def test_every_pcm_width_and_float_wav_decodes_as_soundfile_does(tmp_path, subtype):
+    """8-bit WAV is unsigned on disk, pydub hands it back signed: shifting it by 128 a
+    second time turned it into garbage (correlation −0.43 with the signal)."""
+    soundfile = pytest.importorskip("soundfile")
+    x = np.stack([_tone(0.25, 8000), _tone(0.25, 8000, 1000.0, 0.3)], axis=1)
+    path = tmp_path / f"{subtype}.wav"
+    soundfile.write(path, x, 8000, subtype=subtype)
+    expected, _ = soundfile.read(path, dtype="float32", always_2d=True)
+    loaded, rate = audio.load_audio(path, mono=False)
+    assert rate == 8000 and loaded.shape == expected.shape
+    np.testing.assert_allclose(loaded, expected, atol=2 ** -22)
+    assert np.corrcoef(loaded[:, 0], x[:, 0])[0, 1] > 0.99
+    if subtype != "FLOAT":  # the standard-library reader of the on-device runner too
+        np.testing.assert_allclose(audio.read_pcm_wav(path)[0], expected, atol=2 ** -22)

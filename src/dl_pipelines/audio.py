@@ -109,12 +109,17 @@ def decode_audio(data: bytes, suffix: str = ".wav",
 
 
 def _segment_to_array(segment) -> np.ndarray:
-    return pcm_to_float(segment.raw_data, segment.sample_width, segment.channels)
+    # pydub has already turned the unsigned bytes of an 8-bit WAV into signed ones
+    # (``audioop.bias(data, 1, -128)``): its 8-bit samples must not be shifted again.
+    return pcm_to_float(segment.raw_data, segment.sample_width, segment.channels,
+                        unsigned_8_bit=False)
 
 
-def pcm_to_float(raw: bytes, width: int, channels: int) -> np.ndarray:
-    """Interleaved little-endian PCM (8-bit unsigned, 16/24/32-bit signed) → ``(n, channels)``
-    float32 in [-1, 1]; a trailing partial frame is dropped."""
+def pcm_to_float(raw: bytes, width: int, channels: int,
+                 unsigned_8_bit: bool = True) -> np.ndarray:
+    """Interleaved little-endian PCM (16/24/32-bit signed; 8-bit unsigned as stored in a
+    WAV file, or signed with ``unsigned_8_bit=False`` as pydub returns it) →
+    ``(n, channels)`` float32 in [-1, 1]; a trailing partial frame is dropped."""
     if width not in (1, 2, 3, 4):
         raise ValueError(f"PCM samples of {width} bytes are not supported (1 to 4)")
     raw = raw[:len(raw) - len(raw) % (width * channels)]
@@ -125,10 +130,10 @@ def pcm_to_float(raw: bytes, width: int, channels: int) -> np.ndarray:
         ints = wide.view("<i4").reshape(-1)
         scale = 2.0 ** 31
     else:
-        dtype = {1: np.uint8, 2: "<i2", 4: "<i4"}[width]
+        dtype = {1: np.uint8 if unsigned_8_bit else np.int8, 2: "<i2", 4: "<i4"}[width]
         ints = np.frombuffer(raw, dtype=dtype)
         scale = 2.0 ** (8 * width - 1)
-        if width == 1:
+        if width == 1 and unsigned_8_bit:
             ints = ints.astype(np.int16) - 128
     return (ints.astype(np.float32) / scale).reshape(-1, channels)
 
