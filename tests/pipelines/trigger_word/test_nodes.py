@@ -447,9 +447,15 @@ def test_training_draws_backgrounds_by_their_weights(tw_params):
     assert share(weighted[0]) > 0.75 > 0.4 > share(uniform[0])
     for split in (1, 2):  # validation and test audio are unchanged
         np.testing.assert_array_equal(weighted[split]["x"], uniform[split]["x"])
+    # a group no background belongs to (the base's 'babble' with your own backgrounds)
+    # is ignored: the draw is uniform again
     params["mixing"]["train_background_weights"] = {"chatter": 2.0}
-    with pytest.raises(ValueError, match=r"names \['chatter'\].*the groups are"):
-        nodes.make_model_inputs(clips, params, seed=0)
+    assert nodes.background_p(banks["backgrounds"], groups["backgrounds"],
+                              parse_params(params), "train") is None
+    params["mixing"]["train_background_weights"] = {"chatter": 2.0, "babble": 50.0}
+    np.testing.assert_array_equal(
+        nodes.background_p(banks["backgrounds"], groups["backgrounds"],
+                           parse_params(params), "train"), chances)
     params["mixing"]["train_background_weights"] = {"babble": 0}
     with pytest.raises(ValueError, match="train_background_weights must be numbers > 0"):
         parse_params(params)
@@ -524,3 +530,14 @@ def test_family_metrics_split_heard_families_from_held_out_engines() -> None:
 def test_trained_families_are_espeak_and_the_train_engines(tw_params: dict) -> None:
     p = nodes.parse_params(tw_params)
     assert nodes.trained_families(p) == {"espeak", "user", "piper"}
+
+
+def test_an_implausibly_short_word_clip_is_warned_about_by_name(tw_params, caplog):
+    p = parse_params(tw_params)
+    raw = {f"s{i}/word.wav": (_tone(0.4), RATE) for i in range(3)}
+    raw["s3/clipped.wav"] = (_tone(0.01), RATE)            # a 10 ms "keyword"
+    with caplog.at_level("WARNING"):
+        clips, *_ = nodes._user_clips("positives", raw, p, seed=0)
+    assert len(clips) == 4
+    assert "positives/s3/clipped.wav' lasts 10 ms" in caplog.text
+    assert "s0/word.wav" not in caplog.text

@@ -47,6 +47,8 @@ from dl_pipelines.tracking import as_mlflow_metrics
 logger = logging.getLogger(__name__)
 
 KINDS = ("positives", "negatives", "backgrounds")
+#: A user's word clip shorter than this (after trimming silence) is warned about.
+MIN_WORD_SECONDS = 0.15
 Audio = tuple[np.ndarray, int]
 
 
@@ -117,6 +119,11 @@ def _user_clips(kind: str, raw: dict[str, Audio], p: TriggerWordParams,
                     f"{p.audio.clip_seconds:g} s (or lower trigger_word.audio.clip_seconds).")
         else:
             x = audio.trim_silence(x, rate)
+            if len(x) < MIN_WORD_SECONDS * rate:
+                logger.warning("Clip '%s' lasts %.0f ms after trimming silence: shorter than "
+                               "any spoken word (%.0f ms). Is it truncated or nearly silent? "
+                               "Replace it or delete it.", where, 1000 * len(x) / rate,
+                               1000 * MIN_WORD_SECONDS)
             if len(x) >= p.audio.n_samples // 2:
                 raise ValueError(f"Clip '{where}' lasts {len(x) / rate:.1f} s after trimming "
                                  "silence: keyword and negative clips must be single words "
@@ -310,17 +317,21 @@ def background_p(backgrounds: tuple[ClipBank, np.ndarray], groups: np.ndarray,
                  p: TriggerWordParams, split: str) -> np.ndarray | None:
     """How likely each of ``split``'s backgrounds is drawn: ``None`` (uniform) except
     for training with ``mixing.train_background_weights``, where a background weighs its
-    group's weight (1 for a group not named)."""
+    group's weight (1 for a group not named). A named group that no training background
+    belongs to (the default kinds, with your own backgrounds) is ignored, with a log
+    line."""
     weights = p.mixing.train_background_weights
     if split != "train" or not weights:
         return None
     mine = np.asarray(groups)[backgrounds[1] == SPLITS.index(split)]
     unknown = sorted(set(map(str, weights)) - set(mine.tolist()))
     if unknown:
-        raise ValueError(
-            f"trigger_word.mixing.train_background_weights names {unknown}, which no "
-            f"training background belongs to; the groups are {sorted(set(mine.tolist()))}: "
-            "fix the names in conf/base/parameters_trigger_word.yml.")
+        logger.info("trigger_word.mixing.train_background_weights names %s, which no "
+                    "training background belongs to (the groups are %s): ignored.",
+                    unknown, sorted(set(mine.tolist()))[:10])
+        weights = {k: v for k, v in weights.items() if str(k) not in unknown}
+        if not weights:
+            return None
     w = np.asarray([float(weights.get(str(g), 1.0)) for g in mine])
     return w / w.sum()
 
