@@ -33,11 +33,21 @@ def decode_image(path: str | Path) -> np.ndarray:
                 return to_rgb_uint8(_high_depth_to_unit(np.asarray(image), image.mode))
             return to_rgb_uint8(np.asarray(image.convert("RGBA" if _has_alpha(image)
                                                          else "RGB")))
+    except Image.DecompressionBombError as error:
+        raise ImageDecodeError(too_large_message(path, error)) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ImageDecodeError(
             f"Cannot read image '{path}' ({error}). Replace it with a valid JPEG or PNG, "
             "or delete it."
         ) from error
+
+
+def too_large_message(path: str | Path, error: Exception) -> str:
+    """The error for an image beyond Pillow's decompression-bomb limit, naming the file."""
+    limit = Image.MAX_IMAGE_PIXELS or 0
+    return (f"Image '{path}' is too large to decode safely ({error}). Downscale it below "
+            f"{limit / 1e6:.0f} megapixels (e.g. `convert '{Path(path).name}' -resize "
+            f"4096x4096 smaller.png`), or delete it.")
 
 
 def _high_depth_to_unit(array: np.ndarray, mode: str) -> np.ndarray:

@@ -61,8 +61,11 @@ class CocoDetectionDataset(AbstractDataset[None, list[dict[str, Any]]]):
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise DatasetError(f"Cannot read COCO annotations '{self._json}' ({error!r}): it "
                                "needs 'images', 'annotations' and 'categories' lists.") from error
+        for image_id, info in images.items():
+            self._check_image_entry(image_id, info)
         per_image: dict[int, list[dict]] = {image_id: [] for image_id in images}
-        for annotation in annotations:
+        for position, annotation in enumerate(annotations):
+            self._check_annotation(position, annotation)
             image_id = annotation.get("image_id")
             if image_id not in per_image:
                 raise DatasetError(f"{self._json}: annotation {annotation.get('id')} refers to "
@@ -106,6 +109,32 @@ class CocoDetectionDataset(AbstractDataset[None, list[dict[str, Any]]]):
         logger.info("Loaded %d images with %d boxes from %s", len(records), len(annotations),
                     self._json)
         return records
+
+    def _check_image_entry(self, image_id: int, info: Any) -> None:
+        """An ``images`` entry is a mapping with a non-empty string ``file_name``."""
+        name = info.get("file_name") if isinstance(info, dict) else None
+        if not isinstance(name, str) or not name:
+            raise DatasetError(f"{self._json}: image id {image_id} has no 'file_name' (got "
+                               f"{name!r}): give each entry of 'images' the path of its image "
+                               f"relative to '{self._images}'.")
+
+    def _check_annotation(self, position: int, annotation: Any) -> None:
+        """An annotation has ``bbox`` = four finite numbers ``[x, y, width, height]``."""
+        if not isinstance(annotation, dict):
+            raise DatasetError(f"{self._json}: annotations[{position}] is {annotation!r}, not "
+                               "an object with 'image_id', 'category_id' and 'bbox'.")
+        where = (f"{self._json}: annotation id {annotation.get('id', '?')} (annotations"
+                 f"[{position}], image_id {annotation.get('image_id')!r})")
+        if "bbox" not in annotation:
+            raise DatasetError(f"{where} has no 'bbox': add [x, y, width, height] in pixels, "
+                               "or delete the annotation.")
+        bbox = annotation["bbox"]
+        numbers = (isinstance(bbox, list | tuple) and len(bbox) == 4
+                   and all(isinstance(v, int | float) and not isinstance(v, bool)
+                           and np.isfinite(v) for v in bbox))
+        if not numbers:
+            raise DatasetError(f"{where} has bbox {bbox!r}: it must be four numbers "
+                               "[x, y, width, height] in pixels (COCO's layout).")
 
     def save(self, data: None) -> None:
         raise DatasetError("CocoDetectionDataset is read-only.")

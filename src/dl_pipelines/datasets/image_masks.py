@@ -10,7 +10,12 @@ import numpy as np
 from kedro.io import AbstractDataset, DatasetError
 from PIL import Image, UnidentifiedImageError
 
-from dl_pipelines.images import IMAGE_EXTENSIONS, ImageDecodeError, decode_image
+from dl_pipelines.images import (
+    IMAGE_EXTENSIONS,
+    ImageDecodeError,
+    decode_image,
+    too_large_message,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +76,8 @@ class ImageMaskFolderDataset(AbstractDataset[None, list[dict[str, Any]]]):
                         raise DatasetError(f"Mask '{mask_file}' has mode {opened.mode}: save it "
                                            "as a single-channel PNG of class indices.")
                     mask = np.asarray(opened)
+            except Image.DecompressionBombError as error:
+                raise DatasetError(too_large_message(mask_file, error)) from error
             except (UnidentifiedImageError, OSError, SyntaxError) as error:
                 raise DatasetError(f"Cannot read mask '{mask_file}' ({error}). Replace it with "
                                    "a single-channel PNG.") from error
