@@ -59,9 +59,21 @@ def parse(cls: type[T], raw: Any, section: str) -> T:
         raise ParameterError(f"Parameter '{section}': {error}. {_hint(section)}") from error
 
 
+#: Top-level parameter keys not kept in ``conf/base/parameters_<key>.yml``.
+PARAMETER_FILES = {
+    "seed": "conf/base/parameters.yml",
+    "style_transfer_apply": "conf/base/parameters_style_transfer.yml",
+}
+
+
+def parameter_file(section: str) -> str:
+    """The YAML file that defines the parameter ``section`` (a dotted key)."""
+    top = section.split(".")[0].split("[")[0].split(" ")[0]
+    return PARAMETER_FILES.get(top, f"conf/base/parameters_{top}.yml")
+
+
 def _hint(section: str) -> str:
-    top = section.split(".")[0]
-    return f"Fix it in conf/base/parameters_{top}.yml (or your environment's override)."
+    return f"Fix it in {parameter_file(section)} (or your environment's override)."
 
 
 def _convert(hint: Any, value: Any, key: str) -> Any:
