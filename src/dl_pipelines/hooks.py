@@ -1,4 +1,12 @@
-"""Project hooks: tag every MLflow run with what is needed to reproduce it."""
+"""Project hooks: a run that tells the truth.
+
+* :class:`RunMetadataHook` tags every MLflow run with what is needed to reproduce it.
+* :class:`RunGuardHook` checks the environment's name, takes the project's lock (one
+  ``kedro run`` per project at a time), and ends interrupted runs as KILLED
+  (:mod:`dl_pipelines.run_guard`).
+* :class:`ParameterCheckHook` validates every parameter the run will use before its
+  first node runs (:mod:`dl_pipelines.parameter_check`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ from typing import Any
 from kedro.framework.hooks import hook_impl
 
 from dl_pipelines import tracking
+from dl_pipelines.config import ParameterError
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +43,109 @@ class RunMetadataHook:
         tags = tracking.reproducibility_tags(self._project_path, seed=self._seed)
         if not tracking.set_tags_on_active_run(tags):
             logger.debug("No active MLflow run: reproducibility tags not logged.")
+
+
+class UnknownEnvironmentError(ValueError):
+    """``--env`` names no folder under the configuration source."""
+
+
+class RunGuardHook:
+    """One ``kedro run`` per project; SIGINT, SIGTERM and SIGKILL leave a KILLED run.
+
+    Its hooks run first (``tryfirst``): the environment is checked before kedro-mlflow
+    reads ``mlflow.yml`` from it, and the lock is taken before kedro-mlflow opens an
+    MLflow run, so that a refused run leaves no run behind.
+    """
+
+    def __init__(self) -> None:
+        self._guard: Any = None
+
+    @hook_impl(tryfirst=True)
+    def after_context_created(self, context: Any) -> None:
+        _check_environment(context)
+        from dl_pipelines.run_guard import RunGuard
+
+        if self._guard is not None and self._guard.held:  # interrupted earlier, same process
+            self._guard.finish_interrupted()
+        if self._guard is None or self._guard.project_path != context.project_path:
+            self._guard = RunGuard(context.project_path)
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
+        if self._guard is None:
+            return
+        self._guard.acquire(run_params.get("pipeline_names"), run_params.get("env"))
+        self._guard.install_signal_handlers()
+
+    @hook_impl
+    def before_node_run(self) -> None:
+        if self._guard is not None and self._guard.held and not self._guard.run_recorded:
+            import mlflow
+
+            active = mlflow.active_run()
+            if active is not None:
+                self._guard.record_run(active.info.run_id, mlflow.get_tracking_uri())
+
+    @hook_impl(trylast=True)
+    def after_pipeline_run(self) -> None:
+        if self._guard is not None:
+            self._guard.release()
+
+    @hook_impl(trylast=True)
+    def on_pipeline_error(self) -> None:
+        if self._guard is not None:
+            self._guard.release()
+
+
+class ParameterCheckHook:
+    """Parses every parameter of every node of the run before the first node runs.
+
+    Runs after kedro-mlflow opened the run: a bad value ends it as FAILED, with the
+    message as the tag ``dl_pipelines.error``, and stops the run before anything is
+    computed or written.
+    """
+
+    def __init__(self) -> None:
+        self._params: dict[str, Any] = {}
+
+    @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        self._params = context.params
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any) -> None:
+        from dl_pipelines.parameter_check import check_pipeline_parameters
+
+        try:
+            checks = check_pipeline_parameters(pipeline, self._params,
+                                               run_params.get("runtime_params"))
+        except ParameterError as error:
+            _fail_active_run(str(error))
+            raise
+        logger.info("Parameters checked before the first node (%d checks).", checks)
+
+
+def _fail_active_run(message: str) -> None:
+    """End the active MLflow run as FAILED (before_pipeline_run errors reach no hook)."""
+    import mlflow
+
+    if mlflow.active_run() is not None:
+        mlflow.set_tag("dl_pipelines.error", message[:5000])
+        mlflow.end_run("FAILED")
+
+
+def _check_environment(context: Any) -> None:
+    """Raise naming the environments there are when ``--env`` names none of them."""
+    from pathlib import Path
+
+    loader = context.config_loader
+    source = Path(getattr(loader, "conf_source", "") or context.project_path / "conf")
+    if not source.is_dir() or (source / context.env).is_dir():
+        return
+    base = getattr(loader, "base_env", "base")
+    valid = sorted(p.name for p in source.iterdir() if p.is_dir() and p.name != base)
+    raise UnknownEnvironmentError(
+        f"Unknown environment '{context.env}': there is no folder {source / context.env}. "
+        f"The environments are: {', '.join(valid)} (each a folder under {source} whose "
+        f"files override {base}/). Run with one of them, e.g. `kedro run --env test`, or "
+        f"create {source / context.env}/.")

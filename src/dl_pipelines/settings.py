@@ -9,7 +9,7 @@ import warnings
 
 from omegaconf.resolvers import oc
 
-from dl_pipelines.hooks import RunMetadataHook
+from dl_pipelines.hooks import ParameterCheckHook, RunGuardHook, RunMetadataHook
 
 # Keep TensorFlow's C++ start-up chatter out of the run log; real errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -22,7 +22,9 @@ warnings.filterwarnings("ignore", message="Add type hints to the `predict` metho
 # Kedro 1.7 registers its resolvers with OmegaConf's deprecated call.
 warnings.filterwarnings("ignore", message="register_new_resolver", category=UserWarning)
 
-HOOKS = (RunMetadataHook(),)
+# Pluggy calls hooks last-registered first: the parameter check runs after the metadata
+# tags are set; RunGuardHook's hooks are `tryfirst` (before kedro-mlflow's).
+HOOKS = (ParameterCheckHook(), RunMetadataHook(), RunGuardHook())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
