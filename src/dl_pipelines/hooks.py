@@ -6,6 +6,8 @@
   (:mod:`dl_pipelines.run_guard`).
 * :class:`ParameterCheckHook` validates every parameter the run will use before its
   first node runs (:mod:`dl_pipelines.parameter_check`).
+* :class:`StagedModelsHook` lets a run's trained models replace the ones prediction
+  pipelines use only when the whole run succeeds (a registry gate included).
 """
 
 from __future__ import annotations
@@ -123,6 +125,43 @@ class ParameterCheckHook:
             _fail_active_run(str(error))
             raise
         logger.info("Parameters checked before the first node (%d checks).", checks)
+
+
+class StagedModelsHook:
+    """A model file under ``data/06_models`` is replaced only by a run that succeeds.
+
+    Every :class:`~dl_pipelines.datasets.KerasModelDataset` of the catalog saves to its
+    candidate file during the run (its later nodes load it from there); after the run
+    the candidate replaces the model file, or, when the run failed (e.g. the registry
+    gate rejected the model), stays aside and the model file is left as it was.
+    Datasets wrapped by kedro-mlflow (a subclass) log their file as saved: left alone.
+    """
+
+    def __init__(self) -> None:
+        self._datasets: list[Any] = []
+
+    @hook_impl
+    def before_pipeline_run(self, pipeline: Any, catalog: Any) -> None:
+        from dl_pipelines.datasets.keras_model import KerasModelDataset
+
+        names = sorted(name for name in pipeline.datasets() if name in catalog)
+        self._datasets = [catalog[name] for name in names
+                          if type(catalog[name]) is KerasModelDataset]
+        for dataset in self._datasets:
+            dataset.begin_run()
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self._end(succeeded=True)
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        self._end(succeeded=False)
+
+    def _end(self, succeeded: bool) -> None:
+        for dataset in self._datasets:
+            dataset.end_run(succeeded)
+        self._datasets = []
 
 
 def _fail_active_run(message: str) -> None:

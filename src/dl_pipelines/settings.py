@@ -9,7 +9,12 @@ import warnings
 
 from omegaconf.resolvers import oc
 
-from dl_pipelines.hooks import ParameterCheckHook, RunGuardHook, RunMetadataHook
+from dl_pipelines.hooks import (
+    ParameterCheckHook,
+    RunGuardHook,
+    RunMetadataHook,
+    StagedModelsHook,
+)
 
 # Keep TensorFlow's C++ start-up chatter out of the run log; real errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -24,7 +29,7 @@ warnings.filterwarnings("ignore", message="register_new_resolver", category=User
 
 # Pluggy calls hooks last-registered first: the parameter check runs after the metadata
 # tags are set; RunGuardHook's hooks are `tryfirst` (before kedro-mlflow's).
-HOOKS = (ParameterCheckHook(), RunMetadataHook(), RunGuardHook())
+HOOKS = (StagedModelsHook(), ParameterCheckHook(), RunMetadataHook(), RunGuardHook())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +12,11 @@ from kedro.io import AbstractDataset, DatasetError
 
 from dl_pipelines.datasets._files import atomic_target
 
+logger = logging.getLogger(__name__)
+
 
 class KerasModelDataset(AbstractDataset[Any, Any]):
+
     """Saves a model with ``keras.saving.save_model`` and loads it back.
 
     The ``.keras`` format is backend-independent: a model trained on TensorFlow loads
@@ -28,7 +33,18 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
         custom_modules: Modules imported before loading, for the custom layers and
             losses they register with ``keras.saving.register_keras_serializable``
             (a prediction run may not have imported them otherwise).
+
+    Inside a ``kedro run`` (:class:`dl_pipelines.hooks.StagedModelsHook`) a saved model
+    goes to ``<name>.candidate.keras`` beside ``filepath``, and the run's later nodes load
+    it from there; it replaces ``filepath`` only when the whole run succeeds. A run that
+    fails after training (a registry gate that rejects the model, any later error) leaves
+    ``filepath``, the model the prediction pipelines use, as the last successful run left
+    it, and keeps its own model as the candidate file for inspection.
     """
+
+    #: Model files whose candidate this run saved, shared by every entry of the catalog
+    #: on the same file (a training entry and a prediction entry).
+    _staged: set[Path] = set()
 
     def __init__(self, filepath: str, load_args: dict[str, Any] | None = None,
                  save_args: dict[str, Any] | None = None,
@@ -42,11 +58,37 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
         self._optional = optional
         self._custom_modules = list(custom_modules or [])
         self.metadata = metadata
+        self._staging = False  # saves go to the candidate file (a run is in progress)
+
+    @property
+    def candidate_path(self) -> Path:
+        return self._filepath.with_name(self._filepath.stem + ".candidate.keras")
+
+    def _current(self) -> Path:
+        staged = self._filepath.absolute() in KerasModelDataset._staged
+        return self.candidate_path if staged else self._filepath
+
+    def begin_run(self) -> None:
+        """Stage saves as the candidate file until :meth:`end_run`."""
+        self._staging = True
+
+    def end_run(self, succeeded: bool) -> None:
+        """Promote the candidate this run saved onto ``filepath``, or keep it aside."""
+        self._staging = False
+        if self._filepath.absolute() in KerasModelDataset._staged:
+            KerasModelDataset._staged.discard(self._filepath.absolute())
+            if succeeded:
+                os.replace(self.candidate_path, self._filepath)
+            else:
+                logger.warning("The run failed: the model it trained is kept as %s; %s is "
+                               "still the last successful run's (the one prediction "
+                               "pipelines use).", self.candidate_path, self._filepath)
 
     def load(self) -> Any:
         import keras
 
-        if not self._filepath.is_file():
+        path = self._current()
+        if not path.is_file():
             if self._optional:
                 return None
             raise DatasetError(
@@ -58,17 +100,21 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
                 importlib.import_module(module)
             except ImportError as error:
                 raise DatasetError(f"custom_modules of the dataset at {self._filepath}: cannot "
-                                   f"import {module!r} ({error}); fix the catalog entry.") from error
-        return keras.saving.load_model(self._filepath, **self._load_args)
+                                   f"import {module!r} ({error}); fix the catalog entry."
+                                   ) from error
+        return keras.saving.load_model(path, **self._load_args)
 
     def save(self, model: Any) -> None:
         import keras
 
-        with atomic_target(self._filepath, suffix=".keras") as tmp:
+        target = self.candidate_path if self._staging else self._filepath
+        with atomic_target(target, suffix=".keras") as tmp:
             keras.saving.save_model(model, tmp, **self._save_args)
+        if self._staging:
+            KerasModelDataset._staged.add(self._filepath.absolute())
 
     def _exists(self) -> bool:
-        return self._filepath.is_file()
+        return self._current().is_file()
 
     def _describe(self) -> dict[str, Any]:
         return {"filepath": str(self._filepath), "load_args": self._load_args,
