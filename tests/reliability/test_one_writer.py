@@ -3,6 +3,8 @@ naming the running one, so that no run reads another's intermediate data."""
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from tests.conftest import KedroProject
@@ -14,8 +16,11 @@ def test_a_second_run_is_refused_and_the_first_keeps_its_own_data(project: Kedro
                                                                   ) -> None:
     first = start_run(project, "--pipelines", "day_night", "--params", "seed=1")
     record = wait_for_record(project, first)
-
-    second = project.run("--pipelines", "day_night", "--params", "seed=7", check=False)
+    first.send_signal(signal.SIGSTOP)  # paused, it still holds the lock: no race with its end
+    try:
+        second = project.run("--pipelines", "day_night", "--params", "seed=7", check=False)
+    finally:
+        first.send_signal(signal.SIGCONT)
     assert second.returncode != 0
     assert (f"Another `kedro run` of this project is running (PID {first.pid} on "
             f"{record['host']}, pipelines day_night, env test, started {record['started']}"
