@@ -48,7 +48,25 @@ def test_training_run_is_tracked_in_mlflow(trained_project: KedroProject) -> Non
 
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
     assert {"plots/training_curves.png", "plots/confusion_matrix.png",
-            "plots/prediction_grid.png"} <= artifacts
+            "plots/prediction_grid.png", "plots/heldout_grid.png"} <= artifacts
+    reports = {a.path for a in client.list_artifacts(run.info.run_id, "reports")}
+    assert {"reports/heldout_metrics.json", "reports/heldout_predictions.csv"} <= reports
+
+
+def test_heldout_set_is_reported_apart(trained_project: KedroProject) -> None:
+    (run,) = trained_project.runs("day_night")
+    metrics = run.data.metrics
+    reporting = trained_project.path / "data/08_reporting/day_night"
+    table = pd.read_csv(reporting / "heldout_predictions.csv")
+    heldout = _test_params(trained_project)["day_night"]["heldout"]
+    assert len(table) == 4 * 2 * heldout["scenes_per_kind"] + 2 * heldout["photo_crops"]
+    assert metrics["heldout_accuracy"] == pytest.approx(table["correct"].mean())
+    for group, rows in table.groupby("group"):
+        assert metrics[f"heldout_accuracy_{group}"] == pytest.approx(rows["correct"].mean())
+    report = json.loads((reporting / "heldout_metrics.json").read_text())
+    assert sorted(m["name"] for m in report["misclassified"]) == sorted(
+        table.loc[~table["correct"], "name"])
+    assert (reporting / "heldout_grid.png").stat().st_size > 1000
 
 
 def test_training_loss_falls(trained_project: KedroProject) -> None:

@@ -19,6 +19,12 @@ from sklearn import metrics as skm
 from dl_pipelines import plotting
 from dl_pipelines.config import parse
 from dl_pipelines.images import resize
+from dl_pipelines.pipelines.day_night.lit_scenes import (
+    LitNightModel,
+    ShadedDayModel,
+    add_shade,
+    render_lit_night,
+)
 from dl_pipelines.pipelines.day_night.rendering import (
     DayModel,
     NightModel,
@@ -46,6 +52,8 @@ class DefaultDataParams:
     sky_scenes: int
     day: DayModel
     night: NightModel
+    lit_night: LitNightModel
+    shaded_day: ShadedDayModel
 
     def __post_init__(self) -> None:
         if self.crops_per_photo < 1 or self.sky_scenes < 0:
@@ -115,7 +123,8 @@ class EvaluationParams:
 
 # ----------------------------------------------------------------------------------- data
 def assemble_images(raw_images: dict[str, np.ndarray], sample_photos: dict[str, np.ndarray],
-                    params: dict[str, Any], seed: int) -> dict[str, np.ndarray]:
+                    params: dict[str, Any], seed: int,
+                    held_out: dict[str, str] | None = None) -> dict[str, np.ndarray]:
     """Resize the user's class folders to the model size, or make the default set.
 
     Args:
@@ -124,6 +133,8 @@ def assemble_images(raw_images: dict[str, np.ndarray], sample_photos: dict[str, 
             ``raw_images`` is empty.
         params: ``day_night.data``.
         seed: The run's seed.
+        held_out: ``day_night.heldout.photos``: photos kept for the held-out evaluation,
+            left out of the training pool should ``sample_photos`` hold one.
 
     Returns:
         ``images`` (n, h, w, 3) uint8, ``labels`` (n,) 0 = day / 1 = night, ``groups``
@@ -132,9 +143,13 @@ def assemble_images(raw_images: dict[str, np.ndarray], sample_photos: dict[str, 
     data = parse(DataParams, params, "day_night.data")
     if raw_images:
         return _from_class_folders(raw_images, data)
+    kept = sorted(set(sample_photos) & set(held_out or {}))
+    if kept:
+        logger.info("Photos %s are held out for evaluation: not used for training.", kept)
+    pool = {name: photo for name, photo in sample_photos.items() if name not in kept}
     logger.info("data/01_raw/day_night is empty: making the default set from %d real photos "
-                "and %d procedural scenes.", len(sample_photos), data.default_data.sky_scenes)
-    return _default_set(sample_photos, data, seed)
+                "and %d procedural scenes.", len(pool), data.default_data.sky_scenes)
+    return _default_set(pool, data, seed)
 
 
 def _from_class_folders(raw_images: dict[str, np.ndarray], data: DataParams) -> dict:
@@ -165,16 +180,29 @@ def _default_set(photos: dict[str, np.ndarray], data: DataParams, seed: int) -> 
         groups.append(group)
         names.append(name)
 
+    lit, shaded = config.lit_night, config.shaded_day
     for photo_name, photo in photos.items():
-        generator = rng(seed, "default_data", photo_name)
         count = config.crops_per_photo
-        for i, crop in enumerate(crops(photo, 2 * count, generator, config.crop_fraction)):
+        photo_crops = crops(photo, 2 * count, rng(seed, "default_data", photo_name),
+                            config.crop_fraction)
+        for i, crop in enumerate(photo_crops):
+            # One generator per image and per renderer: switching a renderer on or off,
+            # or reseeding it, leaves every other image as it was.
+            generator = rng(seed, "default_data", photo_name, i)
             if i < count:
-                add(render_day(crop, data.image_size, generator, config.day), DAY,
-                    photo_name, f"{photo_name}/day-{i:03d}")
+                image, name = render_day(crop, data.image_size, generator, config.day), "day"
+                shade = rng(seed, "shaded_day", shaded.seed, photo_name, i)
+                if shaded.enabled and shade.random() < shaded.share:
+                    image, name = add_shade(image, shade, shaded), "day-shaded"
+                add(image, DAY, photo_name, f"{photo_name}/{name}-{i:03d}")
+                continue
+            lights = rng(seed, "lit_night", lit.seed, photo_name, i)
+            if lit.enabled and lights.random() < lit.share:
+                image, name = render_lit_night(crop, data.image_size, lights, lit), "night-lit"
             else:
-                add(render_night(crop, data.image_size, generator, config.night), NIGHT,
-                    photo_name, f"{photo_name}/night-{i - count:03d}")
+                image = render_night(crop, data.image_size, generator, config.night)
+                name = "night"
+            add(image, NIGHT, photo_name, f"{photo_name}/{name}-{i - count:03d}")
     for i in range(config.sky_scenes):
         day, night = sky_scene(data.image_size, rng(seed, "sky", i))
         add(day, DAY, f"sky-{i:04d}", f"sky-{i:04d}/day")

@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from dl_pipelines.pipelines.day_night import nodes
+from dl_pipelines.pipelines.day_night import heldout, nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -11,7 +11,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=nodes.assemble_images,
                 inputs=["day_night_raw_images", "sample_photos", "params:day_night.data",
-                        "params:seed"],
+                        "params:seed", "params:day_night.heldout.photos"],
                 outputs="day_night_images",
                 name="assemble_images_node",
             ),
@@ -57,6 +57,28 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=["day_night_confusion_matrix_plot", "day_night_roc_curve_plot",
                          "day_night_prediction_grid_plot"],
                 name="plot_evaluation_node",
+            ),
+            Node(
+                func=heldout.make_heldout_set,
+                inputs=["day_night_heldout_photos", "params:day_night.heldout",
+                        "params:day_night.data.image_size", "params:day_night.data.classes"],
+                outputs="day_night_heldout",
+                name="make_heldout_set_node",
+            ),
+            Node(
+                func=heldout.evaluate_heldout,
+                inputs=["day_night_model", "day_night_heldout",
+                        "params:day_night.evaluation.threshold", "params:day_night.data.classes"],
+                outputs=["day_night_heldout_metrics", "day_night_heldout_predictions",
+                         "day_night_heldout_report"],
+                name="evaluate_heldout_node",
+            ),
+            Node(
+                func=heldout.plot_heldout,
+                inputs=["day_night_heldout", "day_night_heldout_predictions",
+                        "params:day_night.heldout"],
+                outputs="day_night_heldout_grid_plot",
+                name="plot_heldout_node",
             ),
             Node(
                 func=nodes.gate_for_registry,
