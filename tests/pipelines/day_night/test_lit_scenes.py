@@ -97,17 +97,9 @@ def test_lit_night_parameter_errors_name_the_key() -> None:
 
 
 @pytest.fixture
-def small_data() -> dict:
-    params = copy.deepcopy(BASE["day_night"]["data"])
-    params["default_data"].update(crops_per_photo=6, sky_scenes=0)
-    return params
-
-
-@pytest.fixture(scope="module")
-def photos() -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(1)
-    return {f"photo{i}": rng.integers(60, 256, size=(100, 100, 3), dtype=np.uint8)
-            for i in range(2)}
+def small_data(data_params) -> dict:
+    data_params["default_data"].update(crops_per_photo=6, sky_scenes=0)
+    return data_params
 
 
 def test_switches_and_seeds_change_only_their_own_images(small_data, photos) -> None:
@@ -133,7 +125,7 @@ def test_switches_and_seeds_change_only_their_own_images(small_data, photos) -> 
 
 def test_held_out_photos_are_left_out_of_training(small_data, photos) -> None:
     out = nodes.assemble_images({}, photos, small_data, seed=0, held_out={"photo1": "day"})
-    assert set(out["groups"].tolist()) == {"photo0"}
+    assert set(out["groups"].tolist()) == {"photo0", "photo2"}
 
 
 def test_training_renderers_do_not_use_the_heldout_generator() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 
 import numpy as np
@@ -16,20 +15,6 @@ from tests.conftest import PROJECT_ROOT
 
 BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_day_night.yml").read_text())
 CLASSES = ["day", "night"]
-
-
-@pytest.fixture
-def data_params() -> dict:
-    params = copy.deepcopy(BASE["day_night"]["data"])
-    params["default_data"].update(crops_per_photo=4, sky_scenes=6)
-    return params
-
-
-@pytest.fixture(scope="module")
-def photos() -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(0)
-    return {f"photo{i}": rng.integers(60, 256, size=(120, 90 + 10 * i, 3), dtype=np.uint8)
-            for i in range(3)}
 
 
 class FixedModel:
