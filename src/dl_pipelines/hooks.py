@@ -179,7 +179,8 @@ def _check_environment(context: Any) -> None:
 
     loader = context.config_loader
     source = Path(getattr(loader, "conf_source", "") or context.project_path / "conf")
-    if not source.is_dir() or (source / context.env).is_dir():
+    # No --env: Kedro runs the loader's default environment (local), which may be absent.
+    if context.env is None or not source.is_dir() or (source / context.env).is_dir():
         return
     base = getattr(loader, "base_env", "base")
     valid = sorted(p.name for p in source.iterdir() if p.is_dir() and p.name != base)

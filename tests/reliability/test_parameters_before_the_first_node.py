@@ -96,6 +96,8 @@ def test_an_unknown_environment_lists_the_environments(tmp_path: Path) -> None:
                                                       "The environments are: local, test"):
         _check_environment(context)
     _check_environment(SimpleNamespace(**{**vars(context), "env": "test"}))
+    # no --env: Kedro's default environment, which a fresh clone may not have (local/)
+    _check_environment(SimpleNamespace(**{**vars(context), "env": None}))
 
 
 @pytest.mark.e2e
