@@ -10,6 +10,7 @@ import numpy as np
 from kedro.io import AbstractDataset, DatasetError
 
 from dl_pipelines.audio import WAV_EXTENSIONS, AudioError, load_audio, wav_bytes
+from dl_pipelines.audio_stream import AudioFile, Blocks, write_blocks
 from dl_pipelines.datasets._files import atomic_target
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,12 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
     does not exist, when it holds no audio (unless ``allow_empty``), or when a file is
     empty, corrupt or holds no samples.
 
-    Saving writes ``{relative/path.wav: (samples, rate)}`` as 16-bit PCM WAV files, each
+    With ``lazy: true`` a file is only opened (its header read, errors raised as above)
+    and loaded as an :class:`~dl_pipelines.audio_stream.AudioFile` that reads its
+    samples in blocks: a folder of long recordings never sits in memory at once.
+
+    Saving writes ``{relative/path.wav: (samples, rate)}`` (or
+    :class:`~dl_pipelines.audio_stream.Blocks`) as 16-bit PCM WAV files, each
     written to a temporary file and renamed into place; with ``mlflow_artifact_path``
     each file is also logged to the active MLflow run under that folder.
 
@@ -43,9 +49,10 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
 
     def __init__(self, path: str, mono: bool = True, extensions: list[str] | None = None,
                  allow_empty: bool = False, mlflow_artifact_path: str | None = None,
-                 metadata: dict[str, Any] | None = None) -> None:
+                 lazy: bool = False, metadata: dict[str, Any] | None = None) -> None:
         self._path = Path(path)
         self._mono = mono
+        self._lazy = lazy
         self._extensions = tuple(e.lower() for e in (extensions or WAV_EXTENSIONS))
         self._allow_empty = allow_empty
         self._mlflow_artifact_path = mlflow_artifact_path
@@ -71,8 +78,9 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
         clips = {}
         for file in files:
             try:
-                clips[file.relative_to(self._path).as_posix()] = load_audio(file,
-                                                                            mono=self._mono)
+                name = file.relative_to(self._path).as_posix()
+                clips[name] = AudioFile.open(file) if self._lazy else \
+                    load_audio(file, mono=self._mono)
             except AudioError as error:
                 raise DatasetError(str(error)) from error
         if clips:
@@ -83,13 +91,19 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
         if not isinstance(data, dict):
             raise DatasetError(f"AudioFolderDataset('{self._path}') saves a dict "
                                f"{{name: (samples, rate)}}, got {type(data).__name__}.")
-        encoded = {name: wav_bytes(samples, rate) for name, (samples, rate) in data.items()}
+        # Arrays are encoded before anything is written; blocks (an iterator, with the
+        # number of channels) are written as they come, each file atomically.
+        encoded = {name: value if isinstance(value, Blocks) else wav_bytes(*value)
+                   for name, value in data.items()}
         for name, payload in encoded.items():
             target = self._path / name
             if target.suffix.lower() not in WAV_EXTENSIONS:
                 target = target.with_suffix(".wav")
             with atomic_target(target, suffix=".wav") as tmp:
-                tmp.write_bytes(payload)
+                if isinstance(payload, Blocks):
+                    write_blocks(tmp, payload.blocks, payload.rate, payload.channels)
+                else:
+                    tmp.write_bytes(payload)
             if self._mlflow_artifact_path is not None:
                 import mlflow
 
@@ -100,4 +114,5 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
         return self._path.is_dir()
 
     def _describe(self) -> dict[str, Any]:
-        return {"path": str(self._path), "mono": self._mono, "extensions": self._extensions}
+        return {"path": str(self._path), "mono": self._mono, "extensions": self._extensions,
+                "lazy": self._lazy}

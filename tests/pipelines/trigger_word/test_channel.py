@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dl_pipelines import audio
 from dl_pipelines.pipelines.trigger_word import channel
@@ -62,3 +63,19 @@ def test_the_channel_draws_nothing_when_off_and_is_seeded_when_on() -> None:
     b = apply_channel(x, on, np.random.default_rng(7))
     assert np.array_equal(a, b) and not np.allclose(a, x)
     assert _band_energy(a, 4300, 8000) < 0.01 * _band_energy(x, 4300, 8000)
+
+
+def test_resynthesis_keeps_the_word_and_changes_the_voice() -> None:
+    from dl_pipelines import speech
+
+    word = speech.synthesise("activate", "en-us+m1")
+    rate = speech.sample_rate()
+    a = channel.resynthesise(word, rate, np.random.default_rng(1))
+    b = channel.resynthesise(word, rate, np.random.default_rng(1))
+    c = channel.resynthesise(word, rate, np.random.default_rng(2))
+    assert a.shape == word.shape and a.dtype == np.float32
+    assert np.array_equal(a, b) and not np.allclose(a, c)
+    assert np.max(np.abs(a)) == pytest.approx(np.max(np.abs(word)), rel=0.05)
+    assert abs(np.corrcoef(a, word)[0, 1]) < 0.5            # a new waveform (source) …
+    envelope = [audio.spectrogram(x[None], 200, 120)[0].mean(axis=0) for x in (word, a)]
+    assert np.corrcoef(*envelope)[0, 1] > 0.8               # … with the word's formants

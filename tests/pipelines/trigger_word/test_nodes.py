@@ -541,3 +541,19 @@ def test_an_implausibly_short_word_clip_is_warned_about_by_name(tw_params, caplo
     assert len(clips) == 4
     assert "positives/s3/clipped.wav' lasts 10 ms" in caplog.text
     assert "s0/word.wav" not in caplog.text
+
+
+def test_chimes_added_in_blocks_equal_chimes_added_at_once(tmp_path, monkeypatch):
+    from dl_pipelines.audio_stream import AudioFile
+
+    monkeypatch.setattr(nodes, "STREAM_BLOCK_FRAMES", 1000)  # a chime spans blocks
+
+    stereo = np.stack([_tone(3.0), 0.5 * _tone(3.0, 500.0)], axis=1) * 3.0  # peak 0.9
+    path = tmp_path / "x.wav"
+    path.write_bytes(audio.wav_bytes(stereo, RATE))
+    samples, _ = audio.load_audio(path, mono=False)
+    times, chime = [0.5, 2.9], (1320.0, 0.25, -3.0)
+    whole = nodes.add_chimes(samples, RATE, times, *chime)
+    blocks = np.concatenate(list(nodes.chimed_blocks(AudioFile.open(path), times, *chime)))
+    np.testing.assert_allclose(blocks, whole, atol=1e-6)
+    assert np.max(np.abs(blocks)) <= 0.99 + 1e-6

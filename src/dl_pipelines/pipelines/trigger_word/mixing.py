@@ -73,6 +73,7 @@ class MixSpec:
     reverb_probability: float = 0.0     # share of words put through a random room
     reverb_seconds: tuple[float, float] = (0.2, 0.8)  # its RT60 (60 dB decay) range
     reverb_drr_db: tuple[float, float] = (0.0, 12.0)  # direct-to-reverberant ratio range
+    resynthesis_probability: float = 0.0  # share of words given a new glottal source
     rooms: tuple[np.ndarray, ...] = ()  # simulated room responses (else the noise tail)
     eq_probability: float = 0.0         # share of examples through a random mic response
     eq_db: float = 6.0                  # its resonances' largest gain
@@ -151,9 +152,12 @@ def room_response(generator: np.random.Generator, sample_rate: int, rt60: float,
 
 def augment_word(clip: np.ndarray, spec: MixSpec, generator: np.random.Generator,
                  ) -> tuple[np.ndarray, int]:
-    """A word in a new voice and room (``spec.warp``, ``spec.reverb_*``): the samples,
+    """A word in a new voice and room (``spec.resynthesis_probability``: a new glottal
+    source, :func:`~.channel.resynthesise`; ``spec.warp``, ``spec.reverb_*``): the samples,
     and where the dry word ends in them (a reverberant tail may follow). With both off,
     the clip itself and its length."""
+    if spec.resynthesis_probability > 0 and generator.random() < spec.resynthesis_probability:
+        clip = channel.resynthesise(clip, spec.sample_rate, generator)
     low, high = spec.warp
     if high > low:
         clip = warp(clip, float(np.exp(generator.uniform(np.log(low), np.log(high)))))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import PurePosixPath
 from typing import Any
@@ -17,7 +18,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_pipelines import audio, plotting, speech
+from dl_pipelines import audio, audio_stream, plotting, speech
+from dl_pipelines.audio_stream import AudioFile
 from dl_pipelines.pipelines.trigger_word import (
     channel,
     engines,
@@ -47,6 +49,8 @@ from dl_pipelines.tracking import as_mlflow_metrics
 logger = logging.getLogger(__name__)
 
 KINDS = ("positives", "negatives", "backgrounds")
+#: Frames read at a time from a file of trigger_word_detect (``lazy: true``).
+STREAM_BLOCK_FRAMES = 1 << 18
 #: A user's word clip shorter than this (after trimming silence) is warned about.
 MIN_WORD_SECONDS = 0.15
 Audio = tuple[np.ndarray, int]
@@ -297,7 +301,9 @@ def mix_spec(p: TriggerWordParams, split: str = "train", seed: int = 0) -> MixSp
                "reverb_seconds": m.reverb_seconds, "reverb_drr_db": m.reverb_drr_db,
                "eq_probability": m.channel_eq_probability, "eq_db": m.channel_eq_db,
                "band_limit_probability": m.channel_band_limit_probability,
-               "band_limit_rates": m.channel_rates} if split == "train" else {}
+               "band_limit_rates": m.channel_rates,
+               "resynthesis_probability": m.voice_resynthesis_probability} \
+        if split == "train" else {}
     if augment and m.reverb_rooms and m.reverb_probability > 0:
         augment["rooms"] = channel.room_bank(m.reverb_rooms, p.audio.sample_rate,
                                              m.reverb_seconds, int(rng(seed, "rooms")
@@ -849,8 +855,14 @@ def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
         p, p.detect.threshold if p.detect.threshold is not None else report["threshold"])
     detector.check_model(model, "The trained model")
     rows, figures, chimed = [], {}, {}
-    for name, (samples, rate) in files.items():
-        mono = audio.resample(audio.to_mono(samples), rate, detector.sample_rate)
+    for name, entry in files.items():
+        if isinstance(entry, AudioFile):  # read in blocks: memory bounded by the signal
+            rate = entry.rate
+            mono = audio_stream.mono_at_rate(entry.blocks(STREAM_BLOCK_FRAMES), rate,
+                                             detector.sample_rate, entry.frames)
+        else:
+            samples, rate = entry
+            mono = audio.resample(audio.to_mono(samples), rate, detector.sample_rate)
         start = time.perf_counter()
         found = windows.detect_signal(lambda x: model.predict(x, verbose=0), mono, detector,
                                       p.evaluation.batch_size, name)
@@ -862,9 +874,11 @@ def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
         figures[f"{name}.png"] = plots.detection_figure(
             name, found.picture, found.scores, detector.threshold, found.times_s,
             detector.seconds_per_step, seconds)
+        del mono
+        chime = (found.times_s, p.detect.chime_hz, p.detect.chime_seconds, p.detect.chime_db)
         chimed[_chimed_name(name)] = (
-            add_chimes(samples, rate, found.times_s, p.detect.chime_hz,
-                       p.detect.chime_seconds, p.detect.chime_db), rate)
+            audio_stream.Blocks(chimed_blocks(entry, *chime), rate, entry.channels)
+            if isinstance(entry, AudioFile) else (add_chimes(samples, rate, *chime), rate))
     table = pd.DataFrame(rows, columns=["file", "time_s", "score"])
     return table, figures, chimed
 
@@ -874,18 +888,45 @@ def _chimed_name(name: str) -> str:
     return name if PurePosixPath(name).suffix.lower() in audio.WAV_EXTENSIONS else f"{name}.wav"
 
 
+def _bell(rate: int, frequency: float, seconds: float, level_db: float) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    bell = (np.sin(2 * np.pi * frequency * t) + 0.5 * np.sin(2 * np.pi * 2 * frequency * t))
+    return (bell * np.exp(-t * 6.0 / seconds) * float(audio.db_to_gain(level_db))
+            / 1.5).astype(np.float32)
+
+
+def _ring(block: np.ndarray, offset: int, rate: int, times_s: list[float],
+          bell: np.ndarray) -> np.ndarray:
+    """``block`` (samples ``offset`` … of a signal) with the bells that sound in it."""
+    out = np.array(block, dtype=np.float32, copy=True)
+    for time_s in times_s:
+        begin = int(time_s * rate) - offset
+        lo, hi = max(0, begin), min(len(out), begin + len(bell))
+        if lo < hi:
+            chunk = bell[lo - begin:hi - begin]
+            out[lo:hi] += chunk if out.ndim == 1 else chunk[:, None]
+    return out
+
+
 def add_chimes(samples: np.ndarray, rate: int, times_s: list[float], frequency: float,
                seconds: float, level_db: float) -> np.ndarray:
     """A copy of ``samples`` (any channels) with a decaying bell tone at each time."""
-    out = np.array(samples, dtype=np.float32, copy=True)
-    t = np.arange(int(seconds * rate)) / rate
-    bell = (np.sin(2 * np.pi * frequency * t) + 0.5 * np.sin(2 * np.pi * 2 * frequency * t))
-    bell *= np.exp(-t * 6.0 / seconds) * float(audio.db_to_gain(level_db)) / 1.5
-    for time_s in times_s:
-        begin = int(time_s * rate)
-        end = min(len(out), begin + len(bell))
-        if begin >= end:
-            continue
-        chunk = bell[:end - begin].astype(np.float32)
-        out[begin:end] += chunk if out.ndim == 1 else chunk[:, None]
-    return audio.peak_normalise(out, 0.99)
+    bell = _bell(rate, frequency, seconds, level_db)
+    return audio.peak_normalise(_ring(samples, 0, rate, times_s, bell), 0.99)
+
+
+def chimed_blocks(file: AudioFile, times_s: list[float], frequency: float, seconds: float,
+                  level_db: float) -> Iterator[np.ndarray]:
+    """:func:`add_chimes` of a file read in blocks: one pass for the peak, one to write."""
+    bell = _bell(file.rate, frequency, seconds, level_db)
+
+    def rung() -> Iterator[np.ndarray]:
+        offset = 0
+        for block in file.blocks(STREAM_BLOCK_FRAMES):
+            yield _ring(block, offset, file.rate, times_s, bell)
+            offset += len(block)
+
+    peak = max((float(np.max(np.abs(b))) for b in rung() if b.size), default=0.0)
+    gain = np.float32(0.99 / peak if peak > 0.99 else 1.0)  # down, never up
+    for block in rung():
+        yield block * gain

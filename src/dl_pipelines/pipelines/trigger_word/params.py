@@ -240,6 +240,9 @@ class MixingParams:
     # reverb_seconds, the direct-to-reverberant ratio from the geometry, not
     # reverb_drr_db); 0: a noise tail of that RT60 and ratio.
     reverb_rooms: int = 0
+    # Training words only: this share re-spoken through a new glottal source (LPC
+    # resynthesis: the buzzy sound of parametric synthesisers, other pitch contours).
+    voice_resynthesis_probability: float = 0.0
     # Training examples only, the whole example: a random microphone / loudspeaker
     # response (high-pass, low-pass, two resonances of ± channel_eq_db) …
     channel_eq_probability: float = 0.0
@@ -268,7 +271,8 @@ class MixingParams:
         _range("voice_warp", self.voice_warp, 0.5, 2.0)
         _range("reverb_seconds", self.reverb_seconds, 0.01, 3.0)
         _range("reverb_drr_db", self.reverb_drr_db, -20, 40)
-        for name in ("channel_eq_probability", "channel_band_limit_probability"):
+        for name in ("channel_eq_probability", "channel_band_limit_probability",
+                     "voice_resynthesis_probability"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.reverb_rooms < 0 or not 0 <= self.channel_eq_db <= 24:
