@@ -1,7 +1,8 @@
 """Fixtures shared by the test suite.
 
 End-to-end tests run ``kedro run --env test`` in a temporary copy of the project
-(configuration, source, data folders and the shipped example images), each with its own MLflow database.
+(configuration, source, data folders and the shipped example images), each with its own
+MLflow database.
 """
 
 from __future__ import annotations

@@ -133,8 +133,8 @@ def test_augmented_scenes_keep_exact_labels(photos) -> None:
                 data["images"][i], data["masks"][i], boxes, generator, max_shift=10,
                 flip=False, keypoints=points)
             shift = moved[:, None, :2] - boxes[:, None, :2]      # without a mirror: a shift
-            np.testing.assert_allclose(moved_points - points, np.broadcast_to(shift,
-                                                                              points.shape), atol=1e-4)
+            np.testing.assert_allclose(moved_points - points,
+                                       np.broadcast_to(shift, points.shape), atol=1e-4)
             assert image.shape == data["images"][i].shape and mask.shape == (48, 64)
             validate_boxes(moved, (48, 64), "augmented")
             np.testing.assert_allclose(moved[:, 2] - moved[:, 0], boxes[:, 2] - boxes[:, 0])

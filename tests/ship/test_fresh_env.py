@@ -83,9 +83,10 @@ def _run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_only_numpy_and_litert_are_there(fresh_python, tmp_path):
-    probe = ("import importlib\nfor name in %r:\n    try:\n        importlib.import_module(name)"
-             "\n        print(name)\n    except ImportError:\n        pass\n"
-             "import numpy, ai_edge_litert.interpreter\n" % (ABSENT,))
+    probe = (f"import importlib\nfor name in {ABSENT!r}:\n    try:\n"
+             "        importlib.import_module(name)\n        print(name)\n"
+             "    except ImportError:\n        pass\n"
+             "import numpy, ai_edge_litert.interpreter\n")
     result = _run(fresh_python, "-c", probe, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == []  # none of SciPy, TensorFlow, Keras, Kedro, … imports

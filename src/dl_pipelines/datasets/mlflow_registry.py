@@ -77,7 +77,8 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
             if not matching:
                 raise DatasetError(
                     f"Registered model '{self._model_name}' has no version {self._version} "
-                    f"(versions: {', '.join(sorted((str(v.version) for v in versions), key=int))}).")
+                    f"(versions: "
+                    f"{', '.join(sorted((str(v.version) for v in versions), key=int))}).")
             chosen = matching[0]
         uri = f"models:/{self._model_name}/{chosen.version}"
         signature = mlflow.models.get_model_info(uri).signature

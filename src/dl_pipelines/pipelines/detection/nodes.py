@@ -121,7 +121,8 @@ def fit_anchors(train: dict[str, np.ndarray], model_params: dict[str, Any],
                 classes: list[str], seed: int) -> dict[str, Any]:
     """Anchor shapes by k-means (1 − IoU) on the training boxes, with what decoding needs."""
     arch = parse(ModelParams, model_params, "detection.model")
-    anchors = kmeans_anchors(corners_to_center(train["boxes"])[:, 2:4], arch.anchors, rng(seed, "anchors"))
+    anchors = kmeans_anchors(corners_to_center(train["boxes"])[:, 2:4], arch.anchors,
+                             rng(seed, "anchors"))
     logger.info("Anchors (h, w) px: %s", ", ".join(f"({h:.1f}, {w:.1f})" for h, w in anchors))
     return {"anchors_hw": np.round(anchors, 3).tolist(), "grid": arch.grid,
             "image_size": [int(v) for v in train["image_size"]], "classes": list(classes)}
@@ -151,8 +152,8 @@ def train_detector(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     import keras
 
     from dl_pipelines.callbacks import MlflowMetricsCallback
-    from dl_pipelines.scene_batches import SceneBatches
     from dl_pipelines.pipelines.detection.yolo import build_detector, yolo_loss
+    from dl_pipelines.scene_batches import SceneBatches
     from dl_pipelines.seeding import seed_everything
 
     arch = parse(ModelParams, model_params, "detection.model")
