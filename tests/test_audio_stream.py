@@ -65,3 +65,39 @@ def test_a_lazy_folder_loads_files_and_saves_blocks(tmp_path: Path) -> None:
     assert rate == 22050 and again.shape == x.shape
     np.testing.assert_allclose(again, x, atol=1e-4)
     assert not list((tmp_path / "out").glob(".*"))  # no temporary file left behind
+
+
+def test_a_forward_signal_gives_the_slices_of_the_whole_and_holds_little() -> None:
+    x = _noise(100_000, channels=1)[:, 0]
+    chunks = (x[i:i + 3000] for i in range(0, len(x), 3000))
+    signal = audio_stream.ForwardSignal(chunks, len(x))
+    assert len(signal) == len(x)
+    for begin in range(0, 110_000, 9000):                  # windows of 20 k every 9 k
+        np.testing.assert_array_equal(signal[begin:begin + 20_000], x[begin:begin + 20_000])
+        assert len(signal._buffer) <= 20_000 + 3000
+    with pytest.raises(IndexError, match="read forward"):
+        signal[0:10]
+
+
+def test_detections_on_a_forward_signal_equal_those_on_the_array() -> None:
+    from dl_pipelines.pipelines.trigger_word import windows
+
+    rate = 16000
+    x = _noise(rate * 25, channels=1)[:, 0]
+    detector = windows.Detector(rate, {"nfft": 200, "noverlap": 120, "floor_db": -100.0,
+                                       "center_db": -50.0, "scale_db": 25.0},
+                                kernel=15, stride=4, window_steps=400, overlap_steps=100,
+                                threshold=0.5, refractory_steps=50, hold_steps=3)
+
+    def predict(spectrograms: np.ndarray) -> np.ndarray:  # loud frames score high
+        steps = (spectrograms.shape[1] - 15) // 4 + 1
+        energy = spectrograms[:, :steps * 4:4, :].mean(axis=2)
+        return (1 / (1 + np.exp(-(energy - energy.mean()) * 8)))[..., None]
+
+    whole = windows.detect_signal(predict, x, detector, 4)
+    chunks = audio_stream.mono_chunks_at_rate((x[i:i + 5000, None] for i in
+                                               range(0, len(x), 5000)), rate, rate, len(x))
+    streamed = windows.detect_signal(predict, audio_stream.ForwardSignal(chunks, len(x)),
+                                     detector, 4)
+    np.testing.assert_array_equal(streamed.scores, whole.scores)
+    assert streamed.times_s == whole.times_s

@@ -88,7 +88,24 @@ class AudioFile:
 def mono_at_rate(blocks: Iterable[np.ndarray], from_rate: int, to_rate: int,
                  total_frames: int) -> np.ndarray:
     """Blocks ``(n, channels)`` at ``from_rate`` → one mono ``float32`` signal at
-    ``to_rate``, equal (to float32 rounding) to resampling the whole signal at once.
+    ``to_rate``, equal (to float32 rounding) to resampling the whole signal at once."""
+    out = np.empty(output_length(total_frames, from_rate, to_rate), dtype=np.float32)
+    filled = 0
+    for chunk in mono_chunks_at_rate(blocks, from_rate, to_rate, total_frames):
+        out[filled:filled + len(chunk)] = chunk
+        filled += len(chunk)
+    return out[:filled]
+
+
+def output_length(frames: int, from_rate: int, to_rate: int) -> int:
+    """Samples of ``frames`` samples at ``from_rate`` resampled to ``to_rate``."""
+    up, down = audio._rate_ratio(from_rate, to_rate)
+    return -(-frames * up // down)
+
+
+def mono_chunks_at_rate(blocks: Iterable[np.ndarray], from_rate: int, to_rate: int,
+                        total_frames: int) -> Iterator[np.ndarray]:
+    """:func:`mono_at_rate` as consecutive chunks, holding ~64 k samples at a time.
 
     The input is resampled in parts of ~64 k samples, each with ``pad`` samples of its
     neighbours on either side (more than the polyphase filter reaches; zeros beyond the
@@ -96,14 +113,13 @@ def mono_at_rate(blocks: Iterable[np.ndarray], from_rate: int, to_rate: int,
     """
     up, down = audio._rate_ratio(from_rate, to_rate)
     if up == down:
-        out = np.empty(total_frames, dtype=np.float32)
-        filled = 0
+        left = total_frames
         for block in blocks:
-            mono = audio.to_mono(block)[:total_frames - filled]
-            out[filled:filled + len(mono)] = mono
-            filled += len(mono)
-        return out[:filled]
-    out = np.zeros(-(-total_frames * up // down), dtype=np.float32)
+            mono = audio.to_mono(block)[:left]
+            left -= len(mono)
+            yield mono
+        return
+    n_out = output_length(total_frames, from_rate, to_rate)
     pad = down * -(-64 // down)                 # whole periods of the rate ratio
     step = down * max(1, 65536 // down)
     left = np.zeros(pad, dtype=np.float32)      # context before ``data``
@@ -112,23 +128,55 @@ def mono_at_rate(blocks: Iterable[np.ndarray], from_rate: int, to_rate: int,
     for block in blocks:
         data = np.concatenate([data, audio.to_mono(block)])
         while len(data) >= step + pad:
-            _emit(data[:step], left, data[step:step + pad], start, up, down, out)
+            yield _emit(data[:step], left, data[step:step + pad], start, up, down, n_out)
             left, data, start = data[step - pad:step], data[step:], start + step
     if len(data):
-        _emit(data, left, np.zeros(pad, dtype=np.float32), start, up, down, out)
-    return out
+        yield _emit(data, left, np.zeros(pad, dtype=np.float32), start, up, down, n_out)
+
+
+class ForwardSignal:
+    """A mono signal read forward from chunks: ``len()`` and slices whose starts never
+    go back, holding only what the last slice still needs (the scoring windows of
+    :func:`~dl_pipelines.pipelines.trigger_word.windows.score_in_windows`)."""
+
+    def __init__(self, chunks: Iterable[np.ndarray], length: int) -> None:
+        self._chunks = iter(chunks)
+        self._length = int(length)
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._start = 0                          # signal index of ``_buffer[0]``
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, item: slice) -> np.ndarray:
+        begin, end, _ = item.indices(self._length)
+        if begin < self._start:
+            raise IndexError(f"ForwardSignal is read forward: sample {begin} is gone "
+                             f"(kept from {self._start})")
+        self._buffer = self._buffer[begin - self._start:]
+        self._start = begin
+        parts = [self._buffer]
+        have = len(self._buffer)
+        while have < end - begin:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            parts.append(np.asarray(chunk, dtype=np.float32))
+            have += len(chunk)
+        if len(parts) > 1:
+            self._buffer = np.concatenate(parts)
+        return self._buffer[:max(0, end - begin)]
 
 
 def _emit(part: np.ndarray, left: np.ndarray, right: np.ndarray, start: int, up: int,
-          down: int, out: np.ndarray) -> None:
+          down: int, n_out: int) -> np.ndarray:
     from scipy.signal import resample_poly
 
     chunk = np.concatenate([left, part, right]).astype(np.float64)
     resampled = resample_poly(chunk, up, down)
-    first = start * up // down
-    count = min(-(-len(part) * up // down), len(out) - first)
+    count = min(-(-len(part) * up // down), n_out - start * up // down)
     skip = len(left) * up // down
-    out[first:first + count] = resampled[skip:skip + count]
+    return resampled[skip:skip + count].astype(np.float32)
 
 
 @dataclass(frozen=True)

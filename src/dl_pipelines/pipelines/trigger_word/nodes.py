@@ -856,10 +856,12 @@ def detect_folder(model: Any, files: dict[str, Audio], report: dict[str, Any],
     detector.check_model(model, "The trained model")
     rows, figures, chimed = [], {}, {}
     for name, entry in files.items():
-        if isinstance(entry, AudioFile):  # read in blocks: memory bounded by the signal
+        if isinstance(entry, AudioFile):  # read forward in blocks, window by window
             rate = entry.rate
-            mono = audio_stream.mono_at_rate(entry.blocks(STREAM_BLOCK_FRAMES), rate,
-                                             detector.sample_rate, entry.frames)
+            mono = audio_stream.ForwardSignal(
+                audio_stream.mono_chunks_at_rate(entry.blocks(STREAM_BLOCK_FRAMES), rate,
+                                                 detector.sample_rate, entry.frames),
+                audio_stream.output_length(entry.frames, rate, detector.sample_rate))
         else:
             samples, rate = entry
             mono = audio.resample(audio.to_mono(samples), rate, detector.sample_rate)

@@ -151,7 +151,7 @@ def detect_signal(predict: Callable[[np.ndarray], np.ndarray], samples: np.ndarr
     Raises:
         ValueError: naming the file, when it is shorter than one output step needs.
     """
-    samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+    samples = _signal(samples)
     if len(samples) < detector.min_samples:
         raise ValueError(f"'{name}' lasts {len(samples) / detector.sample_rate * 1000:.0f} "
                          f"ms, shorter than the "
@@ -200,6 +200,15 @@ class WindowPlan:
         return lo, min(self.n_steps, self.start(k) + self.window_steps)
 
 
+def _signal(samples: Any) -> Any:
+    """A mono signal as an array, or as it is when it is read forward in slices
+    (:class:`~dl_pipelines.audio_stream.ForwardSignal`: windows start ever later)."""
+    if hasattr(samples, "__len__") and hasattr(samples, "__getitem__") and \
+            not isinstance(samples, np.ndarray | list | tuple):
+        return samples
+    return np.asarray(samples, dtype=np.float32).reshape(-1)
+
+
 def output_steps_of(n_samples: int, nfft: int, noverlap: int, kernel: int,
                     stride: int) -> int:
     """Output steps of the detector for ``n_samples`` of audio (0 when too short)."""
@@ -228,7 +237,7 @@ def score_in_windows(predict: Callable[[np.ndarray], np.ndarray], samples: np.nd
     """
     nfft, noverlap = spectrogram_kwargs["nfft"], spectrogram_kwargs["noverlap"]
     hop = nfft - noverlap
-    samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+    samples = _signal(samples)
     n_steps = output_steps_of(len(samples), nfft, noverlap, kernel, stride)
     if n_steps == 0:
         raise ValueError(f"{len(samples)} samples are too short for one output step")
@@ -258,5 +267,7 @@ def score_in_windows(predict: Callable[[np.ndarray], np.ndarray], samples: np.nd
             f_lo = lo * stride
             f_hi = n_frames if k == plan.n_windows - 1 else hi * stride
             f_first = f_lo + (-f_lo) % every
-            picture.append(x[row, f_first - offset * stride:f_hi - offset * stride:every])
+            # a copy: a view would keep the whole batch of spectrograms alive
+            picture.append(x[row, f_first - offset * stride:f_hi - offset * stride:every]
+                           .copy())
     return scores, np.concatenate(picture)
