@@ -302,3 +302,21 @@ def test_every_pcm_width_and_float_wav_decodes_as_soundfile_does(tmp_path, subty
     assert np.corrcoef(loaded[:, 0], x[:, 0])[0, 1] > 0.99
     if subtype != "FLOAT":  # the standard-library reader of the on-device runner too
         np.testing.assert_allclose(audio.read_pcm_wav(path)[0], expected, atol=2 ** -22)
+
+
+def test_a_truncated_wav_is_read_with_a_warning_naming_it(tmp_path, caplog):
+    from dl_pipelines import audio as audio_module
+
+    whole = audio_module.wav_bytes(np.zeros(16000, dtype=np.float32), 16000)
+    assert audio_module.wav_missing_bytes(whole) == 0
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole[:len(whole) // 2])
+    with caplog.at_level("WARNING"):
+        samples, rate = audio_module.load_audio(cut)
+    assert rate == 16000 and 0 < len(samples) < 16000
+    assert "cut.wav' is truncated" in caplog.text
+    caplog.clear()
+    whole_file = tmp_path / "whole.wav"
+    whole_file.write_bytes(whole)
+    audio_module.load_audio(whole_file)
+    assert "truncated" not in caplog.text

@@ -21,12 +21,15 @@ needs no statistics of its own).
 from __future__ import annotations
 
 import io
+import logging
 import math
 import re
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 #: Endings loaded by :func:`load_audio` with no extra software.
 WAV_EXTENSIONS = (".wav", ".wave")
@@ -65,12 +68,35 @@ def load_audio(path: str | Path, sample_rate: int | None = None,
         raise AudioError(f"Audio file '{path}' is empty (0 bytes): replace it with a valid "
                          "WAV file or delete it.")
     samples, rate = decode_audio(data, path.suffix.lower(), str(path))
+    missing = wav_missing_bytes(data)
+    if missing:
+        logger.warning("Audio file '%s' is truncated: its header announces %d more bytes of "
+                       "audio than it holds (a copy or recording that stopped early); only "
+                       "the %.2f s it holds are used. Replace it if that is not the whole "
+                       "recording.", path, missing, samples.shape[0] / rate)
     if mono:
         samples = to_mono(samples)
     if sample_rate is not None and sample_rate != rate:
         samples = resample(samples, rate, sample_rate)
         rate = sample_rate
     return samples, rate
+
+
+def wav_missing_bytes(data: bytes) -> int:
+    """How many bytes of audio a WAV file's header announces and the file lacks (0 for
+    a whole file, or when it is not a RIFF WAV)."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return 0
+    position = 12
+    while position + 8 <= len(data):
+        chunk, size = data[position:position + 4], int.from_bytes(data[position + 4:position + 8],
+                                                                  "little")
+        if chunk == b"data":
+            if size == 0xFFFFFFFF:  # a streamed WAV's "unknown size"
+                return 0
+            return max(0, size - (len(data) - position - 8))
+        position += 8 + size + (size & 1)
+    return 0
 
 
 def decode_audio(data: bytes, suffix: str = ".wav",
