@@ -39,7 +39,7 @@ def test_latest_version_with_its_run_metrics(registry) -> None:
 
 
 def test_a_given_version(registry) -> None:
-    loaded = MlflowRegisteredModelDataset("tiny", version=1).load()
+    loaded = MlflowRegisteredModelDataset("tiny", model_version=1).load()
     assert loaded.version == "1"
     assert float(loaded.model.predict(np.zeros((1, 3)), verbose=0)[0, 0]) == 1.0
 
@@ -49,6 +49,6 @@ def test_unknown_name_and_version_are_named_with_the_fix(registry) -> None:
                                            r"tiny.*--params model=<name>"):
         MlflowRegisteredModelDataset("nope").load()
     with pytest.raises(DatasetError, match=r"'tiny' has no version 7 \(versions: 1, 2\)"):
-        MlflowRegisteredModelDataset("tiny", version=7).load()
+        MlflowRegisteredModelDataset("tiny", model_version=7).load()
     with pytest.raises(DatasetError, match="read-only"):
         MlflowRegisteredModelDataset("tiny").save("a model")

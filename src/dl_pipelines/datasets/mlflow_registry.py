@@ -39,17 +39,18 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
 
     Args:
         model_name: Registered model name.
-        version: A version number, or ``latest`` (the highest version).
+        model_version: A version number, or ``latest`` (the highest version). (Not
+            ``version``: Kedro reserves that key in catalog entries and drops it.)
         custom_modules: Modules imported before loading, for custom layers registered
             with ``keras.saving.register_keras_serializable`` (versions logged before
             the training pipeline registered an inference-only copy need them).
     """
 
-    def __init__(self, model_name: str, version: str | int = "latest",
+    def __init__(self, model_name: str, model_version: str | int = "latest",
                  custom_modules: list[str] | None = None,
                  metadata: dict[str, Any] | None = None) -> None:
         self._model_name = str(model_name)
-        self._version = str(version)
+        self._version = str(model_version)
         self._custom_modules = list(custom_modules or [])
         self.metadata = metadata
 
@@ -78,7 +79,9 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
                 raise DatasetError(
                     f"Registered model '{self._model_name}' has no version {self._version} "
                     f"(versions: "
-                    f"{', '.join(sorted((str(v.version) for v in versions), key=int))}).")
+                    f"{', '.join(sorted((str(v.version) for v in versions), key=int))}): "
+                    "give one of them with --params model_version=<n>, or leave it out "
+                    "for the latest.")
             chosen = matching[0]
         uri = f"models:/{self._model_name}/{chosen.version}"
         signature = mlflow.models.get_model_info(uri).signature

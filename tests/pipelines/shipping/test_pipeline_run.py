@@ -94,6 +94,16 @@ def test_rest_server_answers_like_the_keras_model(shipped: KedroProject, tmp_pat
         os.killpg(group, 0)
 
 
+def test_a_version_that_is_not_registered_fails_clearly(trained_project: KedroProject,
+                                                         ) -> None:
+    """``model_version`` picks a version (``version`` is a key Kedro drops silently)."""
+    result = trained_project.run("--pipelines", "shipping", "--params",
+                                 "model=day_night,model_version=99", check=False)
+    assert result.returncode != 0
+    assert "has no version 99 (versions: " in result.stderr
+    assert "--params model_version=<n>" in result.stderr
+
+
 def test_unknown_model_name_fails_clearly(project: KedroProject) -> None:
     result = project.run("--pipelines", "shipping", "--params", "model=no_such_model",
                          check=False)
