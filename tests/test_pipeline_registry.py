@@ -46,3 +46,49 @@ def test_make_run_runs_exactly_the_default_pipelines() -> None:
     expected = set(_pipelines()) - ON_DEMAND - {"__default__"}
     assert len(listed) == len(set(listed)), "a pipeline listed twice in the Makefile"
     assert set(listed) == expected, (set(listed) ^ expected)
+
+
+#: kedro-viz's layers in data-flow order.
+LAYERS = ("raw", "intermediate", "primary", "feature", "model_input", "models",
+          "model_output", "reporting")
+
+
+def _catalog_layers() -> dict[str, str]:
+    import yaml
+
+    layers = {}
+    for path in sorted((PROJECT_ROOT / "conf/base").glob("catalog*.yml")):
+        for name, entry in (yaml.safe_load(path.read_text()) or {}).items():
+            layer = ((entry or {}).get("metadata") or {}).get("kedro-viz", {}).get("layer")
+            if layer is not None:
+                assert layer in LAYERS, f"{name} in {path.name}: unknown layer {layer}"
+                layers[name] = layer
+    return layers
+
+
+def _layer_of(dataset: str, layers: dict[str, str]) -> str | None:
+    import re
+
+    if dataset in layers:
+        return layers[dataset]
+    # factory entries ("trigger_word_{plot}_plot"): the most specific match, as Kedro picks
+    matches = [(len(re.sub(r"\{[^}]+\}", "", pattern)), layer)
+               for pattern, layer in layers.items()
+               if "{" in pattern and re.fullmatch(re.sub(r"\{[^}]+\}", ".+", pattern), dataset)]
+    return max(matches)[1] if matches else None
+
+
+def test_no_node_feeds_an_earlier_layer_so_kedro_viz_can_draw_layers() -> None:
+    """A dataset that feeds later nodes is not `reporting`: a node reading layer B and
+    writing layer A before it makes a layer cycle, and kedro-viz then drops all layers."""
+    layers = _catalog_layers()
+    backwards = []
+    for name, pipeline in _pipelines().items():
+        for node in pipeline.nodes:
+            for source in node.inputs:
+                for target in node.outputs:
+                    a, b = _layer_of(source, layers), _layer_of(target, layers)
+                    if a and b and LAYERS.index(a) > LAYERS.index(b):
+                        backwards.append(f"{name}: {node.name}: {source} ({a}) → "
+                                         f"{target} ({b})")
+    assert not backwards, "\n".join(sorted(set(backwards)))
