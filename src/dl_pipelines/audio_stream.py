@@ -79,11 +79,6 @@ class AudioFile:
             raise audio.AudioError(f"Cannot read audio file '{self.path}' to its end: it "
                                    f"is truncated or corrupt ({error}). Replace it.") from error
 
-    def read(self, mono: bool = True) -> tuple[np.ndarray, int]:
-        """The whole file, as :func:`~dl_pipelines.audio.load_audio` gives it."""
-        samples = np.concatenate(list(self.blocks(1 << 20)))
-        return (audio.to_mono(samples) if mono else samples), self.rate
-
 
 def mono_at_rate(blocks: Iterable[np.ndarray], from_rate: int, to_rate: int,
                  total_frames: int) -> np.ndarray:
