@@ -13,7 +13,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install voices lint run test trigger-word shipping viz viz-build mlflow-ui clean \
+.PHONY: install voices lint format run test trigger-word shipping viz viz-build mlflow-ui clean \
         team-tracking-start team-tracking-stop test-team-tracking \
         benchmark benchmark-trigger-word benchmark-faces benchmark-style-transfer \
         benchmark-detection benchmark-all
@@ -70,9 +70,15 @@ shipping: install
 test: install voices lint
 	$(BIN)/python -m pytest
 
-# ruff's rules as pyproject.toml's [tool.ruff] sets them; part of `make test` (and CI).
+# ruff's rules and formatter as pyproject.toml's [tool.ruff] sets them; part of `make test`
+# (and CI). `make format` rewrites what `ruff format --check` would reject.
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+format: install
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+	$(BIN)/ruff format src tests benchmarks scripts
 
 # trigger_word on the JAX backend (about 3× faster GRU training on CPU than TensorFlow:
 # docs/trigger_word.md § Backends); the base settings are sized for it.

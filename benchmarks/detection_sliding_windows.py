@@ -36,8 +36,9 @@ def main() -> None:
     )
 
     keras.utils.set_random_seed(0)
-    classifier = build_window_classifier(args.window, num_classes=5, filters=(16, 32),
-                                         dense_units=64)
+    classifier = build_window_classifier(
+        args.window, num_classes=5, filters=(16, 32), dense_units=64
+    )
     fcn = to_fully_convolutional(classifier)
     stride = window_stride(classifier)
     images = np.random.default_rng(0).uniform(0, 255, (args.images, args.size, args.size, 3))
@@ -54,14 +55,15 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         return min(times)
 
-    crops = best_of(lambda: [sliding_window_scores(classifier, image, stride)
-                             for image in images])
+    crops = best_of(lambda: [sliding_window_scores(classifier, image, stride) for image in images])
     at_once = best_of(lambda: fcn.predict(images, verbose=0))
     by_crops = np.stack([sliding_window_scores(classifier, image, stride) for image in images])
     convolutional = fcn.predict(images, verbose=0)
     windows = by_crops.shape[1] * by_crops.shape[2] * args.images
-    print(f"{args.images} images of {args.size}×{args.size}, {args.window}×{args.window} "
-          f"windows at stride {stride}: {windows} windows, backend {keras.backend.backend()}")
+    print(
+        f"{args.images} images of {args.size}×{args.size}, {args.window}×{args.window} "
+        f"windows at stride {stride}: {windows} windows, backend {keras.backend.backend()}"
+    )
     print(f"sliding windows (crops):  {crops:8.3f} s  {windows / crops:10.0f} windows/s")
     print(f"fully convolutional:      {at_once:8.3f} s  {windows / at_once:10.0f} windows/s")
     print(f"largest score difference: {np.abs(by_crops - convolutional).max():.2e}")

@@ -75,18 +75,22 @@ def main() -> None:
     labels = np.repeat(np.arange(args.p), args.k).astype("int32")
     embeddings = generator.normal(size=(len(labels), args.dim)).astype("float32")
     embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
-    print(f"Batch of P={args.p} × K={args.k} = {len(labels)} embeddings of {args.dim}-D, "
-          f"Keras backend {keras.backend.backend()}, best of {args.repeats}.")
+    print(
+        f"Batch of P={args.p} × K={args.k} = {len(labels)} embeddings of {args.dim}-D, "
+        f"Keras backend {keras.backend.backend()}, best of {args.repeats}."
+    )
     for name, vectorised, naive in (
-            ("batch-hard", batch_hard_triplet_loss, naive_batch_hard),
-            ("semi-hard", batch_semi_hard_triplet_loss, naive_semi_hard)):
-        vectorised(labels, embeddings, args.margin)                      # warm-up
-        t_fast, fast = timed(lambda v=vectorised: v(labels, embeddings, args.margin),
-                             args.repeats)
+        ("batch-hard", batch_hard_triplet_loss, naive_batch_hard),
+        ("semi-hard", batch_semi_hard_triplet_loss, naive_semi_hard),
+    ):
+        vectorised(labels, embeddings, args.margin)  # warm-up
+        t_fast, fast = timed(lambda v=vectorised: v(labels, embeddings, args.margin), args.repeats)
         t_slow, slow = timed(lambda n=naive: n(labels, embeddings, args.margin), 1)
         assert abs(fast - slow) < 1e-4 * max(1.0, abs(slow)), (fast, slow)
-        print(f"{name:>10}: vectorised {t_fast * 1e3:8.2f} ms, naive Python "
-              f"{t_slow * 1e3:9.1f} ms, loss {fast:.5f} (both), ratio {t_slow / t_fast:7.1f}×")
+        print(
+            f"{name:>10}: vectorised {t_fast * 1e3:8.2f} ms, naive Python "
+            f"{t_slow * 1e3:9.1f} ms, loss {fast:.5f} (both), ratio {t_slow / t_fast:7.1f}×"
+        )
 
 
 if __name__ == "__main__":

@@ -39,15 +39,29 @@ def main() -> None:
         return build_day_night_cnn((64, 64, 3), (16, 32, 64), 3, 32, 0.3, 1e-3)
 
     def plain() -> None:
-        model().fit(x.astype("float32"), y, batch_size=args.batch_size, epochs=args.epochs,
-                    shuffle=True, verbose=0)
+        model().fit(
+            x.astype("float32"),
+            y,
+            batch_size=args.batch_size,
+            epochs=args.epochs,
+            shuffle=True,
+            verbose=0,
+        )
 
     def pipeline(workers: int):
         def run() -> None:
-            batches = ArrayBatches(x, y, args.batch_size, shuffle=True, seed=0,
-                                   augment=random_horizontal_flip, workers=workers,
-                                   max_queue_size=4)
+            batches = ArrayBatches(
+                x,
+                y,
+                args.batch_size,
+                shuffle=True,
+                seed=0,
+                augment=random_horizontal_flip,
+                workers=workers,
+                max_queue_size=4,
+            )
             model().fit(batches, epochs=args.epochs, verbose=0)
+
         return run
 
     def images_per_second(run) -> float:
@@ -60,13 +74,17 @@ def main() -> None:
 
     pipeline(1)()  # warm-up: graph tracing
     base = images_per_second(plain)
-    print(f"backend={keras.backend.backend()} images={args.images} epochs={args.epochs} "
-          f"batch={args.batch_size} repeats={args.repeats} (median)")
+    print(
+        f"backend={keras.backend.backend()} images={args.images} epochs={args.epochs} "
+        f"batch={args.batch_size} repeats={args.repeats} (median)"
+    )
     print(f"plain model.fit(ndarray)                 {base:7.0f} images/s")
     for workers in (1, 2):
         ours = images_per_second(pipeline(workers))
-        print(f"ArrayBatches, shuffle+flip, workers={workers}  {ours:7.0f} images/s   "
-              f"ratio to plain {ours / base:5.2f}")
+        print(
+            f"ArrayBatches, shuffle+flip, workers={workers}  {ours:7.0f} images/s   "
+            f"ratio to plain {ours / base:5.2f}"
+        )
 
 
 if __name__ == "__main__":

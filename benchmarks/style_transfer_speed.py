@@ -54,8 +54,13 @@ def main() -> None:
     style = rng.integers(0, 256, (args.size, args.size, 3)).astype("float32")
 
     optimiser = st_model.build_pixel_optimiser(
-        extractor, content, content, style, weights,
-        keras.optimizers.Adam(params["optimisation"]["learning_rate"]))
+        extractor,
+        content,
+        content,
+        style,
+        weights,
+        keras.optimizers.Adam(params["optimisation"]["learning_rate"]),
+    )
     optimiser.train_on_batch(st_model.DUMMY, st_model.DUMMY)  # warm-up (tracing)
     started = time.perf_counter()
     for _ in range(args.steps):
@@ -73,14 +78,20 @@ def main() -> None:
 
     steps_per_image = params["optimisation"]["steps"]
     optimisation_images_per_second = steps_per_second / steps_per_image
-    print(f"image size {args.size}×{args.size}, keras backend {keras.backend.backend()}, "
-          f"CPU only ({len(os.sched_getaffinity(0))} cores usable)")
-    print(f"optimisation : {steps_per_second:8.3f} steps/s  → "
-          f"{optimisation_images_per_second:.4f} images/s at {steps_per_image} steps/image")
+    print(
+        f"image size {args.size}×{args.size}, keras backend {keras.backend.backend()}, "
+        f"CPU only ({len(os.sched_getaffinity(0))} cores usable)"
+    )
+    print(
+        f"optimisation : {steps_per_second:8.3f} steps/s  → "
+        f"{optimisation_images_per_second:.4f} images/s at {steps_per_image} steps/image"
+    )
     print(f"stylizer     : {images_per_second:8.3f} images/s (one forward pass)")
-    print(f"ratio        : stylizer is {images_per_second / optimisation_images_per_second:.0f}× "
-          f"faster per image ({images_per_second / steps_per_second:.1f}× a single "
-          "optimisation step)")
+    print(
+        f"ratio        : stylizer is {images_per_second / optimisation_images_per_second:.0f}× "
+        f"faster per image ({images_per_second / steps_per_second:.1f}× a single "
+        "optimisation step)"
+    )
 
 
 if __name__ == "__main__":

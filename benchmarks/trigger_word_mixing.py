@@ -60,8 +60,7 @@ def main() -> None:
     def ours() -> None:  # exactly what make_model_inputs runs for a split
         nodes._mix_split(banks, p, "train", n, 0, 0, groups)
 
-    one_thread = dataclasses.replace(p, mixing=dataclasses.replace(p.mixing,
-                                                                   spectrogram_threads=1))
+    one_thread = dataclasses.replace(p, mixing=dataclasses.replace(p.mixing, spectrogram_threads=1))
 
     def ours_one_thread() -> None:
         nodes._mix_split(banks, one_thread, "train", n, 0, 0, groups)
@@ -70,32 +69,38 @@ def main() -> None:
         nodes._mix_split(banks, p, "test", n, 0, 0, groups)
 
     def segment(samples: np.ndarray) -> AudioSegment:
-        return AudioSegment(audio.to_int16(samples).tobytes(), frame_rate=rate,
-                            sample_width=2, channels=1)
+        return AudioSegment(
+            audio.to_int16(samples).tobytes(), frame_rate=rate, sample_width=2, channels=1
+        )
 
     positives = [segment(banks["positives"][0].clip(i)) for i in range(len(banks["positives"][0]))]
     negatives = [segment(banks["negatives"][0].clip(i)) for i in range(len(banks["negatives"][0]))]
-    backgrounds = [segment(banks["backgrounds"][0].clip(i))
-                   for i in range(len(banks["backgrounds"][0]))]
+    backgrounds = [
+        segment(banks["backgrounds"][0].clip(i)) for i in range(len(banks["backgrounds"][0]))
+    ]
 
     def baseline() -> None:
         generator = np.random.default_rng(0)
         for _ in range(n):
             bg = backgrounds[int(generator.integers(len(backgrounds)))]
             start_ms = int(generator.integers(0, len(bg) - 10_000))
-            mixed = bg[start_ms:start_ms + 10_000].apply_gain(float(generator.uniform(-10, 0)))
+            mixed = bg[start_ms : start_ms + 10_000].apply_gain(float(generator.uniform(-10, 0)))
             used: list[tuple[int, int]] = []
-            words = ([positives[int(i)] for i in generator.integers(0, len(positives),
-                                                                    generator.integers(0, 5))]
-                     + [negatives[int(i)] for i in generator.integers(0, len(negatives),
-                                                                      generator.integers(0, 4))])
+            words = [
+                positives[int(i)]
+                for i in generator.integers(0, len(positives), generator.integers(0, 5))
+            ] + [
+                negatives[int(i)]
+                for i in generator.integers(0, len(negatives), generator.integers(0, 4))
+            ]
             for word in words:  # the course's retry-until-no-overlap placement
                 for _ in range(100):
                     at = int(generator.integers(0, 10_000 - len(word)))
                     if all(at + len(word) <= a or at >= b for a, b in used):
                         used.append((at, at + len(word)))
-                        mixed = mixed.overlay(word.apply_gain(float(generator.uniform(0, 10))),
-                                              position=at)
+                        mixed = mixed.overlay(
+                            word.apply_gain(float(generator.uniform(0, 10))), position=at
+                        )
                         break
             x = np.asarray(mixed.get_array_of_samples(), dtype=np.float32) / 32768.0
             mlab.specgram(x, NFFT=200, Fs=8000, noverlap=120)
@@ -117,8 +122,10 @@ def main() -> None:
     print(f"  trigger_word (NumPy mix + FFT, threads):   {our_rate:7.1f} examples/s")
     print(f"  trigger_word with 1 spectrogram thread:   {single_rate:7.1f} examples/s")
     print(f"  trigger_word without training augmentation: {plain_rate:5.1f} examples/s")
-    print(f"  ratio: {our_rate / base_rate:.2f}× ({single_rate / base_rate:.2f}× with 1 thread, "
-          f"{plain_rate / base_rate:.2f}× without warping and rooms, as the baseline)")
+    print(
+        f"  ratio: {our_rate / base_rate:.2f}× ({single_rate / base_rate:.2f}× with 1 thread, "
+        f"{plain_rate / base_rate:.2f}× without warping and rooms, as the baseline)"
+    )
 
     import keras
 
@@ -130,19 +137,31 @@ def main() -> None:
         source = str(trained.relative_to(ROOT))
     else:
         m = p.model
-        model = build_trigger_word_model(p.spectrogram.n_freqs, m.conv_filters, m.conv_kernel,
-                                         m.conv_stride, m.gru_units, m.dropout, 1e-3, 1.0)
+        model = build_trigger_word_model(
+            p.spectrogram.n_freqs,
+            m.conv_filters,
+            m.conv_kernel,
+            m.conv_stride,
+            m.gru_units,
+            m.dropout,
+            1e-3,
+            1.0,
+        )
         source = "untrained model of the base size"
     clip = nodes.mix_one(banks, p, "train", 0, False, 0)[0]
     refractory = int(round(p.evaluation.refractory_s / p.seconds_per_step))
 
     def detect_once() -> None:
         scores, _ = windows.score_in_windows(
-            lambda x: model.predict(x, verbose=0), clip, p.spectrogram.kwargs(),
-            p.model.conv_kernel, p.model.conv_stride,
+            lambda x: model.predict(x, verbose=0),
+            clip,
+            p.spectrogram.kwargs(),
+            p.model.conv_kernel,
+            p.model.conv_stride,
             int(round(p.detect.window_seconds / p.seconds_per_step)),
             int(round(p.detect.overlap_seconds / p.seconds_per_step)),
-            p.evaluation.batch_size)
+            p.evaluation.batch_size,
+        )
         events.detect(scores, 0.5, refractory, p.hold_steps)
 
     detect_once()  # build the predict function
@@ -151,9 +170,11 @@ def main() -> None:
         start = time.perf_counter()
         detect_once()
         times.append(time.perf_counter() - start)
-    print(f"detection latency per 10 s clip ({source}, Keras backend "
-          f"{keras.backend.backend()}): median {1000 * np.median(times):.0f} ms "
-          f"(min {1000 * np.min(times):.0f} ms) over {args.repeats} runs")
+    print(
+        f"detection latency per 10 s clip ({source}, Keras backend "
+        f"{keras.backend.backend()}): median {1000 * np.median(times):.0f} ms "
+        f"(min {1000 * np.min(times):.0f} ms) over {args.repeats} runs"
+    )
 
 
 if __name__ == "__main__":

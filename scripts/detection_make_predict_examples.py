@@ -23,18 +23,20 @@ TARGETS = (ROOT / "data/01_raw/detection/predict", ROOT / "data/01_raw/segmentat
 
 
 def main() -> None:
-    photos = PackageImagesDataset({
-        "rocket": "skimage:data/rocket.jpg",
-        "hubble": "skimage:data/hubble_deep_field.jpg",
-    }).load()
-    params = SceneParams(image_size=(128, 128), objects=(1, 3), object_size=(0.25, 0.6),
-                         max_occlusion=0.3)
+    photos = PackageImagesDataset(
+        {
+            "rocket": "skimage:data/rocket.jpg",
+            "hubble": "skimage:data/hubble_deep_field.jpg",
+        }
+    ).load()
+    params = SceneParams(
+        image_size=(128, 128), objects=(1, 3), object_size=(0.25, 0.6), max_occlusion=0.3
+    )
     scenes = make_scenes(photos, params, count=6, seed=2026, stream="predict-examples")
     for folder in TARGETS:
         folder.mkdir(parents=True, exist_ok=True)
         for i, image in enumerate(scenes["images"]):
-            Image.fromarray(np.asarray(image)).save(folder / f"example_{i + 1}.png",
-                                                    optimize=True)
+            Image.fromarray(np.asarray(image)).save(folder / f"example_{i + 1}.png", optimize=True)
         print(f"wrote {len(scenes['images'])} PNGs to {folder.relative_to(ROOT)}")
 
 

@@ -31,8 +31,11 @@ STRANGER = 99
 
 def main() -> None:
     config = yaml.safe_load(Path("conf/base/parameters_faces.yml").read_text())
-    params = parse(NuisanceParams, config["faces"]["data"]["default_data"]["nuisance"],
-                   "faces.data.default_data.nuisance")
+    params = parse(
+        NuisanceParams,
+        config["faces"]["data"]["default_data"]["nuisance"],
+        "faces.data.default_data.nuisance",
+    )
     faces = skimage.data.lfw_subset()
     generator = np.random.default_rng(2024)
 

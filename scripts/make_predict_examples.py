@@ -26,8 +26,11 @@ SIZE = (160, 160)
 
 def main() -> None:
     params = yaml.safe_load((ROOT / "conf/base/parameters_day_night.yml").read_text())
-    night_model = parse(NightModel, params["day_night"]["data"]["default_data"]["night"],
-                        "day_night.data.default_data.night")
+    night_model = parse(
+        NightModel,
+        params["day_night"]["data"]["default_data"]["night"],
+        "day_night.data.default_data.night",
+    )
     rng = np.random.default_rng(2024)
     rocket = center_square(to_rgb_uint8(data.rocket()))
     hubble = to_rgb_uint8(data.hubble_deep_field())[:400, :400]

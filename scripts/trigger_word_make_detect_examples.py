@@ -25,12 +25,19 @@ def main() -> None:
     params = yaml.safe_load((ROOT / "conf/base/parameters_trigger_word.yml").read_text())
     keyword = params["trigger_word"]["keyword"]
     OUT.mkdir(parents=True, exist_ok=True)
-    mono, ends = recording([(keyword, 0.4), ("motivate", 1.9), (keyword, 3.2)],
-                           "en-gb-scotland+m6", 16000, 4.6, rng(0, "detect", "mono"), keyword)
+    mono, ends = recording(
+        [(keyword, 0.4), ("motivate", 1.9), (keyword, 3.2)],
+        "en-gb-scotland+m6",
+        16000,
+        4.6,
+        rng(0, "detect", "mono"),
+        keyword,
+    )
     (OUT / "two_keywords_16k_mono.wav").write_bytes(audio.wav_bytes(mono, 16000))
     print("two_keywords_16k_mono.wav: keyword ends at", [round(e, 2) for e in ends])
-    left, ends = recording([(keyword, 0.3)], "en-029+f5", 44100, 1.6,
-                           rng(0, "detect", "stereo"), keyword)
+    left, ends = recording(
+        [(keyword, 0.3)], "en-029+f5", 44100, 1.6, rng(0, "detect", "stereo"), keyword
+    )
     stereo = np.stack([left, left * audio.db_to_gain(-6.0)], axis=1)
     (OUT / "one_keyword_44k_stereo.wav").write_bytes(audio.wav_bytes(stereo, 44100))
     print("one_keyword_44k_stereo.wav: keyword ends at", [round(e, 2) for e in ends])

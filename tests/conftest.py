@@ -34,11 +34,20 @@ class KedroProject:
         return f"sqlite:///{self.path / 'mlflow.db'}"
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        env = {**os.environ, "MLFLOW_TRACKING_URI": self.tracking_uri,
-               "KEDRO_DISABLE_TELEMETRY": "1"}
+        env = {
+            **os.environ,
+            "MLFLOW_TRACKING_URI": self.tracking_uri,
+            "KEDRO_DISABLE_TELEMETRY": "1",
+        }
         env.pop("KEDRO_LOGGING_CONFIG", None)
-        result = subprocess.run([str(KEDRO), "run", "--env", "test", *args], cwd=self.path,
-                                env=env, capture_output=True, text=True, timeout=900)
+        result = subprocess.run(
+            [str(KEDRO), "run", "--env", "test", *args],
+            cwd=self.path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"kedro run {' '.join(args)} failed:\n{result.stderr[-5000:]}")
         return result
@@ -68,12 +77,14 @@ class KedroProject:
         if experiment is None:
             return []
         return client.search_runs(
-            [experiment.experiment_id], filter_string=f"attributes.run_name = '{run_name}'",
+            [experiment.experiment_id],
+            filter_string=f"attributes.run_name = '{run_name}'",
             order_by=["attributes.start_time DESC"],
         )
 
-    def assert_failed_cleanly(self, result: subprocess.CompletedProcess, run_name: str,
-                              *expected: str) -> None:
+    def assert_failed_cleanly(
+        self, result: subprocess.CompletedProcess, run_name: str, *expected: str
+    ) -> None:
         """The run failed, its error output holds each of ``expected`` (the file, the
         fix) and its newest MLflow run of that name is marked FAILED."""
         assert result.returncode != 0
@@ -83,8 +94,11 @@ class KedroProject:
 
     def outputs(self) -> list[Path]:
         """Every file written under data/02_intermediate … data/08_reporting."""
-        return sorted(p for p in (self.path / "data").glob("0[2-8]*/**/*")
-                      if p.is_file() and p.name != ".gitkeep")
+        return sorted(
+            p
+            for p in (self.path / "data").glob("0[2-8]*/**/*")
+            if p.is_file() and p.name != ".gitkeep"
+        )
 
 
 def make_project_copy(destination: Path) -> KedroProject:
@@ -92,10 +106,14 @@ def make_project_copy(destination: Path) -> KedroProject:
     destination.mkdir(parents=True, exist_ok=True)
     for name in ("pyproject.toml", ".telemetry"):
         shutil.copy2(PROJECT_ROOT / name, destination / name)
-    shutil.copytree(PROJECT_ROOT / "src", destination / "src",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    shutil.copytree(PROJECT_ROOT / "conf", destination / "conf",
-                    ignore=shutil.ignore_patterns("local"))
+    shutil.copytree(
+        PROJECT_ROOT / "src",
+        destination / "src",
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+    )
+    shutil.copytree(
+        PROJECT_ROOT / "conf", destination / "conf", ignore=shutil.ignore_patterns("local")
+    )
     (destination / "conf" / "local").mkdir()
     # The data skeleton and the shipped prediction examples only: images a developer
     # put in data/01_raw/day_night/{day,night} must not change what the tests train on.

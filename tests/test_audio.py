@@ -65,10 +65,13 @@ def test_float_wav_falls_back_to_scipy(tmp_path):
     np.testing.assert_allclose(loaded, x, atol=1e-6)
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", r"is empty \(0 bytes\)"),
-    (b"RIFF\x10\x00\x00\x00WAVEjunk-not-audio", "Cannot decode audio file"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", r"is empty \(0 bytes\)"),
+        (b"RIFF\x10\x00\x00\x00WAVEjunk-not-audio", "Cannot decode audio file"),
+    ],
+)
 def test_bad_files_are_named(tmp_path, content, message):
     path = tmp_path / "bad.wav"
     path.write_bytes(content)
@@ -137,8 +140,9 @@ def test_spectrogram_of_a_batch_equals_each_example_and_finds_the_tone():
     batch = np.stack([_tone(0.5, rate, 1000.0), _tone(0.5, rate, 2000.0)])
     out = audio.spectrogram(batch, nfft=200, noverlap=120)
     assert out.shape == (2, 48, 101)
-    np.testing.assert_allclose(out[1], audio.spectrogram(batch[1], nfft=200, noverlap=120),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        out[1], audio.spectrogram(batch[1], nfft=200, noverlap=120), atol=1e-5
+    )
     # bin k is k·rate/nfft Hz: 1000 Hz → bin 25, 2000 Hz → bin 50
     assert np.argmax(out[0].mean(axis=0)) == 25
     assert np.argmax(out[1].mean(axis=0)) == 50
@@ -147,8 +151,9 @@ def test_spectrogram_of_a_batch_equals_each_example_and_finds_the_tone():
 def test_spectrogram_normalisation_is_the_documented_affine_map():
     # Silence is clipped at floor_db, then mapped to (floor_db − center_db) / scale_db.
     silent = np.zeros(400, dtype=np.float32)
-    floor = audio.spectrogram(silent, nfft=200, noverlap=120, floor_db=-100, center_db=-50,
-                              scale_db=25)
+    floor = audio.spectrogram(
+        silent, nfft=200, noverlap=120, floor_db=-100, center_db=-50, scale_db=25
+    )
     np.testing.assert_allclose(floor, (-100 + 50) / 25, rtol=1e-6)
 
 
@@ -224,7 +229,7 @@ def test_spectrogram_matches_a_float64_reference_on_a_real_clip():
     x, _ = audio.load_audio(DETECT_CLIPS / "two_keywords_16k_mono.wav", 44100)
     frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float64), 200)[::80]
     window = get_window("hann", 200)
-    power = np.abs(fft.rfft(frames * window, axis=-1)) ** 2 / np.sum(window ** 2)
+    power = np.abs(fft.rfft(frames * window, axis=-1)) ** 2 / np.sum(window**2)
     reference = (10 * np.log10(np.maximum(power, 1e-10)) + 50.0) / 25.0
     difference = np.abs(audio.spectrogram(x) - reference)
     # measured: max 4.4e-4, 99.9 % 1.2e-4, mean 1.1e-6 (SciPy's float32 FFT: 2.9e-3, 3.4e-4)
@@ -232,25 +237,34 @@ def test_spectrogram_matches_a_float64_reference_on_a_real_clip():
     assert difference.mean() < 3e-6
 
 
-@pytest.mark.parametrize(("name", "to_rate"), [("two_keywords_16k_mono.wav", 44100),
-                                               ("two_keywords_16k_mono.wav", 22050),
-                                               ("one_keyword_44k_stereo.wav", 16000),
-                                               ("one_keyword_44k_stereo.wav", 48000)])
+@pytest.mark.parametrize(
+    ("name", "to_rate"),
+    [
+        ("two_keywords_16k_mono.wav", 44100),
+        ("two_keywords_16k_mono.wav", 22050),
+        ("one_keyword_44k_stereo.wav", 16000),
+        ("one_keyword_44k_stereo.wav", 48000),
+    ],
+)
 def test_numpy_resampler_equals_the_scipy_one_on_real_clips(name, to_rate):
     x, rate = audio.load_audio(DETECT_CLIPS / name, mono=False)  # (n, channels)
     expected = audio.resample(x, rate, to_rate)
     got = audio.resample_numpy(x, rate, to_rate, chunk=10_000)  # several chunks
     assert got.shape == expected.shape and got.dtype == np.float32
     np.testing.assert_allclose(got, expected, atol=1e-6)
-    np.testing.assert_allclose(audio.resample_numpy(x[:, 0], rate, to_rate), expected[:, 0],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        audio.resample_numpy(x[:, 0], rate, to_rate), expected[:, 0], atol=1e-6
+    )
 
 
 def test_numpy_resampler_odd_ratios_and_identity():
     x = np.random.default_rng(0).normal(0, 0.3, 3001).astype(np.float32)
     for from_rate, to_rate in ((7, 5), (44100, 44101), (8000, 44100)):
-        np.testing.assert_allclose(audio.resample_numpy(x, from_rate, to_rate),
-                                   audio.resample(x, from_rate, to_rate), atol=1e-6)
+        np.testing.assert_allclose(
+            audio.resample_numpy(x, from_rate, to_rate),
+            audio.resample(x, from_rate, to_rate),
+            atol=1e-6,
+        )
     np.testing.assert_array_equal(audio.resample_numpy(x, 16000, 16000), x)
     with pytest.raises(ValueError, match="sample rates must be positive"):
         audio.resample_numpy(x, 0, 16000)
@@ -263,7 +277,7 @@ def test_pcm_wav_reader_equals_the_pydub_loader(tmp_path, width):
     samples, rate = audio.read_pcm_wav(path)
     expected, _ = audio.load_audio(path, mono=False)
     assert rate == 22050 and samples.shape == (len(x), 2) and samples.dtype == np.float32
-    np.testing.assert_allclose(samples, expected, atol=2 ** -22)  # pydub widens 24-bit ±1 LSB
+    np.testing.assert_allclose(samples, expected, atol=2**-22)  # pydub widens 24-bit ±1 LSB
     np.testing.assert_allclose(samples, x, atol=2 ** -(8 * width - 1) * 2)
 
 
@@ -271,8 +285,10 @@ def test_pcm_wav_reader_names_float_and_bad_files(tmp_path):
     from scipy.io import wavfile
 
     wavfile.write(tmp_path / "float.wav", 16000, _tone(0.1, 16000))
-    with pytest.raises(audio.AudioError, match="float.wav': it is a floating-point WAV.*"
-                                               "convert it to 16-bit PCM WAV"):
+    with pytest.raises(
+        audio.AudioError,
+        match="float.wav': it is a floating-point WAV.*convert it to 16-bit PCM WAV",
+    ):
         audio.read_pcm_wav(tmp_path / "float.wav")
     (tmp_path / "text.wav").write_text("hello")
     with pytest.raises(audio.AudioError, match="text.wav': it is not a PCM WAV file"):
@@ -298,10 +314,10 @@ def test_every_pcm_width_and_float_wav_decodes_as_soundfile_does(tmp_path, subty
     expected, _ = soundfile.read(path, dtype="float32", always_2d=True)
     loaded, rate = audio.load_audio(path, mono=False)
     assert rate == 8000 and loaded.shape == expected.shape
-    np.testing.assert_allclose(loaded, expected, atol=2 ** -22)
+    np.testing.assert_allclose(loaded, expected, atol=2**-22)
     assert np.corrcoef(loaded[:, 0], x[:, 0])[0, 1] > 0.99
     if subtype != "FLOAT":  # the standard-library reader of the on-device runner too
-        np.testing.assert_allclose(audio.read_pcm_wav(path)[0], expected, atol=2 ** -22)
+        np.testing.assert_allclose(audio.read_pcm_wav(path)[0], expected, atol=2**-22)
 
 
 def test_a_truncated_wav_is_read_with_a_warning_naming_it(tmp_path, caplog):
@@ -310,7 +326,7 @@ def test_a_truncated_wav_is_read_with_a_warning_naming_it(tmp_path, caplog):
     whole = audio_module.wav_bytes(np.zeros(16000, dtype=np.float32), 16000)
     assert audio_module.wav_missing_bytes(whole) == 0
     cut = tmp_path / "cut.wav"
-    cut.write_bytes(whole[:len(whole) // 2])
+    cut.write_bytes(whole[: len(whole) // 2])
     with caplog.at_level("WARNING"):
         samples, rate = audio_module.load_audio(cut)
     assert rate == 16000 and 0 < len(samples) < 16000

@@ -49,8 +49,7 @@ def test_depthwise_separable_is_cheaper_than_a_full_convolution():
 
 
 def test_inverted_residual_counts_and_residual_connection():
-    model = _model(blocks.inverted_residual_block, (8, 8, 8), filters=8, expansion=6,
-                   name="ir")
+    model = _model(blocks.inverted_residual_block, (8, 8, 8), filters=8, expansion=6, name="ir")
     assert model.output_shape == (None, 8, 8, 8)
     expand = 8 * 48 + 4 * 48
     depthwise = 9 * 48 + 4 * 48
@@ -60,8 +59,15 @@ def test_inverted_residual_counts_and_residual_connection():
 
 
 def test_inverted_residual_without_residual_when_strided_and_with_squeeze_excite():
-    model = _model(blocks.inverted_residual_block, (8, 8, 8), filters=12, strides=2,
-                   se_ratio=0.25, kernel_size=5, name="mb")
+    model = _model(
+        blocks.inverted_residual_block,
+        (8, 8, 8),
+        filters=12,
+        strides=2,
+        se_ratio=0.25,
+        kernel_size=5,
+        name="mb",
+    )
     assert model.output_shape == (None, 4, 4, 12)
     names = {layer.name for layer in model.layers}
     assert "mb_add" not in names
@@ -81,8 +87,16 @@ def test_squeeze_excite_gates_each_channel_by_a_factor_in_0_1():
 
 
 def test_inception_block_concatenates_its_branches():
-    model = _model(blocks.inception_block, (7, 7, 16), filters_1x1=4, filters_3x3_reduce=2,
-                   filters_3x3=6, filters_5x5_reduce=2, filters_5x5=3, filters_pool_proj=5)
+    model = _model(
+        blocks.inception_block,
+        (7, 7, 16),
+        filters_1x1=4,
+        filters_3x3_reduce=2,
+        filters_3x3=6,
+        filters_5x5_reduce=2,
+        filters_5x5=3,
+        filters_pool_proj=5,
+    )
     assert model.output_shape == (None, 7, 7, 4 + 6 + 3 + 5)
 
 

@@ -35,8 +35,14 @@ def _fit(epochs: int, *callbacks: keras.callbacks.Callback) -> keras.Model:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 6)).astype("float32")
     y = (x @ rng.normal(size=(6, 1))).astype("float32")
-    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8),
-                              keras.layers.BatchNormalization(), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(8),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(1),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
     model.fit(x, y, batch_size=16, epochs=epochs, verbose=0, callbacks=list(callbacks))
     return model

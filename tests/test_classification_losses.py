@@ -35,7 +35,8 @@ def test_svm_loss_of_the_notes_three_images():
 def test_svm_loss_is_zero_once_the_margin_is_met():
     assert _value(multiclass_svm_loss, [1], np.array([[0.0, 1.0, 0.0]])) == [0.0]
     assert _value(multiclass_svm_loss, [1], np.array([[0.0, 0.99, 0.0]])) == pytest.approx(
-        [0.02], abs=1e-5)
+        [0.02], abs=1e-5
+    )
 
 
 def test_svm_loss_with_equal_scores_is_classes_minus_one():
@@ -47,14 +48,16 @@ def test_softmax_loss_of_the_notes_example():
     assert _value(softmax_cross_entropy, [0], CAT_CAR_FROG) == pytest.approx([2.04], abs=0.005)
     probabilities = np.exp(CAT_CAR_FROG[0]) / np.exp(CAT_CAR_FROG[0]).sum()
     assert _value(softmax_cross_entropy, [0], CAT_CAR_FROG)[0] == pytest.approx(
-        -math.log(probabilities[0]), rel=1e-5)
+        -math.log(probabilities[0]), rel=1e-5
+    )
 
 
 def test_softmax_loss_of_small_random_scores_is_log_c():
     scores = np.random.default_rng(0).normal(0, 1e-3, size=(256, 10))
     labels = np.random.default_rng(1).integers(0, 10, 256)
     assert _value(softmax_cross_entropy, labels, scores).mean() == pytest.approx(
-        math.log(10), abs=1e-3)
+        math.log(10), abs=1e-3
+    )
     assert math.log(10) == pytest.approx(2.3, abs=0.01)
 
 
@@ -63,7 +66,8 @@ def test_softmax_loss_does_not_overflow_and_matches_keras():
     ours = _value(softmax_cross_entropy, [0, 2], scores)
     assert np.isfinite(ours).all()
     reference = keras.losses.sparse_categorical_crossentropy(
-        np.array([0, 2]), scores, from_logits=True)
+        np.array([0, 2]), scores, from_logits=True
+    )
     np.testing.assert_allclose(ours, np.asarray(reference), rtol=1e-5)
 
 
@@ -75,8 +79,7 @@ def test_labels_of_shape_n_by_1_are_accepted():
 def test_losses_are_registered_by_name():
     assert set(CLASSIFICATION_LOSSES) == {"svm", "softmax"}
     for function in CLASSIFICATION_LOSSES.values():
-        assert keras.saving.get_registered_object(
-            f"dl_pipelines>{function.__name__}") is function
+        assert keras.saving.get_registered_object(f"dl_pipelines>{function.__name__}") is function
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="uses tf.GradientTape")

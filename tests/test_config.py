@@ -72,8 +72,11 @@ def test_parse_variable_length_tuple_accepts_any_length_and_tuples():
 
 
 def test_parse_defaults_used_and_overridable():
-    config = parse(Training, _raw(patience=5, tags=["a", "b"],
-                                  optimiser={"learning_rate": 0.01}), "exp.training")
+    config = parse(
+        Training,
+        _raw(patience=5, tags=["a", "b"], optimiser={"learning_rate": 0.01}),
+        "exp.training",
+    )
     assert config.patience == 5
     assert config.tags == ["a", "b"]
     assert config.optimiser.momentum == 0.9
@@ -90,8 +93,12 @@ def test_parse_missing_and_unknown_keys_in_one_message():
     with pytest.raises(ParameterError) as info:
         parse(Training, raw, "exp.training")
     message = str(info.value)
-    for key in ("exp.training.epochs", "exp.training.name",
-                "exp.training.learning_rat", "exp.training.zzz"):
+    for key in (
+        "exp.training.epochs",
+        "exp.training.name",
+        "exp.training.learning_rat",
+        "exp.training.zzz",
+    ):
         assert f"'{key}'" in message
     assert "missing" in message and "unknown" in message
     assert HINT in message
@@ -120,17 +127,20 @@ def test_parse_non_mapping_raises():
         parse(Training, _raw(optimiser=0.1), "exp.training")
 
 
-@pytest.mark.parametrize("key, value", [
-    ("epochs", "3"),
-    ("epochs", 3.0),
-    ("name", 5),
-    ("augment", 1),
-    ("augment", "yes"),
-    ("crop_fraction", "0.5, 1"),
-    ("image_size", 64),
-    ("patience", 2.5),
-    ("tags", "a"),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("epochs", "3"),
+        ("epochs", 3.0),
+        ("name", 5),
+        ("augment", 1),
+        ("augment", "yes"),
+        ("crop_fraction", "0.5, 1"),
+        ("image_size", 64),
+        ("patience", 2.5),
+        ("tags", "a"),
+    ],
+)
 def test_parse_wrong_type_names_the_key(key, value):
     with pytest.raises(ParameterError) as info:
         parse(Training, _raw(**{key: value}), "exp.training")

@@ -19,11 +19,14 @@ from dl_pipelines.images import (
 def _gradient(height: int, width: int) -> np.ndarray:
     """A deterministic RGB uint8 image whose pixels differ from each other."""
     rows, cols = np.mgrid[0:height, 0:width]
-    return np.stack([(rows * 7 + cols * 3) % 256, (rows * 11 + cols) % 256,
-                     (cols * 13 + rows * 5) % 256], axis=-1).astype(np.uint8)
+    return np.stack(
+        [(rows * 7 + cols * 3) % 256, (rows * 11 + cols) % 256, (cols * 13 + rows * 5) % 256],
+        axis=-1,
+    ).astype(np.uint8)
 
 
 # --- to_rgb_uint8 ---------------------------------------------------------------------
+
 
 def test_to_rgb_uint8_grey_2d_is_repeated_into_three_channels():
     grey = np.array([[0, 100], [200, 255]], dtype=np.uint8)
@@ -69,11 +72,17 @@ def test_to_rgb_uint8_float_out_of_range_is_clipped():
 
 
 def test_to_rgb_uint8_rgba_composited_onto_white():
-    rgba = np.array([[[255, 0, 0, 255],     # opaque red
-                      [0, 0, 0, 0],         # fully transparent → white
-                      [0, 0, 0, 128],       # half-transparent black → grey
-                      [10, 20, 30, 255]]],  # opaque colour kept
-                    dtype=np.uint8)
+    rgba = np.array(
+        [
+            [
+                [255, 0, 0, 255],  # opaque red
+                [0, 0, 0, 0],  # fully transparent → white
+                [0, 0, 0, 128],  # half-transparent black → grey
+                [10, 20, 30, 255],
+            ]
+        ],  # opaque colour kept
+        dtype=np.uint8,
+    )
     out = to_rgb_uint8(rgba)
     assert out.shape == (1, 4, 3)
     np.testing.assert_array_equal(out[0, 0], [255, 0, 0])
@@ -102,6 +111,7 @@ def test_to_rgb_uint8_bad_dtype_raises(dtype):
 
 
 # --- resize ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("size", [(8, 12), (40, 30), (1, 1), (16, 16)])
 def test_resize_shape_and_dtype(size):
@@ -136,6 +146,7 @@ def test_resize_height_width_order():
 
 # --- center_square --------------------------------------------------------------------
 
+
 def test_center_square_landscape():
     image = _gradient(4, 10)
     out = center_square(image)
@@ -157,11 +168,12 @@ def test_center_square_of_square_is_unchanged():
 
 # --- random_square_crop ---------------------------------------------------------------
 
+
 def _find_crop(image: np.ndarray, crop: np.ndarray) -> tuple[int, int] | None:
     side = crop.shape[0]
     for top in range(image.shape[0] - side + 1):
         for left in range(image.shape[1] - side + 1):
-            if np.array_equal(image[top:top + side, left:left + side], crop):
+            if np.array_equal(image[top : top + side, left : left + side], crop):
                 return top, left
     return None
 
@@ -211,12 +223,14 @@ def test_random_square_crop_deterministic_for_seeded_rng():
 
 def test_random_square_crop_differs_between_seeds():
     image = _gradient(50, 70)
-    crops = {random_square_crop(image, np.random.default_rng(s), 0.3, 0.9).tobytes()
-             for s in range(10)}
+    crops = {
+        random_square_crop(image, np.random.default_rng(s), 0.3, 0.9).tobytes() for s in range(10)
+    }
     assert len(crops) > 1
 
 
 # --- sRGB <-> linear ------------------------------------------------------------------
+
 
 def test_srgb_to_linear_known_values():
     out = srgb_to_linear(np.array([0, 255, 128, 10], dtype=np.uint8))
@@ -247,6 +261,7 @@ def test_srgb_to_linear_keeps_shape():
 
 
 # --- decode_image ---------------------------------------------------------------------
+
 
 def test_decode_png_rgb(tmp_path):
     image = _gradient(12, 17)

@@ -15,12 +15,14 @@ def _data(n: int = 10):
 def _epoch_rows(batches: ArrayBatches, x: np.ndarray) -> np.ndarray:
     """Recover the example order of one epoch from the batches' x values."""
     firsts = {int(row.reshape(-1)[0]): i for i, row in enumerate(x)}
-    return np.array([firsts[int(xb.reshape(-1)[0])]
-                     for i in range(len(batches)) for xb in batches[i][0]])
+    return np.array(
+        [firsts[int(xb.reshape(-1)[0])] for i in range(len(batches)) for xb in batches[i][0]]
+    )
 
 
-@pytest.mark.parametrize("n, batch_size, expected", [(10, 3, 4), (9, 3, 3), (1, 5, 1),
-                                                     (10, 1, 10), (10, 10, 1)])
+@pytest.mark.parametrize(
+    "n, batch_size, expected", [(10, 3, 4), (9, 3, 3), (1, 5, 1), (10, 1, 10), (10, 10, 1)]
+)
 def test_number_of_batches_is_ceil(n, batch_size, expected):
     x, y = _data(n)
     assert len(ArrayBatches(x, y, batch_size)) == expected
@@ -87,8 +89,7 @@ def test_different_seed_different_order():
 
 def test_getitem_is_repeatable_within_epoch():
     x, y = _data(20)
-    batches = ArrayBatches(x, y, batch_size=6, shuffle=True, seed=3,
-                           augment=random_horizontal_flip)
+    batches = ArrayBatches(x, y, batch_size=6, shuffle=True, seed=3, augment=random_horizontal_flip)
     for i in range(len(batches)):
         np.testing.assert_array_equal(batches[i][0], batches[i][0])
         np.testing.assert_array_equal(batches[i][1], batches[i][1])

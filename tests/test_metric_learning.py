@@ -28,8 +28,9 @@ DISTANCES = np.array([[0, 1, 9, 4], [1, 0, 4, 5], [9, 4, 0, 13], [4, 5, 13, 0]],
 
 
 def test_pairwise_squared_distances_by_hand() -> None:
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(
-        pairwise_squared_distances(EMBEDDINGS)), DISTANCES, atol=1e-5)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(pairwise_squared_distances(EMBEDDINGS)), DISTANCES, atol=1e-5
+    )
 
 
 def test_triplet_loss_formula() -> None:
@@ -49,13 +50,14 @@ def test_batch_hard_miner_picks_farthest_positive_and_nearest_negative() -> None
     labels = np.array([0, 0, 0, 1, 1, 2])
     points = np.array([[0.0], [1.0], [3.0], [2.5], [10.0], [-1.5]], dtype="float32")
     distances = pairwise_squared_distances(points)
-    positive, negative, valid = (keras.ops.convert_to_numpy(t)
-                                 for t in mine_batch_hard(labels, distances))
+    positive, negative, valid = (
+        keras.ops.convert_to_numpy(t) for t in mine_batch_hard(labels, distances)
+    )
     # anchor 0 (x=0): positives at 1, 3 → farthest index 2; negatives at 2.5, 10, −1.5 →
     # nearest index 5.  anchor 3 (x=2.5): only positive 4; nearest negative 2 (x=3).
     assert positive[0] == 2 and negative[0] == 5
     assert positive[3] == 4 and negative[3] == 2
-    assert negative[1] == 3            # x=1: 2.5 is nearer than −1.5
+    assert negative[1] == 3  # x=1: 2.5 is nearer than −1.5
     assert valid.tolist() == [True, True, True, True, True, False]
 
 
@@ -74,7 +76,7 @@ def test_semi_hard_miner_skips_harder_negatives() -> None:
     for j, d in zip([1, 2, 3, 4], [2.0, 1.0, 3.0, 5.0], strict=True):
         distances[0, j] = distances[j, 0] = d
     negative, pairs = (keras.ops.convert_to_numpy(t) for t in mine_semi_hard(labels, distances))
-    assert negative[0, 1] == 3                       # not 2, the hardest
+    assert negative[0, 1] == 3  # not 2, the hardest
     assert pairs[0, 1] and not pairs[0, 0] and not pairs[0, 2]
     hard_positive, hard_negative, _ = mine_batch_hard(labels, distances)
     assert int(keras.ops.convert_to_numpy(hard_negative)[0]) == 2
@@ -91,7 +93,8 @@ def test_loss_matches_brute_force_enumeration() -> None:
         neg = [n for n in range(12) if labels[n] != labels[a]]
         hard.append(max(max(d[a, pos]) - min(d[a, neg]) + 0.3, 0))
     assert float(batch_hard_triplet_loss(labels, embeddings, 0.3)) == pytest.approx(
-        np.mean(hard), rel=1e-4)
+        np.mean(hard), rel=1e-4
+    )
     semi = []
     for a, p in itertools.permutations(range(12), 2):
         if labels[a] != labels[p]:
@@ -100,7 +103,8 @@ def test_loss_matches_brute_force_enumeration() -> None:
         beyond = [x for x in neg if x > d[a, p]]
         semi.append(max(d[a, p] - (min(beyond) if beyond else max(neg)) + 0.3, 0))
     assert float(batch_semi_hard_triplet_loss(labels, embeddings, 0.3)) == pytest.approx(
-        np.mean(semi), rel=1e-4)
+        np.mean(semi), rel=1e-4
+    )
 
 
 def test_triplet_loss_class_and_config() -> None:
@@ -115,15 +119,15 @@ def test_triplet_loss_class_and_config() -> None:
 def test_pk_batches_hold_p_identities_times_k_images() -> None:
     labels = np.repeat(np.arange(7), [2, 3, 5, 4, 6, 3, 3])
     batches = pk_batch_indices(labels, p=3, k=4, generator=np.random.default_rng(1))
-    assert len(batches) == 3                                    # ⌈7 / 3⌉
+    assert len(batches) == 3  # ⌈7 / 3⌉
     seen = set()
     for rows in batches:
         assert rows.shape == (12,)
         groups = labels[rows].reshape(3, 4)
-        assert (groups == groups[:, :1]).all()                  # K of one identity per row
-        assert len(set(groups[:, 0])) == 3                      # P different identities
+        assert (groups == groups[:, :1]).all()  # K of one identity per row
+        assert len(set(groups[:, 0])) == 3  # P different identities
         seen |= set(groups[:, 0])
-    assert seen == set(range(7))                                # every identity each epoch
+    assert seen == set(range(7))  # every identity each epoch
     with pytest.raises(ValueError, match="at least P=8 identities"):
         pk_batch_indices(labels, p=8, k=2, generator=np.random.default_rng(0))
 

@@ -60,8 +60,9 @@ def test_mlp_two_and_three_layers():
 
 @pytest.mark.parametrize("activation", model_zoo.MLP_ACTIVATIONS)
 def test_mlp_activations(activation):
-    model = model_zoo.mlp((4, 4, 1), 3, hidden=(8,), activation=activation, batch_norm=True,
-                          dropout=0.1)
+    model = model_zoo.mlp(
+        (4, 4, 1), 3, hidden=(8,), activation=activation, batch_norm=True, dropout=0.1
+    )
     assert model(np.ones((2, 4, 4, 1), dtype="float32")).shape == (2, 3)
 
 
@@ -116,8 +117,10 @@ def test_mobilenets_are_cheaper_than_a_plain_cnn():
 
 
 def test_alpha_shrinks_mobilenet():
-    assert model_zoo.mobilenet_v2(alpha=0.5).count_params() < model_zoo.mobilenet_v2(
-        ).count_params() / 2.5
+    assert (
+        model_zoo.mobilenet_v2(alpha=0.5).count_params()
+        < model_zoo.mobilenet_v2().count_params() / 2.5
+    )
 
 
 def test_compound_scaling():
@@ -126,7 +129,7 @@ def test_compound_scaling():
     assert (depth, width, resolution) == pytest.approx((1.2, 1.1, 1.15))
     assert depth * width**2 * resolution**2 == pytest.approx(2.0, abs=0.1)
     assert model_zoo.efficientnet_input_size(0) == 32
-    assert model_zoo.efficientnet_input_size(2) == 44       # 32 · 1.3225 = 42.3 → 44
+    assert model_zoo.efficientnet_input_size(2) == 44  # 32 · 1.3225 = 42.3 → 44
     b0 = model_zoo.efficientnet()
     b1 = model_zoo.efficientnet((36, 36, 1), phi=1)
     assert b1.count_params() > b0.count_params()
@@ -136,8 +139,7 @@ def test_compound_scaling():
 def test_estimate_macs_counts_by_hand():
     assert model_zoo.estimate_macs(model_zoo.linear()) == 640
     # LeNet: 28²·6·25 + 10²·16·150 + 400·120 + 120·84 + 84·10
-    assert model_zoo.estimate_macs(model_zoo.lenet5()) == (
-        117600 + 240000 + 48000 + 10080 + 840)
+    assert model_zoo.estimate_macs(model_zoo.lenet5()) == (117600 + 240000 + 48000 + 10080 + 840)
 
 
 def test_build_rejects_unknown_names_and_options():
@@ -157,8 +159,11 @@ def test_a_tiny_linear_classifier_learns():
 
     keras.utils.set_random_seed(0)
     model = model_zoo.linear((4, 4, 1), 2)
-    model.compile(keras.optimizers.Adam(0.05), loss=multiclass_svm_loss,
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    model.compile(
+        keras.optimizers.Adam(0.05),
+        loss=multiclass_svm_loss,
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
     history = model.fit(x, y, epochs=15, batch_size=32, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0] / 2
     assert history.history["accuracy"][-1] > 0.9

@@ -45,12 +45,20 @@ def test_make_run_runs_exactly_the_default_pipelines() -> None:
             listed += [name for name in value.replace(f"$({variable})", "").split(",") if name]
     expected = set(_pipelines()) - ON_DEMAND - {"__default__"}
     assert len(listed) == len(set(listed)), "a pipeline listed twice in the Makefile"
-    assert set(listed) == expected, (set(listed) ^ expected)
+    assert set(listed) == expected, set(listed) ^ expected
 
 
 #: kedro-viz's layers in data-flow order.
-LAYERS = ("raw", "intermediate", "primary", "feature", "model_input", "models",
-          "model_output", "reporting")
+LAYERS = (
+    "raw",
+    "intermediate",
+    "primary",
+    "feature",
+    "model_input",
+    "models",
+    "model_output",
+    "reporting",
+)
 
 
 def _catalog_layers() -> dict[str, str]:
@@ -72,9 +80,11 @@ def _layer_of(dataset: str, layers: dict[str, str]) -> str | None:
     if dataset in layers:
         return layers[dataset]
     # factory entries ("trigger_word_{plot}_plot"): the most specific match, as Kedro picks
-    matches = [(len(re.sub(r"\{[^}]+\}", "", pattern)), layer)
-               for pattern, layer in layers.items()
-               if "{" in pattern and re.fullmatch(re.sub(r"\{[^}]+\}", ".+", pattern), dataset)]
+    matches = [
+        (len(re.sub(r"\{[^}]+\}", "", pattern)), layer)
+        for pattern, layer in layers.items()
+        if "{" in pattern and re.fullmatch(re.sub(r"\{[^}]+\}", ".+", pattern), dataset)
+    ]
     return max(matches)[1] if matches else None
 
 
@@ -89,6 +99,5 @@ def test_no_node_feeds_an_earlier_layer_so_kedro_viz_can_draw_layers() -> None:
                 for target in node.outputs:
                     a, b = _layer_of(source, layers), _layer_of(target, layers)
                     if a and b and LAYERS.index(a) > LAYERS.index(b):
-                        backwards.append(f"{name}: {node.name}: {source} ({a}) → "
-                                         f"{target} ({b})")
+                        backwards.append(f"{name}: {node.name}: {source} ({a}) → {target} ({b})")
     assert not backwards, "\n".join(sorted(set(backwards)))

@@ -9,8 +9,12 @@ from dl_pipelines import plotting
 
 
 def test_training_curves_one_panel_per_metric() -> None:
-    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6], "accuracy": [0.5, 0.9],
-               "val_accuracy": [0.4, 0.8]}
+    history = {
+        "loss": [1.0, 0.5],
+        "val_loss": [1.1, 0.6],
+        "accuracy": [0.5, 0.9],
+        "val_accuracy": [0.4, 0.8],
+    }
     fig = plotting.training_curves(history)
     assert len(fig.axes) == 2
     assert [len(line.get_xdata()) for line in fig.axes[0].lines] == [2, 2]

@@ -32,13 +32,12 @@ def test_batches_are_seeded_and_targets_follow_the_augmentation() -> None:
     assert x.shape == (4, 32, 32, 3) and x.dtype == np.float32 and y.shape == (4, 32, 32)
     np.testing.assert_array_equal(x, second[0][0])
     first.on_epoch_end()
-    assert not np.array_equal(first[0][0], x)          # a new variant next epoch
+    assert not np.array_equal(first[0][0], x)  # a new variant next epoch
 
 
 def test_without_augmentation_scenes_come_as_they_are() -> None:
     scenes = _scenes()
-    batches = SceneBatches(scenes, lambda b, c, m, k: m, 4, seed=0, augment=False,
-                           shuffle=False)
+    batches = SceneBatches(scenes, lambda b, c, m, k: m, 4, seed=0, augment=False, shuffle=False)
     x, y = batches[1]
     np.testing.assert_array_equal(x, scenes["images"][4:8])
     np.testing.assert_array_equal(y, scenes["masks"][4:8])

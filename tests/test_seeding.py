@@ -35,8 +35,7 @@ def test_rng_streams_differ():
 
 
 def test_rng_int_stream_keys():
-    np.testing.assert_array_equal(rng(1, "shuffle", 3).random(5),
-                                  rng(1, "shuffle", 3).random(5))
+    np.testing.assert_array_equal(rng(1, "shuffle", 3).random(5), rng(1, "shuffle", 3).random(5))
     assert not np.array_equal(rng(1, "shuffle", 3).random(5), rng(1, "shuffle", 4).random(5))
 
 
@@ -50,11 +49,14 @@ def test_rng_returns_generator():
     assert isinstance(rng(0, "x"), np.random.Generator)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("", 2166136261),          # FNV-1a 32-bit offset basis
-    ("a", 0xE40C292C),         # published FNV-1a test vector
-    ("foobar", 0xBF9CF968),    # published FNV-1a test vector
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", 2166136261),  # FNV-1a 32-bit offset basis
+        ("a", 0xE40C292C),  # published FNV-1a test vector
+        ("foobar", 0xBF9CF968),  # published FNV-1a test vector
+    ],
+)
 def test_stable_hash_is_fnv1a_32(text, expected):
     assert _stable_hash(text) == expected
 

@@ -52,7 +52,6 @@ def test_rate_out_of_range_is_rejected():
         speech.synthesise("hello", rate=20)
 
 
-
 _SPEAK_AND_HASH = """
 import hashlib
 from dl_pipelines import speech
@@ -67,8 +66,13 @@ def test_breathy_voices_are_the_same_in_every_process():
     # Alicia's breath noise comes from eSpeak NG's own generator, which eSpeak seeds from
     # the clock: unseeded, every process (every pipeline run) said it differently.
     def run() -> str:
-        done = subprocess.run([sys.executable, "-c", _SPEAK_AND_HASH], capture_output=True,
-                              text=True, check=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", _SPEAK_AND_HASH],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
         return done.stdout.strip().splitlines()[-1]
 
     assert run() == run()

@@ -122,12 +122,15 @@ def test_too_few_groups_of_one_class_raises():
         grouped_stratified_split(labels, groups, FRACTIONS, np.random.default_rng(0))
 
 
-@pytest.mark.parametrize("fractions", [
-    {"train": 0.8, "val": 0.1, "test": 0.2},
-    {"train": 0.5, "val": 0.1},
-    {"train": 1.1, "val": -0.1},
-    {"train": 1.0, "val": 0.0},
-])
+@pytest.mark.parametrize(
+    "fractions",
+    [
+        {"train": 0.8, "val": 0.1, "test": 0.2},
+        {"train": 0.5, "val": 0.1},
+        {"train": 1.1, "val": -0.1},
+        {"train": 1.0, "val": 0.0},
+    ],
+)
 def test_fractions_must_be_positive_and_sum_to_one(fractions):
     labels, groups = _grouped_data()
     with pytest.raises(ValueError, match="sum to 1"):
@@ -142,6 +145,7 @@ def test_labels_and_groups_length_mismatch_raises():
 def test_two_way_split():
     labels = np.array([0, 1] * 50)
     groups = np.arange(100)
-    splits = grouped_stratified_split(labels, groups, {"train": 0.7, "test": 0.3},
-                                      np.random.default_rng(0))
+    splits = grouped_stratified_split(
+        labels, groups, {"train": 0.7, "test": 0.3}, np.random.default_rng(0)
+    )
     assert len(splits["train"]) == 70 and len(splits["test"]) == 30

@@ -46,14 +46,16 @@ def server() -> Iterator[TeamTrackingServer]:
     # cannot enter pytest's private (0700) temporary folder.
     with tempfile.TemporaryDirectory(prefix="team-tracking-") as directory:
         os.chmod(directory, 0o711)
-        with TeamTrackingServer(Path(directory), port=free_port(),
-                                postgres_port=free_port()) as started:
+        with TeamTrackingServer(
+            Path(directory), port=free_port(), postgres_port=free_port()
+        ) as started:
             yield started
 
 
 @pytest.fixture(scope="module")
-def team_project(server: TeamTrackingServer,
-                 tmp_path_factory: pytest.TempPathFactory) -> ServerTrackedProject:
+def team_project(
+    server: TeamTrackingServer, tmp_path_factory: pytest.TempPathFactory
+) -> ServerTrackedProject:
     """A project copy in which ``kedro run --pipelines day_night`` ran against ``server``."""
     copy = make_project_copy(tmp_path_factory.mktemp("team") / "project")
     project = ServerTrackedProject(copy.path, server)
@@ -69,37 +71,45 @@ def test_run_and_metrics_are_on_the_server(team_project: ServerTrackedProject) -
     assert run.data.params["seed"] == "42"
 
 
-def test_artifacts_are_served_from_the_server_folder(team_project: ServerTrackedProject,
-                                                      tmp_path: Path) -> None:
+def test_artifacts_are_served_from_the_server_folder(
+    team_project: ServerTrackedProject, tmp_path: Path
+) -> None:
     (run,) = team_project.runs("day_night")
     assert run.info.artifact_uri.startswith("mlflow-artifacts:/")  # proxied, not a local path
     client = team_project.client()
     assert {"plots", "reports"} <= {a.path for a in client.list_artifacts(run.info.run_id)}
 
-    downloaded = Path(client.download_artifacts(run.info.run_id, "plots/confusion_matrix.png",
-                                                str(tmp_path)))
+    downloaded = Path(
+        client.download_artifacts(run.info.run_id, "plots/confusion_matrix.png", str(tmp_path))
+    )
     (stored,) = team_project.server.artifacts.glob(
-        f"*/{run.info.run_id}/artifacts/plots/confusion_matrix.png")
+        f"*/{run.info.run_id}/artifacts/plots/confusion_matrix.png"
+    )
     assert downloaded.read_bytes() == stored.read_bytes()
     assert stored.stat().st_size > 1000
 
 
-def test_model_is_registered_on_the_server(team_project: ServerTrackedProject,
-                                           tmp_path: Path) -> None:
+def test_model_is_registered_on_the_server(
+    team_project: ServerTrackedProject, tmp_path: Path
+) -> None:
     import mlflow
 
     (version,) = team_project.client().search_model_versions("name = 'day_night'")
     (run,) = team_project.runs("day_night")
     assert version.run_id == run.info.run_id
     assert version.status == "READY"
-    with team_project.tracking():   # models:/ resolves through the registry URI too
-        model = Path(mlflow.artifacts.download_artifacts(
-            f"models:/day_night/{version.version}", dst_path=str(tmp_path)))
+    with team_project.tracking():  # models:/ resolves through the registry URI too
+        model = Path(
+            mlflow.artifacts.download_artifacts(
+                f"models:/day_night/{version.version}", dst_path=str(tmp_path)
+            )
+        )
     assert "keras" in (model / "MLmodel").read_text()
 
 
 def test_rows_are_in_postgresql_and_no_sqlite_file_is_used(
-        team_project: ServerTrackedProject) -> None:
+    team_project: ServerTrackedProject,
+) -> None:
     (run,) = team_project.runs("day_night")
     with closing(team_project.server.connect()) as connection, connection.cursor() as cursor:
         cursor.execute("SELECT status FROM runs WHERE run_uuid = %s", (run.info.run_id,))

@@ -53,8 +53,9 @@ def test_callback_logs_every_epoch_to_the_active_run(mlflow_run) -> None:
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
     x, y = np.random.default_rng(0).random((16, 3)), np.repeat([0.0, 1.0], 8)
-    model.fit(x, y, validation_data=(x, y), epochs=3, verbose=0,
-              callbacks=[MlflowMetricsCallback()])
+    model.fit(
+        x, y, validation_data=(x, y), epochs=3, verbose=0, callbacks=[MlflowMetricsCallback()]
+    )
 
     client = mlflow.MlflowClient()
     for name in ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "epoch_seconds"):

@@ -42,8 +42,9 @@ class AudioError(ValueError):
 
 
 # ------------------------------------------------------------------------------ loading
-def load_audio(path: str | Path, sample_rate: int | None = None,
-               mono: bool = True) -> tuple[np.ndarray, int]:
+def load_audio(
+    path: str | Path, sample_rate: int | None = None, mono: bool = True
+) -> tuple[np.ndarray, int]:
     """Decode an audio file to ``float32`` samples in [-1, 1].
 
     Args:
@@ -65,15 +66,22 @@ def load_audio(path: str | Path, sample_rate: int | None = None,
         raise AudioError(f"Audio file '{path}' does not exist.")
     data = path.read_bytes()
     if not data:
-        raise AudioError(f"Audio file '{path}' is empty (0 bytes): replace it with a valid "
-                         "WAV file or delete it.")
+        raise AudioError(
+            f"Audio file '{path}' is empty (0 bytes): replace it with a valid "
+            "WAV file or delete it."
+        )
     samples, rate = decode_audio(data, path.suffix.lower(), str(path))
     missing = wav_missing_bytes(data)
     if missing:
-        logger.warning("Audio file '%s' is truncated: its header announces %d more bytes of "
-                       "audio than it holds (a copy or recording that stopped early); only "
-                       "the %.2f s it holds are used. Replace it if that is not the whole "
-                       "recording.", path, missing, samples.shape[0] / rate)
+        logger.warning(
+            "Audio file '%s' is truncated: its header announces %d more bytes of "
+            "audio than it holds (a copy or recording that stopped early); only "
+            "the %.2f s it holds are used. Replace it if that is not the whole "
+            "recording.",
+            path,
+            missing,
+            samples.shape[0] / rate,
+        )
     if mono:
         samples = to_mono(samples)
     if sample_rate is not None and sample_rate != rate:
@@ -89,8 +97,10 @@ def wav_missing_bytes(data: bytes) -> int:
         return 0
     position = 12
     while position + 8 <= len(data):
-        chunk, size = data[position:position + 4], int.from_bytes(data[position + 4:position + 8],
-                                                                  "little")
+        chunk, size = (
+            data[position : position + 4],
+            int.from_bytes(data[position + 4 : position + 8], "little"),
+        )
         if chunk == b"data":
             if size == 0xFFFFFFFF:  # a streamed WAV's "unknown size"
                 return 0
@@ -99,8 +109,9 @@ def wav_missing_bytes(data: bytes) -> int:
     return 0
 
 
-def decode_audio(data: bytes, suffix: str = ".wav",
-                 name: str = "<bytes>") -> tuple[np.ndarray, int]:
+def decode_audio(
+    data: bytes, suffix: str = ".wav", name: str = "<bytes>"
+) -> tuple[np.ndarray, int]:
     """Decode the bytes of an audio file; ``(samples (n, channels) float32, rate)``."""
     with warnings.catch_warnings():  # pydub warns about audioop and a missing ffmpeg
         warnings.simplefilter("ignore")
@@ -122,39 +133,46 @@ def decode_audio(data: bytes, suffix: str = ".wav",
         if samples is None:
             samples, rate = _scipy_wav(data)
     if samples is None:
-        hint = ("it is not a valid WAV file (16/24/32-bit PCM or 32-bit float)"
-                if fmt == "wav" else f"it is corrupt, or '.{fmt}' files need ffmpeg "
-                "(apt install ffmpeg) or the soundfile package (pip install soundfile) "
-                "to be read: install one, or convert the file to WAV")
-        raise AudioError(f"Cannot decode audio file '{name}': {hint}. Replace or delete "
-                         f"it. ({type(error).__name__}: {error})")
+        hint = (
+            "it is not a valid WAV file (16/24/32-bit PCM or 32-bit float)"
+            if fmt == "wav"
+            else f"it is corrupt, or '.{fmt}' files need ffmpeg "
+            "(apt install ffmpeg) or the soundfile package (pip install soundfile) "
+            "to be read: install one, or convert the file to WAV"
+        )
+        raise AudioError(
+            f"Cannot decode audio file '{name}': {hint}. Replace or delete "
+            f"it. ({type(error).__name__}: {error})"
+        )
     if samples.shape[0] == 0:
-        raise AudioError(f"Audio file '{name}' holds no samples (zero-length audio): "
-                         "replace it with a recording or delete it.")
+        raise AudioError(
+            f"Audio file '{name}' holds no samples (zero-length audio): "
+            "replace it with a recording or delete it."
+        )
     return samples, int(rate)
 
 
 def _segment_to_array(segment) -> np.ndarray:
     # pydub has already turned the unsigned bytes of an 8-bit WAV into signed ones
     # (``audioop.bias(data, 1, -128)``): its 8-bit samples must not be shifted again.
-    return pcm_to_float(segment.raw_data, segment.sample_width, segment.channels,
-                        unsigned_8_bit=False)
+    return pcm_to_float(
+        segment.raw_data, segment.sample_width, segment.channels, unsigned_8_bit=False
+    )
 
 
-def pcm_to_float(raw: bytes, width: int, channels: int,
-                 unsigned_8_bit: bool = True) -> np.ndarray:
+def pcm_to_float(raw: bytes, width: int, channels: int, unsigned_8_bit: bool = True) -> np.ndarray:
     """Interleaved little-endian PCM (16/24/32-bit signed; 8-bit unsigned as stored in a
     WAV file, or signed with ``unsigned_8_bit=False`` as pydub returns it) →
     ``(n, channels)`` float32 in [-1, 1]; a trailing partial frame is dropped."""
     if width not in (1, 2, 3, 4):
         raise ValueError(f"PCM samples of {width} bytes are not supported (1 to 4)")
-    raw = raw[:len(raw) - len(raw) % (width * channels)]
+    raw = raw[: len(raw) - len(raw) % (width * channels)]
     if width == 3:  # 24-bit: widen to 32-bit little-endian
         bytes3 = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
         wide = np.zeros((len(bytes3), 4), dtype=np.uint8)
         wide[:, 1:] = bytes3
         ints = wide.view("<i4").reshape(-1)
-        scale = 2.0 ** 31
+        scale = 2.0**31
     else:
         dtype = {1: np.uint8 if unsigned_8_bit else np.int8, 2: "<i2", 4: "<i4"}[width]
         ints = np.frombuffer(raw, dtype=dtype)
@@ -181,25 +199,35 @@ def read_pcm_wav(path: str | Path) -> tuple[np.ndarray, int]:
     path = Path(path)
     if not path.is_file():
         raise AudioError(f"Audio file '{path}' does not exist.")
-    convert = (f"convert it to 16-bit PCM WAV (e.g. `ffmpeg -i {path.name} -c:a pcm_s16le "
-               f"out.wav` or `sox {path.name} -b 16 out.wav`)")
+    convert = (
+        f"convert it to 16-bit PCM WAV (e.g. `ffmpeg -i {path.name} -c:a pcm_s16le "
+        f"out.wav` or `sox {path.name} -b 16 out.wav`)"
+    )
     try:
         with wave.open(str(path), "rb") as reader:
             channels, width = reader.getnchannels(), reader.getsampwidth()
             rate, raw = reader.getframerate(), reader.readframes(reader.getnframes())
     except wave.Error as error:
-        kind = ("a floating-point WAV" if re.search(r"format: 3$|extended format", str(error))
-                else "not a PCM WAV file")
-        raise AudioError(f"Cannot read '{path}': it is {kind} ({error}); this reader takes "
-                         f"8/16/24/32-bit PCM WAV only: {convert}.") from error
+        kind = (
+            "a floating-point WAV"
+            if re.search(r"format: 3$|extended format", str(error))
+            else "not a PCM WAV file"
+        )
+        raise AudioError(
+            f"Cannot read '{path}': it is {kind} ({error}); this reader takes "
+            f"8/16/24/32-bit PCM WAV only: {convert}."
+        ) from error
     except EOFError as error:
-        raise AudioError(f"Cannot read '{path}': it is not a PCM WAV file (it ends before "
-                         f"its audio data: empty, truncated or another format); {convert}."
-                         ) from error
+        raise AudioError(
+            f"Cannot read '{path}': it is not a PCM WAV file (it ends before "
+            f"its audio data: empty, truncated or another format); {convert}."
+        ) from error
     samples = pcm_to_float(raw, width, channels)
     if samples.shape[0] == 0:
-        raise AudioError(f"Audio file '{path}' holds no samples (zero-length audio): "
-                         "replace it with a recording.")
+        raise AudioError(
+            f"Audio file '{path}' holds no samples (zero-length audio): "
+            "replace it with a recording."
+        )
     return samples, int(rate)
 
 
@@ -273,8 +301,9 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def resample_numpy(samples: np.ndarray, from_rate: int, to_rate: int,
-                   chunk: int = 1 << 15) -> np.ndarray:
+def resample_numpy(
+    samples: np.ndarray, from_rate: int, to_rate: int, chunk: int = 1 << 15
+) -> np.ndarray:
     """:func:`resample` in NumPy only (what it runs where SciPy is not installed).
 
     The same polyphase filter as SciPy's ``resample_poly``: up by ``up``, a Kaiser-windowed
@@ -292,13 +321,14 @@ def resample_numpy(samples: np.ndarray, from_rate: int, to_rate: int,
     taps *= up / taps.sum()
     per_phase = -(-len(taps) // up)
     phases = np.zeros(per_phase * up)
-    phases[:len(taps)] = taps
+    phases[: len(taps)] = taps
     phases = phases.reshape(per_phase, up)  # phases[i, p] = taps[i·up + p]
     n_out = -(-len(x) * up // down)
     # output n = Σ_i taps[p + i·up] · x[j − i] with n·down + half = j·up + p
     back = half // up + 2
-    padded = np.concatenate([np.zeros((per_phase, *x.shape[1:])), x,
-                             np.zeros((back, *x.shape[1:]))])
+    padded = np.concatenate(
+        [np.zeros((per_phase, *x.shape[1:])), x, np.zeros((back, *x.shape[1:]))]
+    )
     out = np.empty((n_out, *x.shape[1:]), dtype=np.float32)
     for first in range(0, n_out, chunk):
         t = np.arange(first, min(n_out, first + chunk), dtype=np.int64) * down + half
@@ -308,7 +338,7 @@ def resample_numpy(samples: np.ndarray, from_rate: int, to_rate: int,
         for i in range(per_phase):
             weight = phases[i, p]
             acc += (weight if x.ndim == 1 else weight[:, None]) * padded[j - i]
-        out[first:first + len(t)] = acc
+        out[first : first + len(t)] = acc
     return out
 
 
@@ -338,8 +368,9 @@ def rms_db(samples: np.ndarray, floor_db: float = -120.0) -> float:
     return max(floor_db, 20.0 * math.log10(value)) if value > 0 else floor_db
 
 
-def active_rms(samples: np.ndarray, sample_rate: int, frame_s: float = 0.02,
-               threshold_db: float = -30.0) -> float:
+def active_rms(
+    samples: np.ndarray, sample_rate: int, frame_s: float = 0.02, threshold_db: float = -30.0
+) -> float:
     """RMS over the active frames (within ``threshold_db`` of the loudest frame).
 
     The level of a speech clip without its silences, so that a short word and a long
@@ -350,7 +381,7 @@ def active_rms(samples: np.ndarray, sample_rate: int, frame_s: float = 0.02,
     n = len(x) // frame
     if n == 0:
         return float(rms(x))
-    energy = np.mean(x[:n * frame].reshape(n, frame) ** 2, axis=1)
+    energy = np.mean(x[: n * frame].reshape(n, frame) ** 2, axis=1)
     if energy.max() <= 0:
         return 0.0
     active = energy >= energy.max() * 10.0 ** (threshold_db / 10.0)
@@ -370,8 +401,9 @@ def peak_normalise(samples: np.ndarray, peak: float = 0.99) -> np.ndarray:
     return samples if top <= peak else (samples * (peak / top)).astype(np.float32)
 
 
-def trim_silence(samples: np.ndarray, sample_rate: int, threshold_db: float = -40.0,
-                 pad_s: float = 0.01) -> np.ndarray:
+def trim_silence(
+    samples: np.ndarray, sample_rate: int, threshold_db: float = -40.0, pad_s: float = 0.01
+) -> np.ndarray:
     """Cut leading and trailing frames quieter than ``threshold_db`` below the peak."""
     x = np.asarray(samples, dtype=np.float32)
     if x.size == 0:
@@ -381,7 +413,7 @@ def trim_silence(samples: np.ndarray, sample_rate: int, threshold_db: float = -4
         return x[:0]
     loud = np.flatnonzero(np.abs(x) >= top * 10.0 ** (threshold_db / 20.0))
     pad = int(pad_s * sample_rate)
-    return x[max(0, loud[0] - pad):min(len(x), loud[-1] + 1 + pad)]
+    return x[max(0, loud[0] - pad) : min(len(x), loud[-1] + 1 + pad)]
 
 
 # ----------------------------------------------------------------------------- spectrogram
@@ -396,9 +428,14 @@ def hann_window(n: int) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)
 
 
-def spectrogram(samples: np.ndarray, nfft: int = 200, noverlap: int = 120,
-                floor_db: float = -100.0, center_db: float = -50.0,
-                scale_db: float = 25.0) -> np.ndarray:
+def spectrogram(
+    samples: np.ndarray,
+    nfft: int = 200,
+    noverlap: int = 120,
+    floor_db: float = -100.0,
+    center_db: float = -50.0,
+    scale_db: float = 25.0,
+) -> np.ndarray:
     """Log-power spectrogram, normalised: ``(…, frames, nfft // 2 + 1)`` float32.
 
     The course setting (``nfft`` 200, ``noverlap`` 120) gives 5511 × 101 for 10 s at
@@ -413,10 +450,11 @@ def spectrogram(samples: np.ndarray, nfft: int = 200, noverlap: int = 120,
     hop = nfft - noverlap
     n_frames = spectrogram_frames(x.shape[-1], nfft, noverlap)
     if n_frames == 0:
-        raise AudioError(f"{x.shape[-1]} samples are shorter than one spectrogram frame "
-                         f"({nfft} samples).")
+        raise AudioError(
+            f"{x.shape[-1]} samples are shorter than one spectrogram frame ({nfft} samples)."
+        )
     window = hann_window(nfft)
-    energy = float(np.sum(window ** 2))
+    energy = float(np.sum(window**2))
     window = window.astype(np.float32)
     # (10·log10(max(|X|², floor·Σw²)) − 10·log10(Σw²) − center_db) / scale_db
     floor = np.float32(10.0 ** (floor_db / 10.0) * energy)

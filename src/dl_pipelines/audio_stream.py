@@ -30,7 +30,7 @@ class AudioFile:
     rate: int
     frames: int
     channels: int
-    streamable: bool   # libsndfile reads it block by block; else it is decoded whole
+    streamable: bool  # libsndfile reads it block by block; else it is decoded whole
 
     @classmethod
     def open(cls, path: str | Path) -> AudioFile:
@@ -40,8 +40,10 @@ class AudioFile:
         if not path.is_file():
             raise audio.AudioError(f"Audio file '{path}' does not exist.")
         if path.stat().st_size == 0:
-            raise audio.AudioError(f"Audio file '{path}' is empty (0 bytes): replace it "
-                                   "with a valid WAV file or delete it.")
+            raise audio.AudioError(
+                f"Audio file '{path}' is empty (0 bytes): replace it "
+                "with a valid WAV file or delete it."
+            )
         try:
             import soundfile
 
@@ -51,8 +53,10 @@ class AudioFile:
             samples, rate = audio.load_audio(path, mono=False)
             file = cls(path, int(rate), int(samples.shape[0]), int(samples.shape[1]), False)
         if file.frames <= 0:
-            raise audio.AudioError(f"Audio file '{path}' holds no samples (zero-length "
-                                   "audio): replace it with a recording or delete it.")
+            raise audio.AudioError(
+                f"Audio file '{path}' holds no samples (zero-length "
+                "audio): replace it with a recording or delete it."
+            )
         return file
 
     @property
@@ -64,7 +68,7 @@ class AudioFile:
         if not self.streamable:
             samples, _ = audio.load_audio(self.path, mono=False)
             for begin in range(0, len(samples), frames):
-                yield samples[begin:begin + frames]
+                yield samples[begin : begin + frames]
             return
         import soundfile
 
@@ -76,18 +80,21 @@ class AudioFile:
                         return
                     yield block
         except RuntimeError as error:
-            raise audio.AudioError(f"Cannot read audio file '{self.path}' to its end: it "
-                                   f"is truncated or corrupt ({error}). Replace it.") from error
+            raise audio.AudioError(
+                f"Cannot read audio file '{self.path}' to its end: it "
+                f"is truncated or corrupt ({error}). Replace it."
+            ) from error
 
 
-def mono_at_rate(blocks: Iterable[np.ndarray], from_rate: int, to_rate: int,
-                 total_frames: int) -> np.ndarray:
+def mono_at_rate(
+    blocks: Iterable[np.ndarray], from_rate: int, to_rate: int, total_frames: int
+) -> np.ndarray:
     """Blocks ``(n, channels)`` at ``from_rate`` → one mono ``float32`` signal at
     ``to_rate``, equal (to float32 rounding) to resampling the whole signal at once."""
     out = np.empty(output_length(total_frames, from_rate, to_rate), dtype=np.float32)
     filled = 0
     for chunk in mono_chunks_at_rate(blocks, from_rate, to_rate, total_frames):
-        out[filled:filled + len(chunk)] = chunk
+        out[filled : filled + len(chunk)] = chunk
         filled += len(chunk)
     return out[:filled]
 
@@ -98,8 +105,9 @@ def output_length(frames: int, from_rate: int, to_rate: int) -> int:
     return -(-frames * up // down)
 
 
-def mono_chunks_at_rate(blocks: Iterable[np.ndarray], from_rate: int, to_rate: int,
-                        total_frames: int) -> Iterator[np.ndarray]:
+def mono_chunks_at_rate(
+    blocks: Iterable[np.ndarray], from_rate: int, to_rate: int, total_frames: int
+) -> Iterator[np.ndarray]:
     """:func:`mono_at_rate` as consecutive chunks, holding ~64 k samples at a time.
 
     The input is resampled in parts of ~64 k samples, each with ``pad`` samples of its
@@ -115,16 +123,16 @@ def mono_chunks_at_rate(blocks: Iterable[np.ndarray], from_rate: int, to_rate: i
             yield mono
         return
     n_out = output_length(total_frames, from_rate, to_rate)
-    pad = down * -(-64 // down)                 # whole periods of the rate ratio
+    pad = down * -(-64 // down)  # whole periods of the rate ratio
     step = down * max(1, 65536 // down)
-    left = np.zeros(pad, dtype=np.float32)      # context before ``data``
-    data = np.zeros(0, dtype=np.float32)        # input not resampled yet
-    start = 0                                   # input index of ``data[0]``
+    left = np.zeros(pad, dtype=np.float32)  # context before ``data``
+    data = np.zeros(0, dtype=np.float32)  # input not resampled yet
+    start = 0  # input index of ``data[0]``
     for block in blocks:
         data = np.concatenate([data, audio.to_mono(block)])
         while len(data) >= step + pad:
-            yield _emit(data[:step], left, data[step:step + pad], start, up, down, n_out)
-            left, data, start = data[step - pad:step], data[step:], start + step
+            yield _emit(data[:step], left, data[step : step + pad], start, up, down, n_out)
+            left, data, start = data[step - pad : step], data[step:], start + step
     if len(data):
         yield _emit(data, left, np.zeros(pad, dtype=np.float32), start, up, down, n_out)
 
@@ -138,7 +146,7 @@ class ForwardSignal:
         self._chunks = iter(chunks)
         self._length = int(length)
         self._buffer = np.zeros(0, dtype=np.float32)
-        self._start = 0                          # signal index of ``_buffer[0]``
+        self._start = 0  # signal index of ``_buffer[0]``
 
     def __len__(self) -> int:
         return self._length
@@ -146,9 +154,10 @@ class ForwardSignal:
     def __getitem__(self, item: slice) -> np.ndarray:
         begin, end, _ = item.indices(self._length)
         if begin < self._start:
-            raise IndexError(f"ForwardSignal is read forward: sample {begin} is gone "
-                             f"(kept from {self._start})")
-        self._buffer = self._buffer[begin - self._start:]
+            raise IndexError(
+                f"ForwardSignal is read forward: sample {begin} is gone (kept from {self._start})"
+            )
+        self._buffer = self._buffer[begin - self._start :]
         self._start = begin
         parts = [self._buffer]
         have = len(self._buffer)
@@ -160,18 +169,25 @@ class ForwardSignal:
             have += len(chunk)
         if len(parts) > 1:
             self._buffer = np.concatenate(parts)
-        return self._buffer[:max(0, end - begin)]
+        return self._buffer[: max(0, end - begin)]
 
 
-def _emit(part: np.ndarray, left: np.ndarray, right: np.ndarray, start: int, up: int,
-          down: int, n_out: int) -> np.ndarray:
+def _emit(
+    part: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    start: int,
+    up: int,
+    down: int,
+    n_out: int,
+) -> np.ndarray:
     from scipy.signal import resample_poly
 
     chunk = np.concatenate([left, part, right]).astype(np.float64)
     resampled = resample_poly(chunk, up, down)
     count = min(-(-len(part) * up // down), n_out - start * up // down)
     skip = len(left) * up // down
-    return resampled[skip:skip + count].astype(np.float32)
+    return resampled[skip : skip + count].astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -183,12 +199,12 @@ class Blocks:
     channels: int
 
 
-def write_blocks(path: str | Path, blocks: Iterable[np.ndarray], rate: int,
-                 channels: int) -> None:
+def write_blocks(path: str | Path, blocks: Iterable[np.ndarray], rate: int, channels: int) -> None:
     """16-bit PCM WAV from float blocks ``(n, channels)`` or ``(n,)``, block by block."""
     import soundfile
 
-    with soundfile.SoundFile(str(path), "w", samplerate=int(rate), channels=int(channels),
-                             subtype="PCM_16", format="WAV") as writer:
+    with soundfile.SoundFile(
+        str(path), "w", samplerate=int(rate), channels=int(channels), subtype="PCM_16", format="WAV"
+    ) as writer:
         for block in blocks:
             writer.write(np.clip(np.asarray(block, dtype=np.float32), -1.0, 1.0))

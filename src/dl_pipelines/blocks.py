@@ -34,8 +34,14 @@ def _name(prefix: str | None, suffix: str) -> str | None:
     return f"{prefix}_{suffix}" if prefix else None
 
 
-def conv_bn_act(x: Any, filters: int, kernel_size: int = 3, strides: int = 1,
-                activation: str | None = "relu", name: str | None = None) -> Any:
+def conv_bn_act(
+    x: Any,
+    filters: int,
+    kernel_size: int = 3,
+    strides: int = 1,
+    activation: str | None = "relu",
+    name: str | None = None,
+) -> Any:
     """Convolution ("same" padding, no bias) → batch normalisation → activation.
 
     Args:
@@ -50,16 +56,23 @@ def conv_bn_act(x: Any, filters: int, kernel_size: int = 3, strides: int = 1,
         The output tensor, spatially ``ceil(size / strides)``.
     """
     keras = _keras()
-    x = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same",
-                            use_bias=False, name=_name(name, "conv"))(x)
+    x = keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding="same",
+        use_bias=False,
+        name=_name(name, "conv"),
+    )(x)
     x = keras.layers.BatchNormalization(name=_name(name, "bn"))(x)
     if activation is not None:
         x = keras.layers.Activation(activation, name=_name(name, "act"))(x)
     return x
 
 
-def residual_block(x: Any, filters: int, strides: int = 1, activation: str = "relu",
-                   name: str | None = None) -> Any:
+def residual_block(
+    x: Any, filters: int, strides: int = 1, activation: str = "relu", name: str | None = None
+) -> Any:
     """ResNet basic block: a[l+2] = g(z[l+2] + shortcut(a[l])).
 
     Two 3×3 conv-BN layers; the shortcut is the identity when the shape is kept and a
@@ -79,16 +92,18 @@ def residual_block(x: Any, filters: int, strides: int = 1, activation: str = "re
     keras = _keras()
     shortcut = x
     if strides != 1 or x.shape[-1] != filters:
-        shortcut = conv_bn_act(x, filters, kernel_size=1, strides=strides, activation=None,
-                               name=_name(name, "proj"))
+        shortcut = conv_bn_act(
+            x, filters, kernel_size=1, strides=strides, activation=None, name=_name(name, "proj")
+        )
     y = conv_bn_act(x, filters, 3, strides, activation, name=_name(name, "a"))
     y = conv_bn_act(y, filters, 3, 1, None, name=_name(name, "b"))
     y = keras.layers.Add(name=_name(name, "add"))([y, shortcut])
     return keras.layers.Activation(activation, name=_name(name, "out"))(y)
 
 
-def depthwise_separable_block(x: Any, filters: int, strides: int = 1,
-                              activation: str = "relu", name: str | None = None) -> Any:
+def depthwise_separable_block(
+    x: Any, filters: int, strides: int = 1, activation: str = "relu", name: str | None = None
+) -> Any:
     """MobileNet v1 block: 3×3 depthwise conv-BN-act, then 1×1 pointwise conv-BN-act.
 
     Costs ``k²·C_in + C_in·C_out`` weights instead of a full convolution's
@@ -105,8 +120,9 @@ def depthwise_separable_block(x: Any, filters: int, strides: int = 1,
         The output tensor with ``filters`` channels.
     """
     keras = _keras()
-    x = keras.layers.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False,
-                                     name=_name(name, "dw"))(x)
+    x = keras.layers.DepthwiseConv2D(
+        3, strides=strides, padding="same", use_bias=False, name=_name(name, "dw")
+    )(x)
     x = keras.layers.BatchNormalization(name=_name(name, "dw_bn"))(x)
     x = keras.layers.Activation(activation, name=_name(name, "dw_act"))(x)
     return conv_bn_act(x, filters, 1, 1, activation, name=_name(name, "pw"))
@@ -126,15 +142,23 @@ def squeeze_excite(x: Any, ratio: float = 0.25, name: str | None = None) -> Any:
     keras = _keras()
     channels = x.shape[-1]
     s = keras.layers.GlobalAveragePooling2D(keepdims=True, name=_name(name, "squeeze"))(x)
-    s = keras.layers.Conv2D(max(1, int(channels * ratio)), 1, activation="relu",
-                            name=_name(name, "reduce"))(s)
+    s = keras.layers.Conv2D(
+        max(1, int(channels * ratio)), 1, activation="relu", name=_name(name, "reduce")
+    )(s)
     s = keras.layers.Conv2D(channels, 1, activation="sigmoid", name=_name(name, "expand"))(s)
     return keras.layers.Multiply(name=_name(name, "excite"))([x, s])
 
 
-def inverted_residual_block(x: Any, filters: int, expansion: int = 6, strides: int = 1,
-                            kernel_size: int = 3, se_ratio: float = 0.0,
-                            activation: str = "relu6", name: str | None = None) -> Any:
+def inverted_residual_block(
+    x: Any,
+    filters: int,
+    expansion: int = 6,
+    strides: int = 1,
+    kernel_size: int = 3,
+    se_ratio: float = 0.0,
+    activation: str = "relu6",
+    name: str | None = None,
+) -> Any:
     """MobileNet v2 inverted residual with a linear bottleneck (MBConv when ``se_ratio`` > 0).
 
     1×1 expansion to ``expansion × C_in`` channels → depthwise ``kernel_size`` conv →
@@ -159,8 +183,9 @@ def inverted_residual_block(x: Any, filters: int, expansion: int = 6, strides: i
     y = x
     if expansion != 1:
         y = conv_bn_act(y, channels_in * expansion, 1, 1, activation, name=_name(name, "expand"))
-    y = keras.layers.DepthwiseConv2D(kernel_size, strides=strides, padding="same",
-                                     use_bias=False, name=_name(name, "dw"))(y)
+    y = keras.layers.DepthwiseConv2D(
+        kernel_size, strides=strides, padding="same", use_bias=False, name=_name(name, "dw")
+    )(y)
     y = keras.layers.BatchNormalization(name=_name(name, "dw_bn"))(y)
     y = keras.layers.Activation(activation, name=_name(name, "dw_act"))(y)
     if se_ratio > 0:
@@ -171,9 +196,16 @@ def inverted_residual_block(x: Any, filters: int, expansion: int = 6, strides: i
     return y
 
 
-def inception_block(x: Any, filters_1x1: int, filters_3x3_reduce: int, filters_3x3: int,
-                    filters_5x5_reduce: int, filters_5x5: int, filters_pool_proj: int,
-                    name: str | None = None) -> Any:
+def inception_block(
+    x: Any,
+    filters_1x1: int,
+    filters_3x3_reduce: int,
+    filters_3x3: int,
+    filters_5x5_reduce: int,
+    filters_5x5: int,
+    filters_pool_proj: int,
+    name: str | None = None,
+) -> Any:
     """Inception module: four parallel branches concatenated along the channels.
 
     Branches: 1×1; 1×1 bottleneck → 3×3; 1×1 bottleneck → 5×5; 3×3 max-pool (stride 1)

@@ -55,8 +55,9 @@ def center_to_corners(boxes: np.ndarray) -> np.ndarray:
 def box_area(boxes: np.ndarray) -> np.ndarray:
     """Area of ``(…, 4)`` corner boxes (0 for degenerate boxes)."""
     boxes = np.asarray(boxes, dtype=np.float64)
-    return (np.clip(boxes[..., 2] - boxes[..., 0], 0, None)
-            * np.clip(boxes[..., 3] - boxes[..., 1], 0, None))
+    return np.clip(boxes[..., 2] - boxes[..., 0], 0, None) * np.clip(
+        boxes[..., 3] - boxes[..., 1], 0, None
+    )
 
 
 def validate_boxes(boxes: np.ndarray, image_size: tuple[int, int], source: str) -> None:
@@ -73,12 +74,16 @@ def validate_boxes(boxes: np.ndarray, image_size: tuple[int, int], source: str) 
         if not np.all(np.isfinite([x0, y0, x1, y1])):
             raise ValueError(f"{source}: box {i} has a non-finite coordinate {boxes[i].tolist()}.")
         if x1 <= x0 or y1 <= y0:
-            raise ValueError(f"{source}: box {i} {boxes[i].tolist()} has zero area "
-                             "(x_max must exceed x_min and y_max exceed y_min). Fix or remove "
-                             "the annotation.")
+            raise ValueError(
+                f"{source}: box {i} {boxes[i].tolist()} has zero area "
+                "(x_max must exceed x_min and y_max exceed y_min). Fix or remove "
+                "the annotation."
+            )
         if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
-            raise ValueError(f"{source}: box {i} {boxes[i].tolist()} lies outside the "
-                             f"{width}×{height} image. Fix or remove the annotation.")
+            raise ValueError(
+                f"{source}: box {i} {boxes[i].tolist()} lies outside the "
+                f"{width}×{height} image. Fix or remove the annotation."
+            )
 
 
 # ----------------------------------------------------------------------------------- IoU
@@ -87,8 +92,7 @@ def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     width = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    height = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0,
-                     None)
+    height = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
     intersection = width * height
     union = box_area(a) + box_area(b) - intersection
     return np.where(union > 0, intersection / np.where(union > 0, union, 1.0), 0.0)
@@ -108,8 +112,9 @@ def iou_wh(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     a = np.asarray(a, dtype=np.float64).reshape(-1, 2)
     b = np.asarray(b, dtype=np.float64).reshape(-1, 2)
-    intersection = (np.minimum(a[:, None, 0], b[None, :, 0])
-                    * np.minimum(a[:, None, 1], b[None, :, 1]))
+    intersection = np.minimum(a[:, None, 0], b[None, :, 0]) * np.minimum(
+        a[:, None, 1], b[None, :, 1]
+    )
     union = (a[:, None, 0] * a[:, None, 1] + b[None, :, 0] * b[None, :, 1]) - intersection
     return intersection / np.maximum(union, 1e-12)
 
@@ -138,15 +143,19 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarr
     return np.asarray(kept, dtype=np.int64)
 
 
-def nms_per_class(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray,
-                  iou_threshold: float) -> np.ndarray:
+def nms_per_class(
+    boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou_threshold: float
+) -> np.ndarray:
     """Non-max suppression run separately for each class (boxes of two classes never
     suppress each other). Returns the kept indices, highest score first."""
     classes = np.asarray(classes).reshape(-1)
     scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    kept = [np.flatnonzero(classes == c)[nms(np.asarray(boxes)[classes == c],
-                                              scores[classes == c], iou_threshold)]
-            for c in np.unique(classes)]
+    kept = [
+        np.flatnonzero(classes == c)[
+            nms(np.asarray(boxes)[classes == c], scores[classes == c], iou_threshold)
+        ]
+        for c in np.unique(classes)
+    ]
     if not kept:
         return np.zeros(0, dtype=np.int64)
     indices = np.concatenate(kept)
@@ -154,8 +163,9 @@ def nms_per_class(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray,
 
 
 # ------------------------------------------------------------------------------- anchors
-def kmeans_anchors(hw: np.ndarray, k: int, rng: np.random.Generator,
-                   iterations: int = 100) -> np.ndarray:
+def kmeans_anchors(
+    hw: np.ndarray, k: int, rng: np.random.Generator, iterations: int = 100
+) -> np.ndarray:
     """Anchor shapes by k-means on box ``(h, w)`` with the distance d = 1 − IoU (YOLOv2).
 
     Args:
@@ -173,7 +183,7 @@ def kmeans_anchors(hw: np.ndarray, k: int, rng: np.random.Generator,
     centres = [hw[rng.integers(len(hw))]]
     for _ in range(1, k):
         distance = 1 - iou_wh(hw, np.asarray(centres)).max(axis=1)
-        weights = distance ** 2
+        weights = distance**2
         total = weights.sum()
         index = rng.choice(len(hw), p=weights / total) if total > 0 else rng.integers(len(hw))
         centres.append(hw[index])
@@ -220,8 +230,12 @@ def average_precision(recall: np.ndarray, precision: np.ndarray) -> float:
     return float(np.sum((r[steps] - r[steps - 1]) * p[steps]))
 
 
-def _class_average_precision(predictions: Sequence[Detections], truths: Sequence[Detections],
-                             label: int, iou_threshold: float) -> float | None:
+def _class_average_precision(
+    predictions: Sequence[Detections],
+    truths: Sequence[Detections],
+    label: int,
+    iou_threshold: float,
+) -> float | None:
     n_true = sum(int(np.sum(np.asarray(t.classes) == label)) for t in truths)
     image_ids, scores, boxes = [], [], []
     for i, p in enumerate(predictions):
@@ -234,8 +248,10 @@ def _class_average_precision(predictions: Sequence[Detections], truths: Sequence
     if not scores:
         return 0.0
     order = np.argsort(-np.asarray(scores), kind="stable")
-    matched = {i: np.zeros(int(np.sum(np.asarray(t.classes) == label)), dtype=bool)
-               for i, t in enumerate(truths)}
+    matched = {
+        i: np.zeros(int(np.sum(np.asarray(t.classes) == label)), dtype=bool)
+        for i, t in enumerate(truths)
+    }
     true_positive = np.zeros(len(order))
     for rank, index in enumerate(order):
         image = image_ids[index]
@@ -254,8 +270,12 @@ def _class_average_precision(predictions: Sequence[Detections], truths: Sequence
     return average_precision(recall, precision)
 
 
-def mean_average_precision(predictions: Sequence[Detections], truths: Sequence[Detections],
-                           num_classes: int, iou_thresholds: Sequence[float] = (0.5,)) -> float:
+def mean_average_precision(
+    predictions: Sequence[Detections],
+    truths: Sequence[Detections],
+    num_classes: int,
+    iou_thresholds: Sequence[float] = (0.5,),
+) -> float:
     """mAP over classes (and over IoU thresholds), VOC all-point interpolation.
 
     A prediction is a true positive when its IoU with a not-yet-matched ground-truth
@@ -268,8 +288,10 @@ def mean_average_precision(predictions: Sequence[Detections], truths: Sequence[D
         raise ValueError(f"{len(predictions)} prediction sets for {len(truths)} images.")
     values = []
     for threshold in iou_thresholds:
-        per_class = [_class_average_precision(predictions, truths, c, float(threshold))
-                     for c in range(num_classes)]
+        per_class = [
+            _class_average_precision(predictions, truths, c, float(threshold))
+            for c in range(num_classes)
+        ]
         per_class = [ap for ap in per_class if ap is not None]
         values.append(float(np.mean(per_class)) if per_class else 0.0)
     return float(np.mean(values))

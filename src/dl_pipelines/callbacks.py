@@ -36,13 +36,18 @@ class MlflowMetricsCallback(keras.callbacks.Callback):
         self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        metrics = {_metric_name(k) + self._suffix: float(v) for k, v in (logs or {}).items()
-                   if k != "learning_rate"}
+        metrics = {
+            _metric_name(k) + self._suffix: float(v)
+            for k, v in (logs or {}).items()
+            if k != "learning_rate"
+        }
         metrics["epoch_seconds" + self._suffix] = time.perf_counter() - self._started
         log_metrics_to_active_run(metrics, step=epoch)
         total = self.params.get("epochs") if self.params else None
         logger.info(
-            "epoch %d/%s: %s", epoch + 1, total or "?",
+            "epoch %d/%s: %s",
+            epoch + 1,
+            total or "?",
             ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())),
         )
 
@@ -80,8 +85,7 @@ class WeightAveraging(keras.callbacks.Callback):
             return
         weights = self.model.get_weights()
         if self._sums is None:
-            self._sums = [w.astype("float64") if w.dtype.kind == "f" else w.copy()
-                          for w in weights]
+            self._sums = [w.astype("float64") if w.dtype.kind == "f" else w.copy() for w in weights]
         else:
             for i, w in enumerate(weights):
                 self._sums[i] = self._sums[i] + w if w.dtype.kind == "f" else w.copy()
@@ -91,7 +95,10 @@ class WeightAveraging(keras.callbacks.Callback):
         if not self.averaged:
             return
         current = self.model.get_weights()
-        self.model.set_weights([
-            (total / self.averaged).astype(w.dtype) if w.dtype.kind == "f" else total
-            for total, w in zip(self._sums, current, strict=True)])
+        self.model.set_weights(
+            [
+                (total / self.averaged).astype(w.dtype) if w.dtype.kind == "f" else total
+                for total, w in zip(self._sums, current, strict=True)
+            ]
+        )
         logger.info("Weights averaged over the last %d epoch(s).", self.averaged)

@@ -36,13 +36,18 @@ def parse(cls: type[T], raw: Any, section: str) -> T:
         ParameterError: naming every missing and unknown key, or the first bad value.
     """
     if not isinstance(raw, Mapping):
-        raise ParameterError(f"Parameter '{section}' must be a mapping, got {raw!r}. "
-                             f"{_hint(section)}")
+        raise ParameterError(
+            f"Parameter '{section}' must be a mapping, got {raw!r}. {_hint(section)}"
+        )
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
-    missing = [name for name, f in fields.items() if name not in raw
-               and f.default is dataclasses.MISSING
-               and f.default_factory is dataclasses.MISSING]
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in raw
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
     unknown = sorted(set(raw) - set(fields))
     if missing or unknown:
         problems = []
@@ -51,8 +56,11 @@ def parse(cls: type[T], raw: Any, section: str) -> T:
         if unknown:
             problems.append("unknown " + ", ".join(f"'{section}.{u}'" for u in unknown))
         raise ParameterError(f"Parameters: {'; '.join(problems)}. {_hint(section)}")
-    values = {name: _convert(hints[name], raw[name], f"{section}.{name}")
-              for name in fields if name in raw}
+    values = {
+        name: _convert(hints[name], raw[name], f"{section}.{name}")
+        for name in fields
+        if name in raw
+    }
     try:
         return cls(**values)
     except (TypeError, ValueError) as error:
@@ -94,22 +102,25 @@ def _convert(hint: Any, value: Any, key: str) -> Any:
         raise ParameterError(f"Parameter '{key}' = {value!r} is not a {hint}. {_hint(key)}")
     if origin in (tuple, list):
         if not isinstance(value, list | tuple):
-            raise ParameterError(f"Parameter '{key}' must be a list, got {value!r}. "
-                                 f"{_hint(key)}")
+            raise ParameterError(f"Parameter '{key}' must be a list, got {value!r}. {_hint(key)}")
         args = typing.get_args(hint)
         if origin is tuple and args and args[-1] is not Ellipsis:
             if len(args) != len(value):
-                raise ParameterError(f"Parameter '{key}' must have {len(args)} items, got "
-                                     f"{value!r}. {_hint(key)}")
-            return tuple(_convert(a, v, f"{key}[{i}]") for i, (a, v) in
-                         enumerate(zip(args, value, strict=True)))
+                raise ParameterError(
+                    f"Parameter '{key}' must have {len(args)} items, got {value!r}. {_hint(key)}"
+                )
+            return tuple(
+                _convert(a, v, f"{key}[{i}]")
+                for i, (a, v) in enumerate(zip(args, value, strict=True))
+            )
         item = args[0] if args else Any
         items = [_convert(item, v, f"{key}[{i}]") for i, v in enumerate(value)]
         return tuple(items) if origin is tuple else items
     if origin is dict or hint is dict:
         if not isinstance(value, Mapping):
-            raise ParameterError(f"Parameter '{key}' must be a mapping, got {value!r}. "
-                                 f"{_hint(key)}")
+            raise ParameterError(
+                f"Parameter '{key}' must be a mapping, got {value!r}. {_hint(key)}"
+            )
         return dict(value)
     if hint is Any:
         return value
@@ -118,6 +129,7 @@ def _convert(hint: Any, value: Any, key: str) -> Any:
     if hint in (int, float) and isinstance(value, bool):
         raise ParameterError(f"Parameter '{key}' must be a number, got {value!r}. {_hint(key)}")
     if isinstance(hint, type) and not isinstance(value, hint):
-        raise ParameterError(f"Parameter '{key}' must be {hint.__name__}, got {value!r}. "
-                             f"{_hint(key)}")
+        raise ParameterError(
+            f"Parameter '{key}' must be {hint.__name__}, got {value!r}. {_hint(key)}"
+        )
     return value

@@ -32,10 +32,10 @@ class DetectorParams:
     """``faces.detection``: how the Haar cascade scans an image."""
 
     cascade: str = "haarcascade_frontalface_default.xml"
-    upsample_to: int = 120          # short side scanned, in pixels (small images are enlarged)
-    pad_fraction: float = 0.25      # border added on each side, share of the side
-    scale_factor: float = 1.1       # window growth between scales
-    min_neighbors: int = 3          # overlapping detections needed to keep a box
+    upsample_to: int = 120  # short side scanned, in pixels (small images are enlarged)
+    pad_fraction: float = 0.25  # border added on each side, share of the side
+    scale_factor: float = 1.1  # window growth between scales
+    min_neighbors: int = 3  # overlapping detections needed to keep a box
     min_size_fraction: float = 0.2  # smallest face, share of the short side
 
     def __post_init__(self) -> None:
@@ -64,9 +64,11 @@ class HaarFaceDetector:
         path = f"{cv2.data.haarcascades}{self.params.cascade}"
         self._cascade = cv2.CascadeClassifier(path)
         if self._cascade.empty():
-            raise ValueError(f"Haar cascade '{self.params.cascade}' is not in "
-                             f"{cv2.data.haarcascades} (opencv-python-headless < 5 ships "
-                             "them): pick one of the files there.")
+            raise ValueError(
+                f"Haar cascade '{self.params.cascade}' is not in "
+                f"{cv2.data.haarcascades} (opencv-python-headless < 5 ships "
+                "them): pick one of the files there."
+            )
 
     def detect(self, image: np.ndarray) -> Box | None:
         """The largest face found in ``image`` (RGB or grey), in its own pixels."""
@@ -77,15 +79,17 @@ class HaarFaceDetector:
         scale = max(1.0, p.upsample_to / min(height, width))
         size = (int(round(height * scale)), int(round(width * scale)))
         rgb = image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=-1)
-        grey = cv2.cvtColor(resize(np.ascontiguousarray(rgb[..., :3]), size),
-                            cv2.COLOR_RGB2GRAY)
+        grey = cv2.cvtColor(resize(np.ascontiguousarray(rgb[..., :3]), size), cv2.COLOR_RGB2GRAY)
         grey = cv2.equalizeHist(grey)
         pad = int(round(p.pad_fraction * min(size)))
         grey = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         smallest = max(24, int(p.min_size_fraction * min(size)))
-        found = self._cascade.detectMultiScale(grey, scaleFactor=p.scale_factor,
-                                               minNeighbors=p.min_neighbors,
-                                               minSize=(smallest, smallest))
+        found = self._cascade.detectMultiScale(
+            grey,
+            scaleFactor=p.scale_factor,
+            minNeighbors=p.min_neighbors,
+            minSize=(smallest, smallest),
+        )
         if len(found) == 0:
             return None
         x, y, w, h = max(found, key=lambda b: b[2] * b[3])
@@ -104,11 +108,16 @@ def typical_box(found: list[tuple[Box, tuple[int, int]]], shape: tuple[int, ...]
     """
     if not found:
         return None
-    relative = np.median([(b.top / h, b.left / w, b.height / h, b.width / w)
-                          for b, (h, w) in found], axis=0)
+    relative = np.median(
+        [(b.top / h, b.left / w, b.height / h, b.width / w) for b, (h, w) in found], axis=0
+    )
     height, width = shape[0], shape[1]
-    return Box(int(round(relative[0] * height)), int(round(relative[1] * width)),
-               max(1, int(round(relative[2] * height))), max(1, int(round(relative[3] * width))))
+    return Box(
+        int(round(relative[0] * height)),
+        int(round(relative[1] * width)),
+        max(1, int(round(relative[2] * height))),
+        max(1, int(round(relative[3] * width))),
+    )
 
 
 def crop_box(image: np.ndarray, box: Box, margin: float) -> np.ndarray:

@@ -119,8 +119,9 @@ class ParameterCheckHook:
         from dl_pipelines.parameter_check import check_pipeline_parameters
 
         try:
-            checks = check_pipeline_parameters(pipeline, self._params,
-                                               run_params.get("runtime_params"))
+            checks = check_pipeline_parameters(
+                pipeline, self._params, run_params.get("runtime_params")
+            )
         except ParameterError as error:
             _fail_active_run(str(error))
             raise
@@ -145,8 +146,9 @@ class StagedModelsHook:
         from dl_pipelines.datasets.keras_model import KerasModelDataset
 
         names = sorted(name for name in pipeline.datasets() if name in catalog)
-        self._datasets = [catalog[name] for name in names
-                          if type(catalog[name]) is KerasModelDataset]
+        self._datasets = [
+            catalog[name] for name in names if type(catalog[name]) is KerasModelDataset
+        ]
         for dataset in self._datasets:
             dataset.begin_run()
 
@@ -188,4 +190,5 @@ def _check_environment(context: Any) -> None:
         f"Unknown environment '{context.env}': there is no folder {source / context.env}. "
         f"The environments are: {', '.join(valid)} (each a folder under {source} whose "
         f"files override {base}/). Run with one of them, e.g. `kedro run --env test`, or "
-        f"create {source / context.env}/.")
+        f"create {source / context.env}/."
+    )

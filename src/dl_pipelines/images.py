@@ -31,8 +31,7 @@ def decode_image(path: str | Path) -> np.ndarray:
             image = ImageOps.exif_transpose(image)
             if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
                 return to_rgb_uint8(_high_depth_to_unit(np.asarray(image), image.mode))
-            return to_rgb_uint8(np.asarray(image.convert("RGBA" if _has_alpha(image)
-                                                         else "RGB")))
+            return to_rgb_uint8(np.asarray(image.convert("RGBA" if _has_alpha(image) else "RGB")))
     except Image.DecompressionBombError as error:
         raise ImageDecodeError(too_large_message(path, error)) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
@@ -45,9 +44,11 @@ def decode_image(path: str | Path) -> np.ndarray:
 def too_large_message(path: str | Path, error: Exception) -> str:
     """The error for an image beyond Pillow's decompression-bomb limit, naming the file."""
     limit = Image.MAX_IMAGE_PIXELS or 0
-    return (f"Image '{path}' is too large to decode safely ({error}). Downscale it below "
-            f"{limit / 1e6:.0f} megapixels (e.g. `convert '{Path(path).name}' -resize "
-            f"4096x4096 smaller.png`), or delete it.")
+    return (
+        f"Image '{path}' is too large to decode safely ({error}). Downscale it below "
+        f"{limit / 1e6:.0f} megapixels (e.g. `convert '{Path(path).name}' -resize "
+        f"4096x4096 smaller.png`), or delete it."
+    )
 
 
 def _high_depth_to_unit(array: np.ndarray, mode: str) -> np.ndarray:
@@ -91,8 +92,9 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     height, width = size
     if image.shape[:2] == (height, width):
         return image
-    resized = Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS,
-                                            reducing_gap=2.0)
+    resized = Image.fromarray(image).resize(
+        (width, height), Image.Resampling.LANCZOS, reducing_gap=2.0
+    )
     return np.asarray(resized)
 
 
@@ -101,18 +103,19 @@ def center_square(image: np.ndarray) -> np.ndarray:
     height, width = image.shape[:2]
     side = min(height, width)
     top, left = (height - side) // 2, (width - side) // 2
-    return image[top:top + side, left:left + side]
+    return image[top : top + side, left : left + side]
 
 
-def random_square_crop(image: np.ndarray, rng: np.random.Generator,
-                       min_fraction: float, max_fraction: float) -> np.ndarray:
+def random_square_crop(
+    image: np.ndarray, rng: np.random.Generator, min_fraction: float, max_fraction: float
+) -> np.ndarray:
     """A random square crop whose side is a random fraction of the image's short side."""
     height, width = image.shape[:2]
     side = int(round(min(height, width) * rng.uniform(min_fraction, max_fraction)))
     side = max(1, min(side, height, width))
     top = int(rng.integers(0, height - side + 1))
     left = int(rng.integers(0, width - side + 1))
-    return image[top:top + side, left:left + side]
+    return image[top : top + side, left : left + side]
 
 
 def srgb_to_linear(image: np.ndarray) -> np.ndarray:

@@ -35,17 +35,26 @@ class ArrayBatches(keras.utils.PyDataset):
         max_queue_size: Batches prepared ahead.
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray | None, batch_size: int,
-                 shuffle: bool = False, seed: int = 0, augment: Augmentation | None = None,
-                 workers: int = 1, max_queue_size: int = 4,
-                 sample_weight: np.ndarray | None = None) -> None:
-        super().__init__(workers=workers, use_multiprocessing=False,
-                         max_queue_size=max_queue_size)
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray | None,
+        batch_size: int,
+        shuffle: bool = False,
+        seed: int = 0,
+        augment: Augmentation | None = None,
+        workers: int = 1,
+        max_queue_size: int = 4,
+        sample_weight: np.ndarray | None = None,
+    ) -> None:
+        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=max_queue_size)
         if y is not None and len(x) != len(y):
             raise ValueError(f"x has {len(x)} examples but y has {len(y)}.")
         if sample_weight is not None and (y is None or len(sample_weight) != len(x)):
-            raise ValueError(f"sample_weight needs y and one row per example: x has {len(x)} "
-                             f"examples, sample_weight {len(sample_weight)} rows.")
+            raise ValueError(
+                f"sample_weight needs y and one row per example: x has {len(x)} "
+                f"examples, sample_weight {len(sample_weight)} rows."
+            )
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
         self.x, self.y, self.sample_weight = x, y, sample_weight
@@ -65,7 +74,7 @@ class ArrayBatches(keras.utils.PyDataset):
         return -(-len(self.x) // self.batch_size)
 
     def __getitem__(self, index: int):
-        rows = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
         x = self.x[rows]
         if self.augment is not None:
             x = self.augment(x, seeded_rng(self.seed, "augment", self._epoch, index))

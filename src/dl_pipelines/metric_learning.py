@@ -103,8 +103,9 @@ def batch_hard_triplet_loss(labels, embeddings, margin: float):
     hardest_positive = ops.max(ops.where(positive, distances, 0.0), axis=1)
     big = ops.max(distances) + 1.0
     hardest_negative = ops.min(ops.where(negative, distances, big), axis=1)
-    valid = ops.cast(ops.logical_and(ops.any(positive, axis=1), ops.any(negative, axis=1)),
-                     "float32")
+    valid = ops.cast(
+        ops.logical_and(ops.any(positive, axis=1), ops.any(negative, axis=1)), "float32"
+    )
     losses = ops.relu(hardest_positive - hardest_negative + margin) * valid
     return ops.sum(losses) / ops.maximum(ops.sum(valid), 1.0)
 
@@ -122,10 +123,10 @@ def mine_semi_hard(labels, distances):
         at least one negative.
     """
     positive, negative = _masks(labels)
-    d_ap = distances[:, :, None]                 # (a, p, 1)
-    d_an = distances[:, None, :]                 # (a, 1, n)
-    is_negative = negative[:, None, :]           # (a, 1, n)
-    semi_hard = ops.logical_and(is_negative, ops.greater(d_an, d_ap))   # (a, p, n)
+    d_ap = distances[:, :, None]  # (a, p, 1)
+    d_an = distances[:, None, :]  # (a, 1, n)
+    is_negative = negative[:, None, :]  # (a, 1, n)
+    semi_hard = ops.logical_and(is_negative, ops.greater(d_an, d_ap))  # (a, p, n)
     big = ops.max(distances) + 1.0
     nearest_semi_hard = ops.argmin(ops.where(semi_hard, d_an, big), axis=2)
     farthest = ops.argmax(ops.where(negative, distances, -1.0), axis=1)  # (a,)
@@ -140,8 +141,9 @@ def batch_semi_hard_triplet_loss(labels, embeddings, margin: float):
     """Mean over anchor–positive pairs of max(d(a,p) − d(a,n*) + α, 0), n* semi-hard."""
     distances = pairwise_squared_distances(embeddings)
     negative_index, pair_mask = mine_semi_hard(labels, distances)
-    d_an = ops.take_along_axis(distances, ops.reshape(negative_index,
-                                                      (ops.shape(distances)[0], -1)), axis=1)
+    d_an = ops.take_along_axis(
+        distances, ops.reshape(negative_index, (ops.shape(distances)[0], -1)), axis=1
+    )
     d_an = ops.reshape(d_an, ops.shape(distances))
     mask = ops.cast(pair_mask, "float32")
     losses = ops.relu(distances - d_an + margin) * mask
@@ -161,8 +163,9 @@ class TripletLoss(keras.losses.Loss):
         mining: ``"batch_hard"`` or ``"semi_hard"``.
     """
 
-    def __init__(self, margin: float = 0.2, mining: str = "batch_hard",
-                 name: str = "triplet_loss", **kwargs) -> None:
+    def __init__(
+        self, margin: float = 0.2, mining: str = "batch_hard", name: str = "triplet_loss", **kwargs
+    ) -> None:
         if mining not in MINING_STRATEGIES:
             raise ValueError(f"mining must be one of {MINING_STRATEGIES}, got {mining!r}.")
         if margin < 0:
@@ -182,8 +185,9 @@ class TripletLoss(keras.losses.Loss):
 
 
 # --------------------------------------------------------------------------------- batches
-def pk_batch_indices(labels: np.ndarray, p: int, k: int,
-                     generator: np.random.Generator) -> list[np.ndarray]:
+def pk_batch_indices(
+    labels: np.ndarray, p: int, k: int, generator: np.random.Generator
+) -> list[np.ndarray]:
     """One epoch of P×K batches: each identity appears in one batch, with K images.
 
     Identities are shuffled and taken P at a time; the last batch is filled up with
@@ -202,16 +206,16 @@ def pk_batch_indices(labels: np.ndarray, p: int, k: int,
     labels = np.asarray(labels)
     identities = np.unique(labels)
     if p < 2 or k < 2:
-        raise ValueError(f"P×K batches need P >= 2 identities and K >= 2 images, got "
-                         f"P={p}, K={k}.")
+        raise ValueError(f"P×K batches need P >= 2 identities and K >= 2 images, got P={p}, K={k}.")
     if len(identities) < p:
-        raise ValueError(f"P×K batches need at least P={p} identities, the data has "
-                         f"{len(identities)}.")
+        raise ValueError(
+            f"P×K batches need at least P={p} identities, the data has {len(identities)}."
+        )
     members = {identity: np.flatnonzero(labels == identity) for identity in identities}
     order = generator.permutation(identities)
     batches = []
     for start in range(0, len(order), p):
-        chosen = list(order[start:start + p])
+        chosen = list(order[start : start + p])
         if len(chosen) < p:
             others = np.setdiff1d(identities, chosen)
             chosen += list(generator.choice(others, p - len(chosen), replace=False))
@@ -238,8 +242,16 @@ class PKBatches(keras.utils.PyDataset):
         passes: Visits of every identity per epoch (more steps per epoch on small data).
     """
 
-    def __init__(self, x: np.ndarray, labels: np.ndarray, p: int, k: int, seed: int = 0,
-                 augment=None, passes: int = 1) -> None:
+    def __init__(
+        self,
+        x: np.ndarray,
+        labels: np.ndarray,
+        p: int,
+        k: int,
+        seed: int = 0,
+        augment=None,
+        passes: int = 1,
+    ) -> None:
         super().__init__(workers=1, use_multiprocessing=False)
         if len(x) != len(labels):
             raise ValueError(f"x has {len(x)} examples but labels has {len(labels)}.")
@@ -251,8 +263,13 @@ class PKBatches(keras.utils.PyDataset):
         self._batches = self._draw()
 
     def _draw(self) -> list[np.ndarray]:
-        return [rows for visit in range(self.passes) for rows in pk_batch_indices(
-            self.labels, self.p, self.k, seeded_rng(self.seed, "pk", self._epoch, visit))]
+        return [
+            rows
+            for visit in range(self.passes)
+            for rows in pk_batch_indices(
+                self.labels, self.p, self.k, seeded_rng(self.seed, "pk", self._epoch, visit)
+            )
+        ]
 
     def __len__(self) -> int:
         return len(self._batches)

@@ -82,8 +82,7 @@ def set_batch_norm_momentum(model: Any, momentum: float) -> Any:
 
 
 def _scores(x: Any, num_classes: int, regularizer: Any = None) -> Any:
-    return _keras().layers.Dense(num_classes, kernel_regularizer=regularizer,
-                                 name="logits")(x)
+    return _keras().layers.Dense(num_classes, kernel_regularizer=regularizer, name="logits")(x)
 
 
 def _maxout_class():
@@ -130,8 +129,9 @@ def Maxout(pieces: int = 2, **kwargs: Any):  # noqa: N802 - reads like the layer
 
 
 # --------------------------------------------------------------------------- linear, MLP
-def linear(input_shape: Sequence[int] = (8, 8, 1), num_classes: int = 10, l1: float = 0.0,
-           l2: float = 0.0) -> Any:
+def linear(
+    input_shape: Sequence[int] = (8, 8, 1), num_classes: int = 10, l1: float = 0.0, l2: float = 0.0
+) -> Any:
     """Linear classifier f(x, W) = Wx + b: one template (a row of W) per class.
 
     Train it with the multiclass SVM loss for a linear SVM or with the softmax
@@ -147,11 +147,18 @@ def linear(input_shape: Sequence[int] = (8, 8, 1), num_classes: int = 10, l1: fl
     return keras.Model(inputs, _scores(x, num_classes, _regularizer(l1, l2)), name="linear")
 
 
-def mlp(input_shape: Sequence[int] = (8, 8, 1), num_classes: int = 10,
-        hidden: Sequence[int] = (128,), activation: str = "relu", dropout: float = 0.0,
-        batch_norm: bool = False, l1: float = 0.0, l2: float = 0.0,
-        maxout_pieces: int = 2,
-        bn_momentum: float = 0.9) -> Any:
+def mlp(
+    input_shape: Sequence[int] = (8, 8, 1),
+    num_classes: int = 10,
+    hidden: Sequence[int] = (128,),
+    activation: str = "relu",
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    maxout_pieces: int = 2,
+    bn_momentum: float = 0.9,
+) -> Any:
     """Fully connected network: ``hidden=(h,)`` is the 2-layer, ``(h1, h2)`` the 3-layer net.
 
     Each hidden layer is Dense → (batch norm) → activation → (dropout). ``activation``
@@ -174,8 +181,12 @@ def mlp(input_shape: Sequence[int] = (8, 8, 1), num_classes: int = 10,
     x = keras.layers.Flatten(name="flatten")(inputs)
     for i, units in enumerate(hidden, start=1):
         pieces = maxout_pieces if activation == "maxout" else 1
-        x = keras.layers.Dense(units * pieces, kernel_regularizer=regularizer,
-                               use_bias=not batch_norm, name=f"dense{i}")(x)
+        x = keras.layers.Dense(
+            units * pieces,
+            kernel_regularizer=regularizer,
+            use_bias=not batch_norm,
+            name=f"dense{i}",
+        )(x)
         if batch_norm:
             x = keras.layers.BatchNormalization(name=f"bn{i}")(x)
         if activation == "maxout":
@@ -212,8 +223,13 @@ def lenet5(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10) -> A
     return keras.Model(inputs, _scores(x, num_classes), name="lenet5")
 
 
-def alexnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10, width: int = 32,
-            dense_units: int = 256, dropout: float = 0.5) -> Any:
+def alexnet(
+    input_shape: Sequence[int] = (32, 32, 1),
+    num_classes: int = 10,
+    width: int = 32,
+    dense_units: int = 256,
+    dropout: float = 0.5,
+) -> Any:
     """AlexNet's shape scaled to small inputs.
 
     Five ReLU convolutions (5×5, then 3×3) with overlapping 3×3/stride-2 max pooling
@@ -230,8 +246,9 @@ def alexnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10, wid
     x = inputs
     plan = [(1, 5, True), (2, 3, True), (3, 3, False), (3, 3, False), (2, 3, True)]
     for i, (ratio, kernel, pool) in enumerate(plan, start=1):
-        x = layers.Conv2D(width * ratio, kernel, padding="same", activation="relu",
-                          name=f"conv{i}")(x)
+        x = layers.Conv2D(
+            width * ratio, kernel, padding="same", activation="relu", name=f"conv{i}"
+        )(x)
         if pool and x.shape[1] >= 3 and x.shape[2] >= 3:
             x = layers.MaxPooling2D(3, strides=2, name=f"pool{i}")(x)
     x = layers.Flatten(name="flatten")(x)
@@ -241,10 +258,16 @@ def alexnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10, wid
     return keras.Model(inputs, _scores(x, num_classes), name="alexnet")
 
 
-def vgg(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
-        filters: Sequence[int] = (32, 64, 128), convs_per_stage: int = 2,
-        dense_units: int = 128, dropout: float = 0.5, batch_norm: bool = True,
-        bn_momentum: float = 0.9) -> Any:
+def vgg(
+    input_shape: Sequence[int] = (32, 32, 1),
+    num_classes: int = 10,
+    filters: Sequence[int] = (32, 64, 128),
+    convs_per_stage: int = 2,
+    dense_units: int = 128,
+    dropout: float = 0.5,
+    batch_norm: bool = True,
+    bn_momentum: float = 0.9,
+) -> Any:
     """VGG-style stack: stages of 3×3 "same" convolutions, each stage closed by 2×2 max pool.
 
     VGG-16 is ``filters=(64, 128, 256, 512, 512)`` with (2, 2, 3, 3, 3) convolutions and
@@ -276,10 +299,14 @@ def vgg(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
 
 
 # ----------------------------------------------------------------------- modern CNNs
-def resnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
-           filters: Sequence[int] = (16, 32, 64), blocks_per_stage: int = 1,
-           dropout: float = 0.0,
-        bn_momentum: float = 0.9) -> Any:
+def resnet(
+    input_shape: Sequence[int] = (32, 32, 1),
+    num_classes: int = 10,
+    filters: Sequence[int] = (16, 32, 64),
+    blocks_per_stage: int = 1,
+    dropout: float = 0.0,
+    bn_momentum: float = 0.9,
+) -> Any:
     """ResNet for small images (He et al.'s CIFAR layout): 3×3 stem, stages of basic blocks.
 
     Stage ``i`` has ``blocks_per_stage`` residual blocks of ``filters[i]`` channels; the
@@ -305,9 +332,14 @@ def resnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
     return set_batch_norm_momentum(model, bn_momentum)
 
 
-def inception(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
-              stem_filters: int = 32, width: int = 16, dropout: float = 0.2,
-        bn_momentum: float = 0.9) -> Any:
+def inception(
+    input_shape: Sequence[int] = (32, 32, 1),
+    num_classes: int = 10,
+    stem_filters: int = 32,
+    width: int = 16,
+    dropout: float = 0.2,
+    bn_momentum: float = 0.9,
+) -> Any:
     """A small GoogLeNet: stem, two Inception modules, pool, one more module, GAP.
 
     Each module runs 1×1, 1×1→3×3, 1×1→5×5 and 3×3-max-pool→1×1 branches in parallel
@@ -339,12 +371,14 @@ def inception(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
     return set_batch_norm_momentum(model, bn_momentum)
 
 
-def mobilenet_v1(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
-                 alpha: float = 1.0,
-                 stages: Sequence[Sequence[int]] = ((64, 1), (128, 2), (128, 1), (256, 2),
-                                                    (256, 1)),
-                 dropout: float = 0.2,
-        bn_momentum: float = 0.9) -> Any:
+def mobilenet_v1(
+    input_shape: Sequence[int] = (32, 32, 1),
+    num_classes: int = 10,
+    alpha: float = 1.0,
+    stages: Sequence[Sequence[int]] = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1)),
+    dropout: float = 0.2,
+    bn_momentum: float = 0.9,
+) -> Any:
     """MobileNet v1: a 3×3 conv stem, then depthwise-separable blocks, GAP.
 
     ``stages`` lists ``(filters, stride)`` of each depthwise-separable block (the
@@ -358,8 +392,9 @@ def mobilenet_v1(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10
     inputs = keras.Input(shape, name="image")
     x = blocks.conv_bn_act(inputs, _width(32, alpha), 3, activation="relu6", name="stem")
     for i, (filters, stride) in enumerate(stages, start=1):
-        x = blocks.depthwise_separable_block(x, _width(filters, alpha), strides=stride,
-                                             activation="relu6", name=f"ds{i}")
+        x = blocks.depthwise_separable_block(
+            x, _width(filters, alpha), strides=stride, activation="relu6", name=f"ds{i}"
+        )
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
@@ -371,11 +406,15 @@ def mobilenet_v1(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10
 MOBILENET_V2_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 2, 2), (6, 64, 2, 2))
 
 
-def mobilenet_v2(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
-                 alpha: float = 1.0,
-                 stages: Sequence[Sequence[int]] = MOBILENET_V2_STAGES,
-                 head_filters: int = 256, dropout: float = 0.2,
-        bn_momentum: float = 0.9) -> Any:
+def mobilenet_v2(
+    input_shape: Sequence[int] = (32, 32, 1),
+    num_classes: int = 10,
+    alpha: float = 1.0,
+    stages: Sequence[Sequence[int]] = MOBILENET_V2_STAGES,
+    head_filters: int = 256,
+    dropout: float = 0.2,
+    bn_momentum: float = 0.9,
+) -> Any:
     """MobileNet v2: inverted residual blocks with linear bottlenecks.
 
     ``stages`` is the paper's (t, c, n, s) table: n blocks expanding the input t-fold,
@@ -391,9 +430,13 @@ def mobilenet_v2(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10
     x = blocks.conv_bn_act(inputs, _width(32, alpha), 3, activation="relu6", name="stem")
     for stage, (t, c, n, s) in enumerate(stages, start=1):
         for i in range(1, n + 1):
-            x = blocks.inverted_residual_block(x, _width(c, alpha), expansion=t,
-                                               strides=s if i == 1 else 1,
-                                               name=f"stage{stage}_{i}")
+            x = blocks.inverted_residual_block(
+                x,
+                _width(c, alpha),
+                expansion=t,
+                strides=s if i == 1 else 1,
+                name=f"stage{stage}_{i}",
+            )
     x = blocks.conv_bn_act(x, _width(head_filters, alpha), 1, activation="relu6", name="head")
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     if dropout:
@@ -402,8 +445,9 @@ def mobilenet_v2(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10
     return set_batch_norm_momentum(model, bn_momentum)
 
 
-def compound_scaling(phi: float, alpha: float = 1.2, beta: float = 1.1,
-                     gamma: float = 1.15) -> tuple[float, float, float]:
+def compound_scaling(
+    phi: float, alpha: float = 1.2, beta: float = 1.1, gamma: float = 1.15
+) -> tuple[float, float, float]:
     """EfficientNet's compound scaling: (depth, width, resolution) = (αᵠ, βᵠ, γᵠ).
 
     Tan & Le fix α·β²·γ² ≈ 2 (α = 1.2, β = 1.1, γ = 1.15), so each step of φ roughly
@@ -411,25 +455,34 @@ def compound_scaling(phi: float, alpha: float = 1.2, beta: float = 1.1,
     """
     if alpha < 1 or beta < 1 or gamma < 1:
         raise ValueError("alpha, beta and gamma must be >= 1")
-    return alpha ** phi, beta ** phi, gamma ** phi
+    return alpha**phi, beta**phi, gamma**phi
 
 
-def efficientnet_input_size(phi: float = 0.0, base_resolution: int = 32,
-                            gamma: float = 1.15) -> int:
+def efficientnet_input_size(
+    phi: float = 0.0, base_resolution: int = 32, gamma: float = 1.15
+) -> int:
     """The input side for φ: ``base_resolution`` · γᵠ, rounded to a multiple of 4."""
-    return int(4 * round(base_resolution * gamma ** phi / 4))
+    return int(4 * round(base_resolution * gamma**phi / 4))
 
 
 #: Small EfficientNet-B0-like MBConv table: (expansion, channels, repeats, stride, kernel).
 EFFICIENTNET_STAGES = ((1, 16, 1, 1, 3), (6, 24, 2, 2, 3), (6, 40, 2, 2, 5), (6, 80, 1, 2, 3))
 
 
-def efficientnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10,
-                 phi: float = 0.0, alpha: float = 1.2, beta: float = 1.1, gamma: float = 1.15,
-                 stages: Sequence[Sequence[int]] = EFFICIENTNET_STAGES, stem_filters: int = 16,
-                 head_filters: int = 320, se_ratio: float = 0.25,
-                 dropout: float = 0.2,
-        bn_momentum: float = 0.9) -> Any:
+def efficientnet(
+    input_shape: Sequence[int] = (32, 32, 1),
+    num_classes: int = 10,
+    phi: float = 0.0,
+    alpha: float = 1.2,
+    beta: float = 1.1,
+    gamma: float = 1.15,
+    stages: Sequence[Sequence[int]] = EFFICIENTNET_STAGES,
+    stem_filters: int = 16,
+    head_filters: int = 320,
+    se_ratio: float = 0.25,
+    dropout: float = 0.2,
+    bn_momentum: float = 0.9,
+) -> Any:
     """EfficientNet-style network of MBConv blocks (inverted residual + squeeze-excite, swish).
 
     Compound scaling with coefficient φ (:func:`compound_scaling`): every stage's repeat
@@ -444,21 +497,26 @@ def efficientnet(input_shape: Sequence[int] = (32, 32, 1), num_classes: int = 10
     shape = _check(input_shape, num_classes)
     depth, width, _ = compound_scaling(phi, alpha, beta, gamma)
     inputs = keras.Input(shape, name="image")
-    x = blocks.conv_bn_act(inputs, _width(stem_filters, width, 8), 3, activation="swish",
-                           name="stem")
+    x = blocks.conv_bn_act(
+        inputs, _width(stem_filters, width, 8), 3, activation="swish", name="stem"
+    )
     for stage, (t, c, n, s, k) in enumerate(stages, start=1):
         for i in range(1, math.ceil(n * depth) + 1):
-            x = blocks.inverted_residual_block(x, _width(c, width, 8), expansion=t,
-                                               strides=s if i == 1 else 1, kernel_size=k,
-                                               se_ratio=se_ratio, activation="swish",
-                                               name=f"stage{stage}_{i}")
-    x = blocks.conv_bn_act(x, _width(head_filters, width, 8), 1, activation="swish",
-                           name="head")
+            x = blocks.inverted_residual_block(
+                x,
+                _width(c, width, 8),
+                expansion=t,
+                strides=s if i == 1 else 1,
+                kernel_size=k,
+                se_ratio=se_ratio,
+                activation="swish",
+                name=f"stage{stage}_{i}",
+            )
+    x = blocks.conv_bn_act(x, _width(head_filters, width, 8), 1, activation="swish", name="head")
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
-    model = keras.Model(inputs, _scores(x, num_classes),
-                        name=f"efficientnet_phi{phi:g}")
+    model = keras.Model(inputs, _scores(x, num_classes), name=f"efficientnet_phi{phi:g}")
     return set_batch_norm_momentum(model, bn_momentum)
 
 
@@ -498,8 +556,9 @@ def build(builder: str, input_shape: Sequence[int], num_classes: int, **options:
     accepted = set(inspect.signature(function).parameters) - {"input_shape", "num_classes"}
     unknown = sorted(set(options) - accepted)
     if unknown:
-        raise ValueError(f"Builder '{builder}' has no option(s) {unknown}; it accepts "
-                         f"{sorted(accepted)}.")
+        raise ValueError(
+            f"Builder '{builder}' has no option(s) {unknown}; it accepts {sorted(accepted)}."
+        )
     return function(input_shape=input_shape, num_classes=num_classes, **options)
 
 

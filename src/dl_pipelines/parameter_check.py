@@ -38,8 +38,9 @@ logger = logging.getLogger(__name__)
 _SCALARS = (int, float, str, bool)
 
 
-def check_pipeline_parameters(pipeline: Any, params: Mapping[str, Any],
-                              runtime_params: Mapping[str, Any] | None = None) -> int:
+def check_pipeline_parameters(
+    pipeline: Any, params: Mapping[str, Any], runtime_params: Mapping[str, Any] | None = None
+) -> int:
     """Parse every ``params:`` input of every node of ``pipeline``.
 
     Args:
@@ -74,7 +75,8 @@ def check_pipeline_parameters(pipeline: Any, params: Mapping[str, Any],
                 raise ParameterError(
                     f"Parameter '{key}' (used by node '{node.name}'): {error}. Fix it in "
                     f"{config.parameter_file(key)} (or your environment's override)."
-                    + _override_note(key, runtime)) from None
+                    + _override_note(key, runtime)
+                ) from None
     return len(done)
 
 
@@ -155,15 +157,22 @@ def _parser_calls(func: Callable) -> dict[str, list[tuple[str, Callable[[str], C
         if callee is config.parse and len(call.args) >= 2 and isinstance(call.args[1], ast.Name):
             cls = _resolve(call.args[0], func.__globals__)
             section = call.args[2] if len(call.args) > 2 else None
-            literal = (section.value if isinstance(section, ast.Constant)
-                       and isinstance(section.value, str) else None)
+            literal = (
+                section.value
+                if isinstance(section, ast.Constant) and isinstance(section.value, str)
+                else None
+            )
             if dataclasses.is_dataclass(cls):
                 found.setdefault(call.args[1].id, []).append(
-                    (f"{cls.__module__}.{cls.__qualname__}",
-                     functools.partial(_dataclass_check, cls, literal)))
+                    (
+                        f"{cls.__module__}.{cls.__qualname__}",
+                        functools.partial(_dataclass_check, cls, literal),
+                    )
+                )
         elif _is_project_parser(callee) and isinstance(call.args[0], ast.Name):
             found.setdefault(call.args[0].id, []).append(
-                (f"{callee.__module__}.{callee.__qualname__}", lambda key, f=callee: f))
+                (f"{callee.__module__}.{callee.__qualname__}", lambda key, f=callee: f)
+            )
     return found
 
 
@@ -172,8 +181,11 @@ def _dataclass_check(cls: type, section: str | None, key: str) -> Callable[[Any]
 
 
 def _is_project_parser(obj: Any) -> bool:
-    return (inspect.isfunction(obj) and obj.__module__.startswith("dl_pipelines.")
-            and (obj.__name__.startswith("parse") or obj.__name__ == "load_config"))
+    return (
+        inspect.isfunction(obj)
+        and obj.__module__.startswith("dl_pipelines.")
+        and (obj.__name__.startswith("parse") or obj.__name__ == "load_config")
+    )
 
 
 def _resolve(expr: ast.expr, namespace: dict[str, Any]) -> Any:
@@ -210,9 +222,15 @@ def _flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _override_note(key: str, runtime: Mapping[str, Any]) -> str:
     """Where ``key`` (or a key in or above it) was given with ``--params``."""
-    given = sorted(name for name in runtime
-                   if name == key or name.startswith(key + ".") or key.startswith(name + "."))
+    given = sorted(
+        name
+        for name in runtime
+        if name == key or name.startswith(key + ".") or key.startswith(name + ".")
+    )
     if not given:
         return ""
-    return (" It was given on the command line: --params "
-            + ",".join(f"{name}={runtime[name]}" for name in given) + ".")
+    return (
+        " It was given on the command line: --params "
+        + ",".join(f"{name}={runtime[name]}" for name in given)
+        + "."
+    )

@@ -58,4 +58,5 @@ def _raise_if_unknown(error: ImportError) -> None:
     hint = f" Did you mean {' or '.join(close)}?" if close else ""
     raise UnknownPipelineError(
         f"Unknown pipeline '{name}'.{hint} The pipelines are: __default__ (what a plain "
-        f"`kedro run` runs), {', '.join(names)} (`kedro registry list`).") from None
+        f"`kedro run` runs), {', '.join(names)} (`kedro registry list`)."
+    ) from None

@@ -38,8 +38,9 @@ def training_curves(history: Mapping[str, Sequence[float]], title: str = "") -> 
     return fig
 
 
-def confusion_matrix_figure(matrix: np.ndarray, class_names: Sequence[str],
-                            title: str = "Confusion matrix") -> Figure:
+def confusion_matrix_figure(
+    matrix: np.ndarray, class_names: Sequence[str], title: str = "Confusion matrix"
+) -> Figure:
     """Counts in each cell, colour = share of the true class (rows sum to 1)."""
     matrix = np.asarray(matrix)
     share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
@@ -53,16 +54,26 @@ def confusion_matrix_figure(matrix: np.ndarray, class_names: Sequence[str],
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     for (i, j), count in np.ndenumerate(matrix):
-        ax.text(j, i, f"{count}\n{share[i, j]:.0%}", ha="center", va="center",
-                color="white" if share[i, j] > 0.5 else "black")
+        ax.text(
+            j,
+            i,
+            f"{count}\n{share[i, j]:.0%}",
+            ha="center",
+            va="center",
+            color="white" if share[i, j] > 0.5 else "black",
+        )
     fig.colorbar(image, ax=ax, label="share of true class")
     ax.set_title(title)
     return fig
 
 
-def image_grid(images: np.ndarray, captions: Sequence[str] | None = None,
-               caption_colors: Sequence[str] | None = None, columns: int = 8,
-               title: str = "") -> Figure:
+def image_grid(
+    images: np.ndarray,
+    captions: Sequence[str] | None = None,
+    caption_colors: Sequence[str] | None = None,
+    columns: int = 8,
+    title: str = "",
+) -> Figure:
     """A grid of RGB images with optional coloured captions (e.g. green right, red wrong)."""
     images = np.asarray(images)
     if images.ndim != 4 or len(images) == 0:
@@ -84,8 +95,9 @@ def image_grid(images: np.ndarray, captions: Sequence[str] | None = None,
     return fig
 
 
-def roc_curve_figure(fpr: np.ndarray, tpr: np.ndarray, auc: float,
-                     title: str = "ROC curve") -> Figure:
+def roc_curve_figure(
+    fpr: np.ndarray, tpr: np.ndarray, auc: float, title: str = "ROC curve"
+) -> Figure:
     """Receiver operating characteristic with the chance diagonal."""
     fig = Figure(figsize=(4.2, 4), layout="constrained")
     ax = fig.subplots()
@@ -101,14 +113,28 @@ def roc_curve_figure(fpr: np.ndarray, tpr: np.ndarray, auc: float,
 
 # ------------------------------------------------------------------- boxes and masks
 #: Distinct colours for class-coloured boxes and masks (tab10).
-CLASS_COLOURS = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40),
-                 (148, 103, 189), (140, 86, 75), (227, 119, 194), (127, 127, 127),
-                 (188, 189, 34), (23, 190, 207))
+CLASS_COLOURS = (
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+)
 
 
-def draw_boxes(image: np.ndarray, boxes: np.ndarray, labels: Sequence[str] = (),
-               classes: Sequence[int] = (), scale: int = 1,
-               points: np.ndarray | None = None) -> np.ndarray:
+def draw_boxes(
+    image: np.ndarray,
+    boxes: np.ndarray,
+    labels: Sequence[str] = (),
+    classes: Sequence[int] = (),
+    scale: int = 1,
+    points: np.ndarray | None = None,
+) -> np.ndarray:
     """An RGB ``uint8`` copy of ``image`` (enlarged ``scale`` times, nearest) with corner
     boxes ``(x_min, y_min, x_max, y_max)`` drawn in their class colour, optional text
     labels at their top-left corner, and optional ``(n, k, 2)`` points ``(x, y)``."""
@@ -116,15 +142,18 @@ def draw_boxes(image: np.ndarray, boxes: np.ndarray, labels: Sequence[str] = (),
 
     canvas = Image.fromarray(np.asarray(image, dtype=np.uint8))
     if scale != 1:
-        canvas = canvas.resize((canvas.width * scale, canvas.height * scale),
-                               Image.Resampling.NEAREST)
+        canvas = canvas.resize(
+            (canvas.width * scale, canvas.height * scale), Image.Resampling.NEAREST
+        )
     draw = ImageDraw.Draw(canvas)
     for i, box in enumerate(np.asarray(boxes, dtype=np.float64).reshape(-1, 4)):
-        colour = CLASS_COLOURS[int(classes[i]) % len(CLASS_COLOURS)] if len(classes) else (
-            255, 0, 0)
+        colour = (
+            CLASS_COLOURS[int(classes[i]) % len(CLASS_COLOURS)] if len(classes) else (255, 0, 0)
+        )
         x0, y0, x1, y1 = box * scale
-        draw.rectangle([x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)], outline=colour,
-                       width=max(1, scale // 2))
+        draw.rectangle(
+            [x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)], outline=colour, width=max(1, scale // 2)
+        )
         if i < len(labels):
             draw.text((x0 + 1, y0 + 1), labels[i], fill=colour)
         if points is not None and i < len(points):

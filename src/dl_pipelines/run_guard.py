@@ -133,17 +133,21 @@ class RunGuard:
     def _refusal(self) -> str:
         holder = _read_json(self.record_path)
         if holder:
-            who = (f"PID {holder.get('pid')} on {holder.get('host')}, pipelines "
-                   f"{', '.join(holder.get('pipelines') or [])}, env {holder.get('env')}, "
-                   f"started {holder.get('started')}")
+            who = (
+                f"PID {holder.get('pid')} on {holder.get('host')}, pipelines "
+                f"{', '.join(holder.get('pipelines') or [])}, env {holder.get('env')}, "
+                f"started {holder.get('started')}"
+            )
             if holder.get("mlflow_run_id"):
                 who += f", MLflow run {holder['mlflow_run_id']}"
         else:
             who = "its record is not written yet"
-        return (f"Another `kedro run` of this project is running ({who}). Runs of one "
-                f"project share its data/ folders and tracking store, so only one may run "
-                f"at a time: wait for it to finish, or stop it (kill {holder.get('pid', '<pid>')}"
-                f"), then run again. The lock is {self.lock_path}.")
+        return (
+            f"Another `kedro run` of this project is running ({who}). Runs of one "
+            f"project share its data/ folders and tracking store, so only one may run "
+            f"at a time: wait for it to finish, or stop it (kill {holder.get('pid', '<pid>')}"
+            f"), then run again. The lock is {self.lock_path}."
+        )
 
     def _write_record(self) -> None:
         tmp = self.record_path.with_name(self.record_path.name + ".tmp")
@@ -154,12 +158,18 @@ class RunGuard:
         run_id, uri = stale.get("mlflow_run_id"), stale.get("tracking_uri")
         if not run_id or not uri:
             return
-        reason = (f"process {stale.get('pid')} on {stale.get('host')} died without ending "
-                  "it (SIGKILL or a crash); found by the next run")
+        reason = (
+            f"process {stale.get('pid')} on {stale.get('host')} died without ending "
+            "it (SIGKILL or a crash); found by the next run"
+        )
         if _end_run_as_killed(run_id, uri, reason):
-            logger.warning("MLflow run %s (pipelines %s, started %s) was left RUNNING by %s: "
-                           "marked KILLED.", run_id, ", ".join(stale.get("pipelines") or []),
-                           stale.get("started"), f"PID {stale.get('pid')}")
+            logger.warning(
+                "MLflow run %s (pipelines %s, started %s) was left RUNNING by %s: marked KILLED.",
+                run_id,
+                ", ".join(stale.get("pipelines") or []),
+                stale.get("started"),
+                f"PID {stale.get('pid')}",
+            )
 
     # ------------------------------------------------------------------------ signals
     def install_signal_handlers(self) -> None:
@@ -181,8 +191,9 @@ class RunGuard:
         name = signal.Signals(signum).name
         if self.interrupted_by is None:
             self.interrupted_by = name
-            logger.error("Received %s: stopping the run; its MLflow run will be marked "
-                         "KILLED.", name)
+            logger.error(
+                "Received %s: stopping the run; its MLflow run will be marked KILLED.", name
+            )
         raise RunInterrupted(f"the run received {name}")
 
     def finish_interrupted(self) -> None:
@@ -202,8 +213,9 @@ class RunGuard:
             while mlflow.active_run() is not None:  # nested runs, or one run resumed twice
                 mlflow.end_run("KILLED")
             if run_id:
-                _end_run_as_killed(run_id, self._record.get("tracking_uri")
-                                   or mlflow.get_tracking_uri(), reason)
+                _end_run_as_killed(
+                    run_id, self._record.get("tracking_uri") or mlflow.get_tracking_uri(), reason
+                )
             self.interrupted_by = None
         self.release()
 

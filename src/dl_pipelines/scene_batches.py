@@ -37,22 +37,36 @@ class SceneBatches(ArrayBatches):
         shuffle: Reshuffle the scenes every epoch.
     """
 
-    def __init__(self, scenes: dict[str, np.ndarray], targets: Targets, batch_size: int,
-                 seed: int, max_shift: int = 0, augment: bool = True,
-                 flip: bool = True, shuffle: bool = True) -> None:
-        super().__init__(scenes["images"], np.arange(len(scenes["images"])), batch_size,
-                         shuffle=shuffle, seed=seed)
+    def __init__(
+        self,
+        scenes: dict[str, np.ndarray],
+        targets: Targets,
+        batch_size: int,
+        seed: int,
+        max_shift: int = 0,
+        augment: bool = True,
+        flip: bool = True,
+        shuffle: bool = True,
+    ) -> None:
+        super().__init__(
+            scenes["images"],
+            np.arange(len(scenes["images"])),
+            batch_size,
+            shuffle=shuffle,
+            seed=seed,
+        )
         self.scenes = scenes
         self.targets = targets
         self.max_shift = max_shift
         self.augment_scenes = augment
         self.flip = flip
         self._boxes = [boxes_of(scenes, i) for i in range(len(scenes["images"]))]
-        self._keypoints = [scenes["keypoints"][scenes["box_image"] == i]
-                           for i in range(len(scenes["images"]))]
+        self._keypoints = [
+            scenes["keypoints"][scenes["box_image"] == i] for i in range(len(scenes["images"]))
+        ]
 
     def __getitem__(self, index: int):
-        rows = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
         generator = seeded_rng(self.seed, "scene-augment", self._epoch, index)
         images, targets = [], []
         for row in rows:
@@ -60,8 +74,14 @@ class SceneBatches(ArrayBatches):
             (boxes, classes), keypoints = self._boxes[row], self._keypoints[row]
             if self.augment_scenes:
                 image, mask, boxes, keypoints = augment_scene(
-                    image, mask, boxes, generator, self.max_shift, flip=self.flip,
-                    keypoints=keypoints)
+                    image,
+                    mask,
+                    boxes,
+                    generator,
+                    self.max_shift,
+                    flip=self.flip,
+                    keypoints=keypoints,
+                )
             images.append(image)
             targets.append(self.targets(boxes, classes, mask, keypoints))
         return np.stack(images).astype("float32"), np.stack(targets)

@@ -63,11 +63,11 @@ class SceneParams:
         if min(self.image_size) < 16:
             raise ValueError(f"image_size must be at least 16×16, got {self.image_size}")
         if not 0 <= self.objects[0] <= self.objects[1]:
-            raise ValueError(f"objects must be [min, max] with 0 <= min <= max, "
-                             f"got {self.objects}")
+            raise ValueError(f"objects must be [min, max] with 0 <= min <= max, got {self.objects}")
         if not 0 < self.object_size[0] <= self.object_size[1] <= 1:
-            raise ValueError("object_size must be [min, max] with 0 < min <= max <= 1, "
-                             f"got {self.object_size}")
+            raise ValueError(
+                f"object_size must be [min, max] with 0 < min <= max <= 1, got {self.object_size}"
+            )
         if not 0 <= self.max_occlusion < 1:
             raise ValueError(f"max_occlusion must be in [0, 1), got {self.max_occlusion}")
         if not 0 <= self.rotation_deg < 45:
@@ -80,11 +80,11 @@ class SceneParams:
 class Scene:
     """One drawn scene and its exact labels."""
 
-    image: np.ndarray        # (h, w, 3) uint8
-    mask: np.ndarray         # (h, w) uint8: 0 background, 1 + class
-    boxes: np.ndarray        # (n, 4) float32 corners
-    classes: np.ndarray      # (n,) int64
-    keypoints: np.ndarray    # (n, 4, 2) float32 (x, y)
+    image: np.ndarray  # (h, w, 3) uint8
+    mask: np.ndarray  # (h, w) uint8: 0 background, 1 + class
+    boxes: np.ndarray  # (n, 4) float32 corners
+    classes: np.ndarray  # (n,) int64
+    keypoints: np.ndarray  # (n, 4, 2) float32 (x, y)
 
 
 # ------------------------------------------------------------------------------- shapes
@@ -94,20 +94,34 @@ def _outline(label: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarr
         ry = rng.uniform(0.55, 1.0)
         angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
         poly = np.stack([np.cos(angles), ry * np.sin(angles)], axis=1)
-        keys = np.array([[0, -ry], [1, 0], [0, ry], [-1, 0]])         # top, right, bottom, left
+        keys = np.array([[0, -ry], [1, 0], [0, ry], [-1, 0]])  # top, right, bottom, left
     elif label == 1:  # rectangle
         ry = rng.uniform(0.45, 0.9)
         poly = np.array([[-1, -ry], [1, -ry], [1, ry], [-1, ry]])
-        keys = poly.copy()                                             # TL, TR, BR, BL
+        keys = poly.copy()  # TL, TR, BR, BL
     elif label == 2:  # triangle, apex up
         half = rng.uniform(0.7, 1.0)
         poly = np.array([[0, -1], [half, 1], [-half, 1]])
         keys = np.concatenate([poly, poly.mean(axis=0, keepdims=True)])  # apex, BR, BL, centroid
     else:  # cross
         t = rng.uniform(0.25, 0.4)
-        poly = np.array([[-t, -1], [t, -1], [t, -t], [1, -t], [1, t], [t, t], [t, 1],
-                         [-t, 1], [-t, t], [-1, t], [-1, -t], [-t, -t]])
-        keys = np.array([[0, -1], [1, 0], [0, 1], [-1, 0]])           # top, right, bottom, left
+        poly = np.array(
+            [
+                [-t, -1],
+                [t, -1],
+                [t, -t],
+                [1, -t],
+                [1, t],
+                [t, t],
+                [t, 1],
+                [-t, 1],
+                [-t, t],
+                [-1, t],
+                [-1, -t],
+                [-t, -t],
+            ]
+        )
+        keys = np.array([[0, -1], [1, 0], [0, 1], [-1, 0]])  # top, right, bottom, left
     return poly.astype(np.float64), keys.astype(np.float64)
 
 
@@ -130,8 +144,9 @@ def _random_colour(rng: np.random.Generator) -> np.ndarray:
     return (np.asarray(rgb) + (value - c)) * 255.0
 
 
-def _fill(kind: int, shape: tuple[int, int], photos: Sequence[np.ndarray],
-          rng: np.random.Generator) -> np.ndarray:
+def _fill(
+    kind: int, shape: tuple[int, int], photos: Sequence[np.ndarray], rng: np.random.Generator
+) -> np.ndarray:
     """An (h, w, 3) float paint layer: solid with shading, texture, or stripes."""
     height, width = shape
     colour = _random_colour(rng)
@@ -167,23 +182,25 @@ def _crop(photo: np.ndarray, shape: tuple[int, int], rng: np.random.Generator) -
     left = int(rng.integers(0, width - side + 1))
     aspect = shape[1] / shape[0]
     crop_w = min(width - left, max(1, int(round(side * aspect))))
-    crop = photo[top:top + side, left:left + crop_w]
+    crop = photo[top : top + side, left : left + crop_w]
     if rng.random() < 0.5:
         crop = crop[:, ::-1]
-    resized = Image.fromarray(np.ascontiguousarray(crop)).resize((shape[1], shape[0]),
-                                                                 Image.Resampling.BILINEAR)
+    resized = Image.fromarray(np.ascontiguousarray(crop)).resize(
+        (shape[1], shape[0]), Image.Resampling.BILINEAR
+    )
     return np.asarray(resized)
 
 
 # ------------------------------------------------------------------------------- scenes
-def make_scene(photos: Sequence[np.ndarray], params: SceneParams,
-               rng: np.random.Generator) -> Scene:
+def make_scene(
+    photos: Sequence[np.ndarray], params: SceneParams, rng: np.random.Generator
+) -> Scene:
     """Draw one scene: a photo crop as background, then shapes one over another."""
     if not photos:
         raise ValueError("make_scene needs at least one background photo.")
     height, width = params.image_size
     image = _crop(photos[int(rng.integers(len(photos)))], (height, width), rng).astype(np.float64)
-    owner = np.full((height, width), -1, dtype=np.int64)   # which shape each pixel shows
+    owner = np.full((height, width), -1, dtype=np.int64)  # which shape each pixel shows
     full_areas: list[int] = []
     boxes, classes, keypoints = [], [], []
     wanted = int(rng.integers(params.objects[0], params.objects[1] + 1))
@@ -195,16 +212,19 @@ def make_scene(photos: Sequence[np.ndarray], params: SceneParams,
         label = int(rng.integers(len(CLASSES)))
         for _attempt in range(25):
             poly, keys = _outline(label, rng)
-            extent = rng.uniform(*params.object_size) * short / 2      # half-size in pixels
+            extent = rng.uniform(*params.object_size) * short / 2  # half-size in pixels
             theta = np.deg2rad(rng.uniform(-params.rotation_deg, params.rotation_deg))
-            rotation = np.array([[np.cos(theta), -np.sin(theta)],
-                                 [np.sin(theta), np.cos(theta)]])
+            rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
             poly_px, keys_px = (poly @ rotation.T) * extent, (keys @ rotation.T) * extent
             low, high = poly_px.min(axis=0), poly_px.max(axis=0)
             if high[0] - low[0] > width - 2 or high[1] - low[1] > height - 2:
                 continue
-            centre = np.array([rng.uniform(1 - low[0], width - 1 - high[0]),
-                               rng.uniform(1 - low[1], height - 1 - high[1])])
+            centre = np.array(
+                [
+                    rng.uniform(1 - low[0], width - 1 - high[0]),
+                    rng.uniform(1 - low[1], height - 1 - high[1]),
+                ]
+            )
             mask = _rasterise(poly_px + centre, (height, width))
             if mask.sum() < 4:
                 continue
@@ -236,8 +256,13 @@ def make_scene(photos: Sequence[np.ndarray], params: SceneParams,
     )
 
 
-def make_scenes(photos: Mapping[str, np.ndarray], params: SceneParams, count: int, seed: int,
-                stream: str = "scenes") -> dict[str, np.ndarray]:
+def make_scenes(
+    photos: Mapping[str, np.ndarray],
+    params: SceneParams,
+    count: int,
+    seed: int,
+    stream: str = "scenes",
+) -> dict[str, np.ndarray]:
     """Draw ``count`` scenes; scene ``i`` uses the generator ``rng(seed, stream, i)``.
 
     Returns:
@@ -263,8 +288,9 @@ def pack_scenes(scenes: Sequence[Scene], names: Sequence[str]) -> dict[str, np.n
         "boxes": np.concatenate([s.boxes for s in scenes]).reshape(-1, 4).astype(np.float32),
         "box_classes": np.concatenate([s.classes for s in scenes]).astype(np.int64),
         "box_image": np.repeat(np.arange(len(scenes)), counts).astype(np.int64),
-        "keypoints": np.concatenate([s.keypoints for s in scenes]).reshape(
-            -1, N_KEYPOINTS, 2).astype(np.float32),
+        "keypoints": np.concatenate([s.keypoints for s in scenes])
+        .reshape(-1, N_KEYPOINTS, 2)
+        .astype(np.float32),
         "image_size": np.asarray(first, dtype=np.int64),
     }
 
@@ -277,15 +303,18 @@ def subset(data: Mapping[str, np.ndarray], indices: np.ndarray) -> dict[str, np.
     keep = position[data["box_image"]] >= 0
     new_image = position[data["box_image"][keep]]
     order = np.argsort(new_image, kind="stable")
-    out = {key: np.asarray(data[key])[indices] for key in ("images", "masks", "names")
-           if key in data}
-    out.update({
-        "boxes": data["boxes"][keep][order],
-        "box_classes": data["box_classes"][keep][order],
-        "box_image": new_image[order],
-        "keypoints": data["keypoints"][keep][order],
-        "image_size": np.asarray(data["image_size"]),
-    })
+    out = {
+        key: np.asarray(data[key])[indices] for key in ("images", "masks", "names") if key in data
+    }
+    out.update(
+        {
+            "boxes": data["boxes"][keep][order],
+            "box_classes": data["box_classes"][keep][order],
+            "box_image": new_image[order],
+            "keypoints": data["keypoints"][keep][order],
+            "image_size": np.asarray(data["image_size"]),
+        }
+    )
     return out
 
 
@@ -317,14 +346,20 @@ class SceneDataParams:
         if self.count < 10:
             raise ValueError(f"count must be >= 10, got {self.count}")
         if set(self.split) != {"train", "val", "test"} or min(self.split.values()) <= 0:
-            raise ValueError(f"split must give positive train, val and test shares, "
-                             f"got {self.split}")
+            raise ValueError(
+                f"split must give positive train, val and test shares, got {self.split}"
+            )
         if len(set(self.classes)) != len(self.classes) or not self.classes:
             raise ValueError(f"classes must be distinct names, got {self.classes}")
 
 
-def scene_set(records: Sequence[Mapping] | None, photos: Mapping[str, np.ndarray],
-              params: SceneDataParams, seed: int, stream: str) -> dict[str, np.ndarray]:
+def scene_set(
+    records: Sequence[Mapping] | None,
+    photos: Mapping[str, np.ndarray],
+    params: SceneDataParams,
+    seed: int,
+    stream: str,
+) -> dict[str, np.ndarray]:
     """The real labelled images if there are any, else ``params.count`` default scenes.
 
     Real records (from :class:`~dl_pipelines.datasets.CocoDetectionDataset` or
@@ -333,16 +368,20 @@ def scene_set(records: Sequence[Mapping] | None, photos: Mapping[str, np.ndarray
     """
     if records:
         return pack_records(records, params.classes, params.scenes.image_size)
-    if tuple(params.classes) != CLASSES[:len(params.classes)] or len(params.classes) != len(
-            CLASSES):
-        raise ValueError(f"The default scenes draw the classes {list(CLASSES)}; the "
-                         f"parameters name {list(params.classes)}. Set classes to "
-                         f"{list(CLASSES)} or provide a labelled data set.")
+    if tuple(params.classes) != CLASSES[: len(params.classes)] or len(params.classes) != len(
+        CLASSES
+    ):
+        raise ValueError(
+            f"The default scenes draw the classes {list(CLASSES)}; the "
+            f"parameters name {list(params.classes)}. Set classes to "
+            f"{list(CLASSES)} or provide a labelled data set."
+        )
     return make_scenes(photos, params.scenes, params.count, seed, stream)
 
 
-def pack_records(records: Sequence[Mapping], classes: Sequence[str],
-                 image_size: tuple[int, int]) -> dict[str, np.ndarray]:
+def pack_records(
+    records: Sequence[Mapping], classes: Sequence[str], image_size: tuple[int, int]
+) -> dict[str, np.ndarray]:
     """Real labelled images → packed scenes of ``image_size``.
 
     Each record has ``name``, ``image`` (h, w, 3) and any of ``boxes`` (n, 4) corners in
@@ -364,34 +403,45 @@ def pack_records(records: Sequence[Mapping], classes: Sequence[str],
         labels = list(record.get("labels", []))
         unknown = sorted({str(label) for label in labels} - set(index))
         if unknown:
-            raise ValueError(f"{record['name']}: unknown class name(s) {unknown}; the "
-                             f"parameters list {list(classes)}. Add them to the pipeline's "
-                             "data.classes or fix the annotation.")
+            raise ValueError(
+                f"{record['name']}: unknown class name(s) {unknown}; the "
+                f"parameters list {list(classes)}. Add them to the pipeline's "
+                "data.classes or fix the annotation."
+            )
         boxes = np.asarray(record.get("boxes", np.zeros((0, 4))), dtype=np.float64).reshape(-1, 4)
-        keypoints = np.asarray(record.get("keypoints", np.full((len(boxes), N_KEYPOINTS, 2),
-                                                               np.nan)), dtype=np.float64)
+        keypoints = np.asarray(
+            record.get("keypoints", np.full((len(boxes), N_KEYPOINTS, 2), np.nan)), dtype=np.float64
+        )
         if "mask" in record:
             if int(np.max(record["mask"], initial=0)) > len(classes):
-                raise ValueError(f"{record['name']}: the mask holds class index "
-                                 f"{int(np.max(record['mask']))} but the parameters list only "
-                                 f"{len(classes)} classes ({list(classes)}; 0 = background).")
-            mask = np.asarray(Image.fromarray(np.asarray(record["mask"], dtype=np.uint8)).resize(
-                (width, height), Image.Resampling.NEAREST))
+                raise ValueError(
+                    f"{record['name']}: the mask holds class index "
+                    f"{int(np.max(record['mask']))} but the parameters list only "
+                    f"{len(classes)} classes ({list(classes)}; 0 = background)."
+                )
+            mask = np.asarray(
+                Image.fromarray(np.asarray(record["mask"], dtype=np.uint8)).resize(
+                    (width, height), Image.Resampling.NEAREST
+                )
+            )
         else:
             mask = np.zeros((height, width), dtype=np.uint8)
-        scenes.append(Scene(
-            image=resize(image, (height, width)),
-            mask=mask,
-            boxes=(boxes * [sx, sy, sx, sy]).astype(np.float32),
-            classes=np.asarray([index[label] for label in labels], dtype=np.int64),
-            keypoints=(keypoints.reshape(-1, N_KEYPOINTS, 2) * [sx, sy]).astype(np.float32),
-        ))
+        scenes.append(
+            Scene(
+                image=resize(image, (height, width)),
+                mask=mask,
+                boxes=(boxes * [sx, sy, sx, sy]).astype(np.float32),
+                classes=np.asarray([index[label] for label in labels], dtype=np.int64),
+                keypoints=(keypoints.reshape(-1, N_KEYPOINTS, 2) * [sx, sy]).astype(np.float32),
+            )
+        )
         names.append(str(record["name"]))
     return pack_scenes(scenes, names)
 
 
-def split_scene_set(data: Mapping[str, np.ndarray], fractions: Mapping[str, float],
-                    seed: int) -> tuple[dict, dict, dict, dict]:
+def split_scene_set(
+    data: Mapping[str, np.ndarray], fractions: Mapping[str, float], seed: int
+) -> tuple[dict, dict, dict, dict]:
     """A seeded random train/val/test split of packed scenes (each scene is its own
     source), and a report of the sizes and boxes per class."""
     n = len(data["images"])
@@ -399,22 +449,37 @@ def split_scene_set(data: Mapping[str, np.ndarray], fractions: Mapping[str, floa
     total = sum(fractions.values())
     n_train = int(round(n * fractions["train"] / total))
     n_val = max(1, int(round(n * fractions["val"] / total)))
-    parts = {"train": np.sort(order[:n_train]), "val": np.sort(order[n_train:n_train + n_val]),
-             "test": np.sort(order[n_train + n_val:])}
+    parts = {
+        "train": np.sort(order[:n_train]),
+        "val": np.sort(order[n_train : n_train + n_val]),
+        "test": np.sort(order[n_train + n_val :]),
+    }
     if min(len(p) for p in parts.values()) == 0:
-        raise ValueError(f"{n} images are too few to split {dict(fractions)}: add images or "
-                         "raise data.count.")
+        raise ValueError(
+            f"{n} images are too few to split {dict(fractions)}: add images or raise data.count."
+        )
     out = {name: subset(data, idx) for name, idx in parts.items()}
-    report = {name: {"images": int(len(part["images"])), "boxes": int(len(part["boxes"])),
-                     "boxes_per_class": np.bincount(part["box_classes"]).tolist()}
-              for name, part in out.items()}
+    report = {
+        name: {
+            "images": int(len(part["images"])),
+            "boxes": int(len(part["boxes"])),
+            "boxes_per_class": np.bincount(part["box_classes"]).tolist(),
+        }
+        for name, part in out.items()
+    }
     return out["train"], out["val"], out["test"], report
 
 
-def augment_scene(image: np.ndarray, mask: np.ndarray, boxes: np.ndarray,
-                  rng: np.random.Generator, max_shift: int = 0, flip: bool = True,
-                  permute_channels: bool = True, keypoints: np.ndarray | None = None,
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def augment_scene(
+    image: np.ndarray,
+    mask: np.ndarray,
+    boxes: np.ndarray,
+    rng: np.random.Generator,
+    max_shift: int = 0,
+    flip: bool = True,
+    permute_channels: bool = True,
+    keypoints: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One random variant of a labelled scene whose labels stay exact.
 
     * a left-right mirror (probability ½; leave ``flip`` off when keypoint order
@@ -429,8 +494,11 @@ def augment_scene(image: np.ndarray, mask: np.ndarray, boxes: np.ndarray,
     """
     height, width = image.shape[:2]
     boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4).copy()
-    keypoints = (np.zeros((len(boxes), 0, 2), dtype=np.float32) if keypoints is None
-                 else np.asarray(keypoints, dtype=np.float32).copy())
+    keypoints = (
+        np.zeros((len(boxes), 0, 2), dtype=np.float32)
+        if keypoints is None
+        else np.asarray(keypoints, dtype=np.float32).copy()
+    )
     if flip and rng.random() < 0.5:
         image, mask = image[:, ::-1], mask[:, ::-1]
         boxes[:, [0, 2]] = width - boxes[:, [2, 0]]
@@ -447,8 +515,8 @@ def augment_scene(image: np.ndarray, mask: np.ndarray, boxes: np.ndarray,
             padded = np.pad(image, (*pad, (0, 0)), mode="edge")
             padded_mask = np.pad(mask, pad, mode="constant")
             top, left = abs(dy) - dy, abs(dx) - dx
-            image = padded[top:top + height, left:left + width]
-            mask = padded_mask[top:top + height, left:left + width]
+            image = padded[top : top + height, left : left + width]
+            mask = padded_mask[top : top + height, left : left + width]
             boxes[:, [0, 2]] += dx
             boxes[:, [1, 3]] += dy
             keypoints += np.array([dx, dy], dtype=np.float32)

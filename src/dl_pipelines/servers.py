@@ -52,24 +52,34 @@ def tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def start_group(command: list[str], log: Path, env: dict[str, str] | None = None,
-                cwd: Path | None = None) -> subprocess.Popen:
+def start_group(
+    command: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen:
     """Start ``command`` as the leader of a new process group, output appended to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as output:
-        return subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=output,
-                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        return subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
 
 
-def wait_until_answers(url: str, process: subprocess.Popen, log: Path, timeout: float,
-                       what: str) -> None:
+def wait_until_answers(
+    url: str, process: subprocess.Popen, log: Path, timeout: float, what: str
+) -> None:
     """Poll ``url`` until it answers; fail with the log's end if ``process`` exits first
     or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     while not answers(url):
         if process.poll() is not None or time.monotonic() > deadline:
-            why = ("exited" if process.poll() is not None
-                   else f"did not answer within {timeout:.0f} s")
+            why = (
+                "exited" if process.poll() is not None else f"did not answer within {timeout:.0f} s"
+            )
             raise ServerError(f"{what} {why}; the end of {log}:\n{tail(log)}")
         time.sleep(0.5)
 
@@ -113,8 +123,9 @@ class ModelServer:
         port: A free port is chosen when not given.
     """
 
-    def __init__(self, model_uri: str, tracking_uri: str, log: Path,
-                 port: int | None = None) -> None:
+    def __init__(
+        self, model_uri: str, tracking_uri: str, log: Path, port: int | None = None
+    ) -> None:
         self.model_uri = model_uri
         self.tracking_uri = tracking_uri
         self.log = Path(log)
@@ -126,16 +137,38 @@ class ModelServer:
         return f"http://{HOST}:{self.port}"
 
     def start(self, timeout: float = 180.0) -> ModelServer:
-        bin_dir = str(Path(sys.executable).parent)   # uvicorn is found on PATH
-        env = {**os.environ, "MLFLOW_TRACKING_URI": self.tracking_uri,
-               "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-        command = [sys.executable, "-m", "mlflow", "models", "serve", "-m", self.model_uri,
-                   "--env-manager", "local", "--host", HOST, "-p", str(self.port),
-                   "--workers", "1"]
+        bin_dir = str(Path(sys.executable).parent)  # uvicorn is found on PATH
+        env = {
+            **os.environ,
+            "MLFLOW_TRACKING_URI": self.tracking_uri,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "models",
+            "serve",
+            "-m",
+            self.model_uri,
+            "--env-manager",
+            "local",
+            "--host",
+            HOST,
+            "-p",
+            str(self.port),
+            "--workers",
+            "1",
+        ]
         self._process = start_group(command, self.log, env=env)
         try:
-            wait_until_answers(f"{self.url}/ping", self._process, self.log, timeout,
-                               f"mlflow models serve {self.model_uri}")
+            wait_until_answers(
+                f"{self.url}/ping",
+                self._process,
+                self.log,
+                timeout,
+                f"mlflow models serve {self.model_uri}",
+            )
         except ServerError:
             self.stop()
             raise
@@ -144,8 +177,9 @@ class ModelServer:
     def predict(self, x: np.ndarray, timeout: float = 120.0) -> np.ndarray:
         """The served model's outputs for the batch ``x``."""
         body = json.dumps({"inputs": np.asarray(x, dtype=np.float32).tolist()}).encode()
-        request = urllib.request.Request(f"{self.url}/invocations", body,
-                                         {"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.url}/invocations", body, {"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             answer: dict[str, Any] = json.loads(response.read())
         return np.asarray(answer["predictions"], dtype=np.float32)

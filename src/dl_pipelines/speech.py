@@ -34,8 +34,9 @@ _ESPEAK_CHARS_UTF8 = 1
 _ESPEAK_RATE, _ESPEAK_VOLUME, _ESPEAK_PITCH, _ESPEAK_RANGE = 1, 2, 3, 4
 _EE_OK = 0
 
-_SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                   ctypes.c_void_p)
+_SYNTH_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+)
 
 
 class SpeechError(ValueError):
@@ -49,8 +50,9 @@ class _Espeak:
         try:
             import espeakng_loader
         except ImportError as error:  # pragma: no cover - a dependency of the project
-            raise SpeechError("The PyPI package 'espeakng-loader' is not installed: "
-                              "pip install espeakng-loader") from error
+            raise SpeechError(
+                "The PyPI package 'espeakng-loader' is not installed: pip install espeakng-loader"
+            ) from error
         self.data_path = Path(espeakng_loader.get_data_path())
         try:
             self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
@@ -58,17 +60,23 @@ class _Espeak:
             raise SpeechError(f"Cannot load eSpeak NG from espeakng-loader: {error}") from error
         lib = self.lib
         lib.espeak_Initialize.restype = ctypes.c_int
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p,
-                                          ctypes.c_int]
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_SetSynthCallback.argtypes = [_SYNTH_CALLBACK]
         lib.espeak_SetVoiceByName.restype = ctypes.c_int
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         lib.espeak_SetParameter.restype = ctypes.c_int
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         lib.espeak_Synth.restype = ctypes.c_int
-        lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint,
-                                     ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-                                     ctypes.POINTER(ctypes.c_uint), ctypes.c_void_p]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.POINTER(ctypes.c_uint),
+            ctypes.c_void_p,
+        ]
         lib.espeak_Synchronize.restype = ctypes.c_int
         # The noise of breathy voices comes from eSpeak NG's own generator, which it
         # seeds from the clock: without a seed of ours the same call sounds different in
@@ -77,8 +85,7 @@ class _Espeak:
         if self._set_seed is not None:
             self._set_seed.argtypes = [ctypes.c_long]
             self._set_seed.restype = None
-        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0,
-                                     str(self.data_path).encode(), 0)
+        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, str(self.data_path).encode(), 0)
         if rate <= 0:
             raise SpeechError(f"espeak_Initialize failed with data at {self.data_path}.")
         self.sample_rate = int(rate)
@@ -92,29 +99,37 @@ class _Espeak:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(numsamples,)).copy())
         return 0
 
-    def say(self, text: str, voice: str, rate: int, pitch: int, pitch_range: int,
-            seed: int = 0) -> np.ndarray:
+    def say(
+        self, text: str, voice: str, rate: int, pitch: int, pitch_range: int, seed: int = 0
+    ) -> np.ndarray:
         with self.lock:
             if self._set_seed is not None:
                 self._set_seed(int(seed))
             if self.lib.espeak_SetVoiceByName(voice.encode()) != _EE_OK:
-                raise SpeechError(f"eSpeak NG has no voice '{voice}'. Use a language such as "
-                                  f"{english_accents()[:4]} optionally with '+<variant>' "
-                                  f"from {variants()[:6]}…")
-            for parameter, value in ((_ESPEAK_RATE, rate), (_ESPEAK_PITCH, pitch),
-                                     (_ESPEAK_RANGE, pitch_range), (_ESPEAK_VOLUME, 100)):
+                raise SpeechError(
+                    f"eSpeak NG has no voice '{voice}'. Use a language such as "
+                    f"{english_accents()[:4]} optionally with '+<variant>' "
+                    f"from {variants()[:6]}…"
+                )
+            for parameter, value in (
+                (_ESPEAK_RATE, rate),
+                (_ESPEAK_PITCH, pitch),
+                (_ESPEAK_RANGE, pitch_range),
+                (_ESPEAK_VOLUME, 100),
+            ):
                 self.lib.espeak_SetParameter(parameter, int(value), 0)
             self._chunks = []
             encoded = text.encode("utf-8") + b"\0"
-            status = self.lib.espeak_Synth(encoded, len(encoded), 0, _POS_CHARACTER, 0,
-                                           _ESPEAK_CHARS_UTF8, None, None)
+            status = self.lib.espeak_Synth(
+                encoded, len(encoded), 0, _POS_CHARACTER, 0, _ESPEAK_CHARS_UTF8, None, None
+            )
             self.lib.espeak_Synchronize()
             if status != _EE_OK:
                 raise SpeechError(f"espeak_Synth failed (error {status}) for {text!r}.")
             chunks, self._chunks = self._chunks, []
         if not chunks:
             return np.zeros(0, dtype=np.float32)
-        return (np.concatenate(chunks).astype(np.float32) / 32768.0)
+        return np.concatenate(chunks).astype(np.float32) / 32768.0
 
 
 @lru_cache(maxsize=1)
@@ -127,8 +142,15 @@ def sample_rate() -> int:
     return _engine().sample_rate
 
 
-def synthesise(text: str, voice: str = "en-us", rate: int = 175, pitch: int = 50,
-               pitch_range: int = 50, min_peak: float = 0.01, seed: int = 0) -> np.ndarray:
+def synthesise(
+    text: str,
+    voice: str = "en-us",
+    rate: int = 175,
+    pitch: int = 50,
+    pitch_range: int = 50,
+    min_peak: float = 0.01,
+    seed: int = 0,
+) -> np.ndarray:
     """Speak ``text`` with eSpeak NG: ``float32`` mono samples at :func:`sample_rate`.
 
     Args:
@@ -147,14 +169,18 @@ def synthesise(text: str, voice: str = "en-us", rate: int = 175, pitch: int = 50
     """
     check_speakable(text)
     if not 80 <= rate <= 450 or not 0 <= pitch <= 100 or not 0 <= pitch_range <= 100:
-        raise SpeechError(f"eSpeak needs rate in [80, 450] words/min and pitch, pitch_range "
-                          f"in [0, 100]; got rate={rate}, pitch={pitch}, "
-                          f"pitch_range={pitch_range}.")
+        raise SpeechError(
+            f"eSpeak needs rate in [80, 450] words/min and pitch, pitch_range "
+            f"in [0, 100]; got rate={rate}, pitch={pitch}, "
+            f"pitch_range={pitch_range}."
+        )
     samples = _engine().say(text, voice, rate, pitch, pitch_range, seed)
     if samples.size == 0 or float(np.max(np.abs(samples))) < min_peak:
-        raise SpeechError(f"eSpeak NG cannot say {text!r} with voice '{voice}': it produced "
-                          "no audible speech. Use a word written in letters of the voice's "
-                          "language.")
+        raise SpeechError(
+            f"eSpeak NG cannot say {text!r} with voice '{voice}': it produced "
+            "no audible speech. Use a word written in letters of the voice's "
+            "language."
+        )
     return samples
 
 
@@ -167,13 +193,20 @@ def check_speakable(text: str) -> None:
     """
     if not isinstance(text, str) or not text.strip():
         raise SpeechError(f"Cannot synthesise {text!r}: give a non-empty word or phrase.")
-    bad = sorted({c for c in text if not (c in " -'" or (c.isalpha() and
-                                                        "LATIN" in unicodedata.name(c, "")))})
+    bad = sorted(
+        {
+            c
+            for c in text
+            if not (c in " -'" or (c.isalpha() and "LATIN" in unicodedata.name(c, "")))
+        }
+    )
     if bad:
-        raise SpeechError(f"eSpeak NG cannot say {text!r} as a word: it holds "
-                          f"{' '.join(repr(c) for c in bad)}, which are not Latin letters. "
-                          "Write the word in letters (spaces, '-' and apostrophes allowed), "
-                          "e.g. 'seven' rather than '7'.")
+        raise SpeechError(
+            f"eSpeak NG cannot say {text!r} as a word: it holds "
+            f"{' '.join(repr(c) for c in bad)}, which are not Latin letters. "
+            "Write the word in letters (spaces, '-' and apostrophes allowed), "
+            "e.g. 'seven' rather than '7'."
+        )
 
 
 def english_accents() -> list[str]:

@@ -8,9 +8,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 
-def grouped_stratified_split(labels: Sequence[int], groups: Sequence[str],
-                             fractions: Mapping[str, float],
-                             rng: np.random.Generator) -> dict[str, np.ndarray]:
+def grouped_stratified_split(
+    labels: Sequence[int],
+    groups: Sequence[str],
+    fractions: Mapping[str, float],
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     """Split example indices so that no group is in two splits and classes stay balanced.
 
     Groups (e.g. the source photo of every crop) are shuffled, then, within each
@@ -53,8 +56,9 @@ def grouped_stratified_split(labels: Sequence[int], groups: Sequence[str],
         total = sum(len(members[g]) for g in stratum)
         filled = dict.fromkeys(fractions, 0)
         for group in stratum:
-            split = max(fractions, key=lambda s: (fractions[s] * total - filled[s])
-                        / (fractions[s] * total))
+            split = max(
+                fractions, key=lambda s: (fractions[s] * total - filled[s]) / (fractions[s] * total)
+            )
             filled[split] += len(members[group])
             assigned[split].extend(members[group])
 
@@ -67,5 +71,6 @@ def grouped_stratified_split(labels: Sequence[int], groups: Sequence[str],
                 f"too few independent sources ({len(names)} groups) for fractions "
                 f"{dict(fractions)}. Add data or change the fractions."
             )
-    return {split: np.sort(np.asarray(indices, dtype=np.int64))
-            for split, indices in assigned.items()}
+    return {
+        split: np.sort(np.asarray(indices, dtype=np.int64)) for split, indices in assigned.items()
+    }

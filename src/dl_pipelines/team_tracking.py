@@ -63,15 +63,18 @@ def postgres_bin() -> Path:
     (newest major first), where the ``postgresql`` package puts them.
     """
     on_path = shutil.which("initdb")
-    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True,
-                    key=lambda folder: int(folder.parent.name) if folder.parent.name.isdigit()
-                    else 0)
+    debian = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        reverse=True,
+        key=lambda folder: int(folder.parent.name) if folder.parent.name.isdigit() else 0,
+    )
     for folder in ([Path(on_path).parent] if on_path else []) + debian:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder
     raise PostgresNotInstalled(
         "PostgreSQL's server programs (initdb, pg_ctl) are on neither PATH nor "
-        "/usr/lib/postgresql/*/bin: install them with `apt-get install postgresql`.")
+        "/usr/lib/postgresql/*/bin: install them with `apt-get install postgresql`."
+    )
 
 
 @dataclass
@@ -116,8 +119,9 @@ class TeamTrackingServer:
             ServerError: a step failed; the message carries the program's output.
         """
         if self._postgres_running() or self._pid_file.exists():
-            raise TeamTrackingError(f"The server of {self.directory} is running or was not "
-                                    f"stopped: {self.stop_command}")
+            raise TeamTrackingError(
+                f"The server of {self.directory} is running or was not stopped: {self.stop_command}"
+            )
         self.directory.mkdir(parents=True, exist_ok=True)
         self.artifacts.mkdir(exist_ok=True)
         try:
@@ -145,9 +149,14 @@ class TeamTrackingServer:
         """A psycopg2 connection to ``database`` (the caller closes it)."""
         import psycopg2
 
-        return psycopg2.connect(host=HOST, port=self.postgres_port, dbname=database,
-                                user=DATABASE_USER, password=self._password(),
-                                connect_timeout=10)
+        return psycopg2.connect(
+            host=HOST,
+            port=self.postgres_port,
+            dbname=database,
+            user=DATABASE_USER,
+            password=self._password(),
+            connect_timeout=10,
+        )
 
     # -------------------------------------------------------------------- PostgreSQL
     def _start_postgres(self) -> None:
@@ -166,11 +175,25 @@ class TeamTrackingServer:
         self._password_file.write_text(secrets.token_urlsafe(24))
         for path in (self.cluster, self._password_file):
             self._give_to_cluster_owner(path)
-        _run(_as_cluster_owner([
-            str(postgres_bin() / "initdb"), "-D", str(self.cluster), "-U", DATABASE_USER,
-            "--pwfile", str(self._password_file), "--auth=scram-sha-256", "-E", "UTF8",
-            "--no-instructions",
-        ]), "initdb", hint=self._reachability_hint())
+        _run(
+            _as_cluster_owner(
+                [
+                    str(postgres_bin() / "initdb"),
+                    "-D",
+                    str(self.cluster),
+                    "-U",
+                    DATABASE_USER,
+                    "--pwfile",
+                    str(self._password_file),
+                    "--auth=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--no-instructions",
+                ]
+            ),
+            "initdb",
+            hint=self._reachability_hint(),
+        )
 
     def _create_database(self) -> None:
         connection = self.connect("postgres")
@@ -186,14 +209,18 @@ class TeamTrackingServer:
     def _postgres_running(self) -> bool:
         if not (self.cluster / "PG_VERSION").exists():
             return False
-        status = subprocess.run(_as_cluster_owner([str(postgres_bin() / "pg_ctl"), "status",
-                                                   "-D", str(self.cluster)]),
-                                capture_output=True, timeout=30)
+        status = subprocess.run(
+            _as_cluster_owner([str(postgres_bin() / "pg_ctl"), "status", "-D", str(self.cluster)]),
+            capture_output=True,
+            timeout=30,
+        )
         return status.returncode == 0
 
     def _pg_ctl(self, *args: str) -> None:
-        _run(_as_cluster_owner([str(postgres_bin() / "pg_ctl"), "-D", str(self.cluster),
-                                *args]), f"pg_ctl {args[0]}")
+        _run(
+            _as_cluster_owner([str(postgres_bin() / "pg_ctl"), "-D", str(self.cluster), *args]),
+            f"pg_ctl {args[0]}",
+        )
 
     def _password(self) -> str:
         return self._password_file.read_text().strip()
@@ -206,16 +233,31 @@ class TeamTrackingServer:
     def _reachability_hint(self) -> str:
         if os.geteuid() != 0:
             return ""
-        return (f"PostgreSQL runs as the user '{POSTGRES_SYSTEM_USER}', which must be able "
-                f"to enter every folder above {self.cluster} (pytest's and $HOME's are "
-                f"private): choose another --dir.")
+        return (
+            f"PostgreSQL runs as the user '{POSTGRES_SYSTEM_USER}', which must be able "
+            f"to enter every folder above {self.cluster} (pytest's and $HOME's are "
+            f"private): choose another --dir."
+        )
 
     # ------------------------------------------------------------------------ MLflow
     def _start_mlflow(self, timeout: float) -> None:
-        command = [sys.executable, "-m", "mlflow", "server",
-                   "--backend-store-uri", self.backend_store_uri,
-                   "--artifacts-destination", str(self.artifacts), "--serve-artifacts",
-                   "--host", HOST, "--port", str(self.port), "--workers", "1"]
+        command = [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            self.backend_store_uri,
+            "--artifacts-destination",
+            str(self.artifacts),
+            "--serve-artifacts",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+        ]
         log = self.directory / "mlflow.log"
         server = start_group(command, log, env=self._mlflow_environment(), cwd=self.directory)
         self._pid_file.write_text(str(server.pid))
@@ -248,7 +290,8 @@ def _as_cluster_owner(command: list[str]) -> list[str]:
         raise TeamTrackingError(
             f"PostgreSQL refuses to run as root and there is no '{POSTGRES_SYSTEM_USER}' "
             "user to run it as: run as an ordinary user, or `apt-get install postgresql` "
-            "(which creates it).") from None
+            "(which creates it)."
+        ) from None
     return ["runuser", "-u", POSTGRES_SYSTEM_USER, "--", *command]
 
 
@@ -274,22 +317,30 @@ def _is_mlflow_group(group: int) -> bool:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog=f"python -m {__spec__.name}",
-        description="Start or stop a team MLflow tracking server backed by PostgreSQL.")
+        description="Start or stop a team MLflow tracking server backed by PostgreSQL.",
+    )
     parser.add_argument("action", choices=["start", "stop"])
-    parser.add_argument("--dir", type=Path, default=Path(".team_tracking"),
-                        help="cluster, artifacts and logs (default: .team_tracking)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(".team_tracking"),
+        help="cluster, artifacts and logs (default: .team_tracking)",
+    )
     parser.add_argument("--port", type=int, default=5000, help="MLflow's port (default 5000)")
-    parser.add_argument("--postgres-port", type=int, default=5433,
-                        help="PostgreSQL's port (default 5433)")
+    parser.add_argument(
+        "--postgres-port", type=int, default=5433, help="PostgreSQL's port (default 5433)"
+    )
     args = parser.parse_args(argv)
     server = TeamTrackingServer(args.dir, args.port, args.postgres_port)
     try:
         if args.action == "start":
             server.start()
-            print(f"MLflow tracking server: {server.tracking_uri} (runs in PostgreSQL on "
-                  f"{HOST}:{server.postgres_port}, artifacts in {server.artifacts})\n"
-                  f"  MLFLOW_TRACKING_URI={server.tracking_uri} kedro run ...\n"
-                  f"  stop: {server.stop_command}")
+            print(
+                f"MLflow tracking server: {server.tracking_uri} (runs in PostgreSQL on "
+                f"{HOST}:{server.postgres_port}, artifacts in {server.artifacts})\n"
+                f"  MLFLOW_TRACKING_URI={server.tracking_uri} kedro run ...\n"
+                f"  stop: {server.stop_command}"
+            )
         else:
             server.stop()
             print(f"stopped the MLflow server and PostgreSQL of {server.directory}")

@@ -49,8 +49,11 @@ def test_corrupt_and_empty_files_are_named(tmp_path):
 def test_save_round_trip_leaves_no_temporary_files(tmp_path):
     dataset = AudioFolderDataset(str(tmp_path / "out"))
     dataset.save({"x/one.wav": (_tone(800), 8000), "two.wav": (_tone(800, 2), 8000)})
-    files = sorted(p.relative_to(tmp_path / "out").as_posix()
-                   for p in (tmp_path / "out").rglob("*") if p.is_file())
+    files = sorted(
+        p.relative_to(tmp_path / "out").as_posix()
+        for p in (tmp_path / "out").rglob("*")
+        if p.is_file()
+    )
     assert files == ["two.wav", "x/one.wav"]
     samples, rate = AudioFolderDataset(str(tmp_path / "out"), mono=False).load()["two.wav"]
     assert rate == 8000 and samples.shape == (800, 2)

@@ -16,25 +16,36 @@ from dl_pipelines.datasets import CocoDetectionDataset
 def _write(root: Path, annotations: list[dict], size=(40, 60), **extra) -> None:
     (root / "images").mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.zeros((*size, 3), dtype=np.uint8)).save(root / "images/a.png")
-    coco = {"images": [{"id": 1, "file_name": "a.png", "width": size[1], "height": size[0]}],
-            "categories": [{"id": 3, "name": "triangle"}, {"id": 7, "name": "cross"}],
-            "annotations": annotations, **extra}
+    coco = {
+        "images": [{"id": 1, "file_name": "a.png", "width": size[1], "height": size[0]}],
+        "categories": [{"id": 3, "name": "triangle"}, {"id": 7, "name": "cross"}],
+        "annotations": annotations,
+        **extra,
+    }
     (root / "annotations.json").write_text(json.dumps(coco))
 
 
 def test_loads_boxes_classes_and_keypoints(tmp_path: Path) -> None:
-    _write(tmp_path, [
-        {"id": 1, "image_id": 1, "category_id": 7, "bbox": [10, 5, 20, 10]},
-        {"id": 2, "image_id": 1, "category_id": 3, "bbox": [0, 0, 60, 40],
-         "keypoints": [1, 2, 2, 3, 4, 2, 5, 6, 0, 7, 8, 1]},
-    ])
+    _write(
+        tmp_path,
+        [
+            {"id": 1, "image_id": 1, "category_id": 7, "bbox": [10, 5, 20, 10]},
+            {
+                "id": 2,
+                "image_id": 1,
+                "category_id": 3,
+                "bbox": [0, 0, 60, 40],
+                "keypoints": [1, 2, 2, 3, 4, 2, 5, 6, 0, 7, 8, 1],
+            },
+        ],
+    )
     (record,) = CocoDetectionDataset(str(tmp_path)).load()
     assert record["name"] == "a.png" and record["image"].shape == (40, 60, 3)
     np.testing.assert_allclose(record["boxes"], [[10, 5, 30, 15], [0, 0, 60, 40]])
     assert record["labels"] == ["cross", "triangle"]
     assert np.isnan(record["keypoints"][0]).all()
     np.testing.assert_allclose(record["keypoints"][1][[0, 1, 3]], [[1, 2], [3, 4], [7, 8]])
-    assert np.isnan(record["keypoints"][1][2]).all()          # visibility 0
+    assert np.isnan(record["keypoints"][1][2]).all()  # visibility 0
 
 
 def test_empty_folder(tmp_path: Path) -> None:
@@ -43,13 +54,16 @@ def test_empty_folder(tmp_path: Path) -> None:
         CocoDetectionDataset(str(tmp_path)).load()
 
 
-@pytest.mark.parametrize(("annotation", "message"), [
-    ({"bbox": [10, 5, 0, 10]}, "zero area"),
-    ({"bbox": [50, 5, 20, 10]}, "outside"),
-    ({"bbox": [1, 1, 5, 5], "category_id": 99}, "unknown category_id 99"),
-    ({"bbox": [1, 1, 5, 5], "image_id": 5}, "image_id 5"),
-    ({"bbox": [1, 1, 5, 5], "keypoints": [1, 1, 2]}, "1 keypoints, expected 4"),
-])
+@pytest.mark.parametrize(
+    ("annotation", "message"),
+    [
+        ({"bbox": [10, 5, 0, 10]}, "zero area"),
+        ({"bbox": [50, 5, 20, 10]}, "outside"),
+        ({"bbox": [1, 1, 5, 5], "category_id": 99}, "unknown category_id 99"),
+        ({"bbox": [1, 1, 5, 5], "image_id": 5}, "image_id 5"),
+        ({"bbox": [1, 1, 5, 5], "keypoints": [1, 1, 2]}, "1 keypoints, expected 4"),
+    ],
+)
 def test_bad_annotations_name_the_file(tmp_path: Path, annotation, message) -> None:
     _write(tmp_path, [{"id": 1, "image_id": 1, "category_id": 3, **annotation}])
     with pytest.raises(DatasetError, match=message) as error:

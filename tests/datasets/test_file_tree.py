@@ -10,8 +10,11 @@ from dl_pipelines.datasets import FileTreeDataset
 
 def test_round_trip_with_sub_folders(tmp_path) -> None:
     dataset = FileTreeDataset(str(tmp_path / "exports"))
-    files = {"model.onnx": b"\x00\x01", "saved_model/saved_model.pb": b"pb",
-             "saved_model/variables/variables.index": b"idx"}
+    files = {
+        "model.onnx": b"\x00\x01",
+        "saved_model/saved_model.pb": b"pb",
+        "saved_model/variables/variables.index": b"idx",
+    }
     dataset.save(files)
     assert dataset.load() == files
     assert dataset.exists()

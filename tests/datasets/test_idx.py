@@ -92,9 +92,13 @@ def test_dataset_saves_and_loads_named_files(tmp_path):
 
 
 def test_lazy_dataset_reads_only_when_called(tmp_path):
-    dataset = IdxDataset(path=str(tmp_path / "absent"), files=FILES, lazy=True,
-                         hint="apt-get install dataset-fashion-mnist")
-    loaders = dataset.load()            # no file yet: fine until a loader is called
+    dataset = IdxDataset(
+        path=str(tmp_path / "absent"),
+        files=FILES,
+        lazy=True,
+        hint="apt-get install dataset-fashion-mnist",
+    )
+    loaders = dataset.load()  # no file yet: fine until a loader is called
     assert set(loaders) == set(FILES)
     with pytest.raises(DatasetError) as error:
         loaders["train_images"]()
@@ -111,8 +115,10 @@ def test_eager_dataset_fails_on_a_missing_file(tmp_path):
 DEBIAN = "/usr/share/datasets/fashion-mnist"
 
 
-@pytest.mark.skipif(not __import__("os").path.isdir(DEBIAN),
-                    reason="Debian package dataset-fashion-mnist not installed")
+@pytest.mark.skipif(
+    not __import__("os").path.isdir(DEBIAN),
+    reason="Debian package dataset-fashion-mnist not installed",
+)
 def test_reads_the_real_fashion_mnist_test_labels():
     labels = read_idx(f"{DEBIAN}/t10k-labels-idx1-ubyte.gz")
     assert labels.shape == (10_000,)

@@ -110,8 +110,9 @@ def empty_class_folder(tmp_path):
 
 
 def test_all_empty_allowed_gives_empty_dict(empty_class_folder):
-    dataset = ImageFolderDataset(str(empty_class_folder), classes=["day", "night"],
-                                 allow_empty=True)
+    dataset = ImageFolderDataset(
+        str(empty_class_folder), classes=["day", "night"], allow_empty=True
+    )
     assert dataset.load() == {}
 
 

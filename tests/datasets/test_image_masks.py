@@ -18,8 +18,11 @@ def _pair(root: Path, name: str, image_size=(20, 30), mask_size=(20, 30), mode="
     Image.fromarray(np.zeros((*image_size, 3), dtype=np.uint8)).save(root / f"images/{name}.jpg")
     mask = np.zeros(mask_size, dtype=np.uint8)
     mask[2:5, 3:9] = 2
-    picture = Image.fromarray(mask) if mode == "L" else Image.fromarray(
-        np.repeat(mask[..., None], 3, axis=-1))
+    picture = (
+        Image.fromarray(mask)
+        if mode == "L"
+        else Image.fromarray(np.repeat(mask[..., None], 3, axis=-1))
+    )
     picture.save(root / f"masks/{name}.png")
 
 

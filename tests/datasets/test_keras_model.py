@@ -11,8 +11,13 @@ from dl_pipelines.losses import binary_cross_entropy
 
 def _tiny_model():
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
-                              keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(4, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     return model
 
 
@@ -47,8 +52,9 @@ def test_load_args_compile_true_with_registered_loss(tmp_path):
     assert loaded.compiled
     x = np.ones((2, 3), dtype="float32")
     y = np.array([[1.0], [0.0]], dtype="float32")
-    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0),
-                                                             rel=1e-6)
+    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(
+        model.evaluate(x, y, verbose=0), rel=1e-6
+    )
 
 
 def test_load_missing_file_mentions_kedro_run(tmp_path):
@@ -72,7 +78,8 @@ def test_custom_modules_are_imported_before_loading(tmp_path, monkeypatch):
         "@keras.saving.register_keras_serializable(package='test_custom_modules')\n"
         "class Doubler(keras.layers.Layer):\n"
         "    def call(self, x):\n"
-        "        return 2 * x\n")
+        "        return 2 * x\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "registers_a_layer", raising=False)
     path = tmp_path / "m.keras"

@@ -21,9 +21,8 @@ def test_saves_loads_lazily_and_drops_stale_models(tmp_path):
     loaders = dataset.load()
     assert sorted(loaders) == ["a", "b"] and all(callable(f) for f in loaders.values())
     x = np.ones((1, 3), dtype="float32")
-    np.testing.assert_allclose(np.asarray(loaders["b"]()(x)), np.asarray(first["b"](x)),
-                               rtol=1e-6)
-    dataset.save({"c": _model(1)})                 # a later run with other members
+    np.testing.assert_allclose(np.asarray(loaders["b"]()(x)), np.asarray(first["b"](x)), rtol=1e-6)
+    dataset.save({"c": _model(1)})  # a later run with other members
     assert sorted(dataset.load()) == ["c"]
 
 

@@ -19,12 +19,25 @@ def registry(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     mlflow.set_tracking_uri(uri)
     for value in (1.0, 2.0):
-        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(
-            1, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(value))])
+        model = keras.Sequential(
+            [
+                keras.Input((3,)),
+                keras.layers.Dense(
+                    1,
+                    kernel_initializer="zeros",
+                    bias_initializer=keras.initializers.Constant(value),
+                ),
+            ]
+        )
         with mlflow.start_run():
             mlflow.log_metric("threshold", value / 10)
-            MlflowKerasModelDataset(save_args={"name": "model", "registered_model_name": "tiny",
-                                               "pip_requirements": ["keras"]}).save(model)
+            MlflowKerasModelDataset(
+                save_args={
+                    "name": "model",
+                    "registered_model_name": "tiny",
+                    "pip_requirements": ["keras"],
+                }
+            ).save(model)
     yield uri
     mlflow.set_tracking_uri(None)
 
@@ -45,8 +58,11 @@ def test_a_given_version(registry) -> None:
 
 
 def test_unknown_name_and_version_are_named_with_the_fix(registry) -> None:
-    with pytest.raises(DatasetError, match=r"No registered model named 'nope'.*registered: "
-                                           r"tiny.*--params model=<name>"):
+    with pytest.raises(
+        DatasetError,
+        match=r"No registered model named 'nope'.*registered: "
+        r"tiny.*--params model=<name>",
+    ):
         MlflowRegisteredModelDataset("nope").load()
     with pytest.raises(DatasetError, match=r"'tiny' has no version 7 \(versions: 1, 2\)"):
         MlflowRegisteredModelDataset("tiny", model_version=7).load()

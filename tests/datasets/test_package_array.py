@@ -13,12 +13,15 @@ def test_loads_lfw_subset_from_skimage():
     assert 0.0 <= faces.min() < faces.max() <= 1.0
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("skimage", "is not 'package:relative/path.npy'"),
-    ("skimage:data/astronaut.png", "is not 'package:relative/path.npy'"),
-    ("no_such_package_xyz:a.npy", "'no_such_package_xyz' is not installed"),
-    ("skimage:data/nothing.npy", "reinstall it"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("skimage", "is not 'package:relative/path.npy'"),
+        ("skimage:data/astronaut.png", "is not 'package:relative/path.npy'"),
+        ("no_such_package_xyz:a.npy", "'no_such_package_xyz' is not installed"),
+        ("skimage:data/nothing.npy", "reinstall it"),
+    ],
+)
 def test_bad_specs_raise(spec, message):
     with pytest.raises(DatasetError, match=message):
         PackageArrayDataset(spec).load()

@@ -26,17 +26,20 @@ def _model():
 
 
 CASES = {
-    "npz": (lambda root: NpzDataset(str(root / "a.npz")),
-            {"x": np.zeros(3)}, {"x": np.ones(1000)}),
-    "image": (lambda root: ImageFileDataset(str(root / "a.png")),
-              np.zeros((8, 8, 3), np.uint8), np.full((64, 64, 3), 200, np.uint8)),
+    "npz": (lambda root: NpzDataset(str(root / "a.npz")), {"x": np.zeros(3)}, {"x": np.ones(1000)}),
+    "image": (
+        lambda root: ImageFileDataset(str(root / "a.png")),
+        np.zeros((8, 8, 3), np.uint8),
+        np.full((64, 64, 3), 200, np.uint8),
+    ),
     "keras": (lambda root: KerasModelDataset(str(root / "m.keras")), _model, _model),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_failed_save_leaves_the_old_file_whole(tmp_path: Path, case: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_save_leaves_the_old_file_whole(
+    tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make, first, second = CASES[case]
     dataset = make(tmp_path)
     dataset.save(first() if callable(first) else first)
@@ -53,12 +56,14 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path: Path, case: str,
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left
 
 
-def test_a_failed_file_tree_save_keeps_the_old_tree(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_file_tree_save_keeps_the_old_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dataset = FileTreeDataset(str(tmp_path / "tree"))
     dataset.save({"a.txt": b"old", "sub/b.txt": b"old"})
-    monkeypatch.setattr(Path, "write_bytes", lambda self, data: (_ for _ in ()).throw(
-        OSError("disk full")))
+    monkeypatch.setattr(
+        Path, "write_bytes", lambda self, data: (_ for _ in ()).throw(OSError("disk full"))
+    )
     with pytest.raises(DatasetError, match="disk full"):
         dataset.save({"a.txt": b"new"})
     monkeypatch.undo()

@@ -19,22 +19,28 @@ from dl_pipelines.images import ImageDecodeError, decode_image
 def _coco(root: Path, annotation: dict | None = None, image: dict | None = None) -> Path:
     (root / "images").mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.zeros((40, 60, 3), dtype=np.uint8)).save(root / "images/a.png")
-    coco = {"images": [image or {"id": 1, "file_name": "a.png", "width": 60, "height": 40}],
-            "categories": [{"id": 3, "name": "triangle"}],
-            "annotations": [{"id": 17, "image_id": 1, "category_id": 3, **(annotation or {})}]}
+    coco = {
+        "images": [image or {"id": 1, "file_name": "a.png", "width": 60, "height": 40}],
+        "categories": [{"id": 3, "name": "triangle"}],
+        "annotations": [{"id": 17, "image_id": 1, "category_id": 3, **(annotation or {})}],
+    }
     (root / "annotations.json").write_text(json.dumps(coco))
     return root
 
 
-@pytest.mark.parametrize(("annotation", "message"), [
-    ({}, "annotation id 17 .* has no 'bbox'"),
-    ({"bbox": [1, 2, 3]}, r"annotation id 17 .* has bbox \[1, 2, 3\]: it must be four numbers"),
-    ({"bbox": [1, "2", 3, 4]}, r"annotation id 17 .* has bbox \[1, '2', 3, 4\]: it must be"),
-    ({"bbox": None}, "annotation id 17 .* has bbox None"),
-    ({"bbox": [1, 2, float("nan"), 4]}, "annotation id 17 .* it must be four numbers"),
-])
-def test_a_bad_bbox_names_the_file_and_the_annotation(tmp_path: Path, annotation: dict,
-                                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("annotation", "message"),
+    [
+        ({}, "annotation id 17 .* has no 'bbox'"),
+        ({"bbox": [1, 2, 3]}, r"annotation id 17 .* has bbox \[1, 2, 3\]: it must be four numbers"),
+        ({"bbox": [1, "2", 3, 4]}, r"annotation id 17 .* has bbox \[1, '2', 3, 4\]: it must be"),
+        ({"bbox": None}, "annotation id 17 .* has bbox None"),
+        ({"bbox": [1, 2, float("nan"), 4]}, "annotation id 17 .* it must be four numbers"),
+    ],
+)
+def test_a_bad_bbox_names_the_file_and_the_annotation(
+    tmp_path: Path, annotation: dict, message: str
+) -> None:
     root = _coco(tmp_path, annotation)
     with pytest.raises(DatasetError, match=message) as error:
         CocoDetectionDataset(str(root)).load()
@@ -55,8 +61,9 @@ def small_bomb_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
 
 
-def test_an_oversized_image_names_the_file_and_the_fix(tmp_path: Path,
-                                                       small_bomb_limit: None) -> None:
+def test_an_oversized_image_names_the_file_and_the_fix(
+    tmp_path: Path, small_bomb_limit: None
+) -> None:
     path = tmp_path / "huge.png"
     Image.new("RGB", (100, 100)).save(path)
     with pytest.raises(ImageDecodeError, match="huge.png' is too large to decode safely") as e:

@@ -12,8 +12,7 @@ from tests.reliability.conftest import background_log, start_run, wait_for_recor
 
 
 @pytest.mark.e2e
-def test_a_second_run_is_refused_and_the_first_keeps_its_own_data(project: KedroProject
-                                                                  ) -> None:
+def test_a_second_run_is_refused_and_the_first_keeps_its_own_data(project: KedroProject) -> None:
     first = start_run(project, "--pipelines", "day_night", "--params", "seed=1")
     record = wait_for_record(project, first)
     first.send_signal(signal.SIGSTOP)  # paused, it still holds the lock: no race with its end
@@ -22,9 +21,11 @@ def test_a_second_run_is_refused_and_the_first_keeps_its_own_data(project: Kedro
     finally:
         first.send_signal(signal.SIGCONT)
     assert second.returncode != 0
-    assert (f"Another `kedro run` of this project is running (PID {first.pid} on "
-            f"{record['host']}, pipelines day_night, env test, started {record['started']}"
-            in second.stderr)
+    assert (
+        f"Another `kedro run` of this project is running (PID {first.pid} on "
+        f"{record['host']}, pipelines day_night, env test, started {record['started']}"
+        in second.stderr
+    )
     assert record["mlflow_run_id"] in second.stderr
 
     assert first.wait(timeout=600) == 0, background_log(project)[-3000:]

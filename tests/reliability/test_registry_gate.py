@@ -34,14 +34,14 @@ def _bias(model) -> float:
 
 def test_a_failed_run_keeps_its_model_aside_and_the_old_one_in_place(tmp_path: Path) -> None:
     dataset = KerasModelDataset(str(tmp_path / "model.keras"))
-    dataset.save(_model(1.0))                      # outside a run: written in place
+    dataset.save(_model(1.0))  # outside a run: written in place
 
     dataset.begin_run()
     dataset.save(_model(2.0))
-    assert _bias(dataset.load()) == 2.0            # the run's later nodes see its model
+    assert _bias(dataset.load()) == 2.0  # the run's later nodes see its model
     assert _bias(_read(tmp_path / "model.keras")) == 1.0
     dataset.end_run(succeeded=False)
-    assert _bias(dataset.load()) == 1.0            # the file prediction pipelines read
+    assert _bias(dataset.load()) == 1.0  # the file prediction pipelines read
     assert _bias(_read(tmp_path / "model.candidate.keras")) == 2.0
 
     dataset.begin_run()
@@ -56,10 +56,16 @@ def test_a_model_the_gate_rejects_never_replaces_the_model_file(project: KedroPr
     model = project.path / "data/06_models/day_night/model.keras"
     before = hashlib.sha256(model.read_bytes()).hexdigest()
 
-    rejected = project.run("--pipelines", "day_night", "--params",
-                           "seed=7,day_night.registry.min_test_accuracy=1.01", check=False)
-    project.assert_failed_cleanly(rejected, "day_night", "is below "
-                                  "day_night.registry.min_test_accuracy")
+    rejected = project.run(
+        "--pipelines",
+        "day_night",
+        "--params",
+        "seed=7,day_night.registry.min_test_accuracy=1.01",
+        check=False,
+    )
+    project.assert_failed_cleanly(
+        rejected, "day_night", "is below day_night.registry.min_test_accuracy"
+    )
     assert hashlib.sha256(model.read_bytes()).hexdigest() == before
     assert model.with_name("model.candidate.keras").is_file()
     assert "is still the last successful run's" in rejected.stderr

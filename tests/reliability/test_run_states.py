@@ -29,9 +29,18 @@ def tracking(tmp_path: Path):
 
 
 def _record(project: Path, **fields) -> None:
-    (project / ".kedro-run.json").write_text(json.dumps(
-        {"pid": 999999, "host": "elsewhere", "pipelines": ["day_night"], "env": "test",
-         "started": "2026-01-01T00:00:00+00:00", **fields}))
+    (project / ".kedro-run.json").write_text(
+        json.dumps(
+            {
+                "pid": 999999,
+                "host": "elsewhere",
+                "pipelines": ["day_night"],
+                "env": "test",
+                "started": "2026-01-01T00:00:00+00:00",
+                **fields,
+            }
+        )
+    )
 
 
 def test_a_record_left_by_a_dead_run_marks_its_run_killed(tmp_path: Path, tracking) -> None:
@@ -44,15 +53,13 @@ def test_a_record_left_by_a_dead_run_marks_its_run_killed(tmp_path: Path, tracki
         run = client.get_run(left)
         assert run.info.status == "KILLED"
         assert "process 999999 on elsewhere died" in run.data.tags[KILLED_TAG]
-        assert json.loads((tmp_path / ".kedro-run.json").read_text())["pipelines"] == [
-            "day_night"]
+        assert json.loads((tmp_path / ".kedro-run.json").read_text())["pipelines"] == ["day_night"]
     finally:
         guard.release()
     assert not (tmp_path / ".kedro-run.json").exists()
 
 
-def test_a_finished_run_named_by_an_old_record_stays_finished(tmp_path: Path,
-                                                              tracking) -> None:
+def test_a_finished_run_named_by_an_old_record_stays_finished(tmp_path: Path, tracking) -> None:
     uri, client, experiment = tracking
     done = client.create_run(experiment).info.run_id
     client.set_terminated(done, "FINISHED")
@@ -64,14 +71,22 @@ def test_a_finished_run_named_by_an_old_record_stays_finished(tmp_path: Path,
 
 
 def test_a_second_guard_is_refused_naming_the_holder(tmp_path: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from dl_pipelines.run_guard import RunGuard
         guard = RunGuard({str(tmp_path)!r})
         guard.acquire(["faces", "faces_verify"], "test")
         print("locked", flush=True)
         time.sleep(60)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(ConcurrentRunError) as error:
@@ -104,8 +119,7 @@ def test_a_signal_ends_the_run_as_killed(project: KedroProject, signum: int) -> 
 
 
 @pytest.mark.e2e
-def test_a_run_killed_by_sigkill_is_marked_killed_by_the_next_run(project: KedroProject
-                                                                   ) -> None:
+def test_a_run_killed_by_sigkill_is_marked_killed_by_the_next_run(project: KedroProject) -> None:
     process = start_run(project, "--pipelines", "day_night")
     record = wait_for_record(project, process)
     process.kill()

@@ -19,7 +19,7 @@ from tests.conftest import PROJECT_ROOT
 from tests.test_audio import write_pcm_wav
 
 N_FREQS = 101
-CHUNK_STEPS = 10                   # a streaming step: 10 output steps (not a divisor of 100)
+CHUNK_STEPS = 10  # a streaming step: 10 output steps (not a divisor of 100)
 
 
 def noisy_bursts(seconds: float, rate: int, seed: int) -> np.ndarray:
@@ -38,10 +38,11 @@ def tw_params() -> dict:
     """``trigger_word`` parameters with the short detection windows of these tests."""
     import yaml
 
-    params = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_trigger_word.yml")
-                            .read_text())["trigger_word"]
-    params["model"]["conv_stride"] = 4            # the tiny detectors below: Conv1D 15 / 4,
-    params["mixing"]["label_steps"] = 50          # the course's steps of 7.3 ms
+    params = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_trigger_word.yml").read_text())[
+        "trigger_word"
+    ]
+    params["model"]["conv_stride"] = 4  # the tiny detectors below: Conv1D 15 / 4,
+    params["mixing"]["label_steps"] = 50  # the course's steps of 7.3 ms
     params["detect"].update(window_seconds=0.7256, overlap_seconds=0.18, threshold=0.0)
     params["evaluation"]["refractory_s"] = 0.15
     return params
@@ -80,11 +81,15 @@ def detector_tflite(keras_detector, detector) -> bytes:
 def detector_manifest(detector) -> dict:
     from dl_pipelines.ship.manifest import detector_sections
 
-    return {"model": "trigger_word", "version": "1", "task": "keyword_detector",
-            "input": {"shape": [1, detector.window_frames, N_FREQS], "dtype": "float32"},
-            "files": {"float": "model_float.tflite",
-                      "streaming_float": "model_streaming_float.tflite"},
-            "streaming": {"chunk_steps": CHUNK_STEPS}, **detector_sections(detector)}
+    return {
+        "model": "trigger_word",
+        "version": "1",
+        "task": "keyword_detector",
+        "input": {"shape": [1, detector.window_frames, N_FREQS], "dtype": "float32"},
+        "files": {"float": "model_float.tflite", "streaming_float": "model_streaming_float.tflite"},
+        "streaming": {"chunk_steps": CHUNK_STEPS},
+        **detector_sections(detector),
+    }
 
 
 @pytest.fixture(scope="package")
@@ -113,7 +118,8 @@ def wavs(tmp_path_factory) -> list[Path]:
     stereo = noisy_bursts(2.6, 44100, 1)
     return [
         write_pcm_wav(folder / "mono_16k.wav", noisy_bursts(2.5, 16000, 0), 16000, 2),
-        write_pcm_wav(folder / "stereo_44k.wav", np.stack([stereo, 0.3 * stereo[::-1]], 1),
-                      44100, 3),
+        write_pcm_wav(
+            folder / "stereo_44k.wav", np.stack([stereo, 0.3 * stereo[::-1]], 1), 44100, 3
+        ),
         write_pcm_wav(folder / "mono_22k_32bit.wav", noisy_bursts(1.9, 22050, 2), 22050, 4),
     ]

@@ -52,8 +52,12 @@ def link_distribution(name: str, site: Path) -> None:
         if parts[0] in ("..", "__pycache__") or file.suffix == ".pth":
             continue
         top = source / parts[0]
-        namespace = top.is_dir() and not (top / "__init__.py").exists() and len(parts) > 2 \
+        namespace = (
+            top.is_dir()
+            and not (top / "__init__.py").exists()
+            and len(parts) > 2
             and not parts[0].endswith((".dist-info", ".libs"))
+        )
         target = Path(*parts[:2]) if namespace else Path(parts[0])
         if not (site / target).exists():
             (site / target).parent.mkdir(parents=True, exist_ok=True)
@@ -63,12 +67,18 @@ def link_distribution(name: str, site: Path) -> None:
 @pytest.fixture(scope="module")
 def fresh_python(tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("fresh") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
+    )
     python = venv / "bin" / "python"
-    site = Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     for name in runtime_distributions():
         link_distribution(name, site)
     (site / "dl_pipelines").symlink_to(PROJECT_ROOT / "src" / "dl_pipelines")
@@ -78,15 +88,18 @@ def fresh_python(tmp_path_factory) -> Path:
 
 def _run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    return subprocess.run([str(python), "-I", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [str(python), "-I", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_only_numpy_and_litert_are_there(fresh_python, tmp_path):
-    probe = (f"import importlib\nfor name in {ABSENT!r}:\n    try:\n"
-             "        importlib.import_module(name)\n        print(name)\n"
-             "    except ImportError:\n        pass\n"
-             "import numpy, ai_edge_litert.interpreter\n")
+    probe = (
+        f"import importlib\nfor name in {ABSENT!r}:\n    try:\n"
+        "        importlib.import_module(name)\n        print(name)\n"
+        "    except ImportError:\n        pass\n"
+        "import numpy, ai_edge_litert.interpreter\n"
+    )
     result = _run(fresh_python, "-c", probe, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == []  # none of SciPy, TensorFlow, Keras, Kedro, … imports
@@ -104,7 +117,13 @@ def test_runner_prints_the_same_detections_there(fresh_python, shipped, wavs, tm
 
 def test_errors_there_too(fresh_python, shipped, tmp_path):
     (tmp_path / "notes.wav").write_text("not audio")
-    result = _run(fresh_python, "-m", "dl_pipelines.ship.run_tflite", str(shipped),
-                  str(tmp_path / "notes.wav"), cwd=tmp_path)
+    result = _run(
+        fresh_python,
+        "-m",
+        "dl_pipelines.ship.run_tflite",
+        str(shipped),
+        str(tmp_path / "notes.wav"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2
     assert "notes.wav': it is not a PCM WAV file" in result.stderr

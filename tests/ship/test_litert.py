@@ -24,22 +24,29 @@ def test_predict_matches_keras(keras_detector, detector_tflite, detector):
 
 def test_wrong_input_shape_is_named(detector_tflite, detector):
     model = LiteRTModel(detector_tflite)
-    with pytest.raises(LiteRTError, match=rf"takes inputs of shape \(n, "
-                                          rf"{detector.window_frames}, 101\), got \(2, 50, 101\)"):
+    with pytest.raises(
+        LiteRTError,
+        match=rf"takes inputs of shape \(n, "
+        rf"{detector.window_frames}, 101\), got \(2, 50, 101\)",
+    ):
         model.predict(np.zeros((2, 50, N_FREQS)))
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "No LiteRT model at .*missing.tflite.*export one"),
-    (b"", "bad.tflite' is empty"),
-    (b"not a flatbuffer" * 40, "bad.tflite' is not a valid LiteRT model"),
-    ("half", "bad.tflite' is not a valid LiteRT model"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "No LiteRT model at .*missing.tflite.*export one"),
+        (b"", "bad.tflite' is empty"),
+        (b"not a flatbuffer" * 40, "bad.tflite' is not a valid LiteRT model"),
+        ("half", "bad.tflite' is not a valid LiteRT model"),
+    ],
+)
 def test_missing_and_corrupt_files_are_named(tmp_path, detector_tflite, content, message):
     path = tmp_path / ("missing.tflite" if content is None else "bad.tflite")
     if content is not None:
-        path.write_bytes(detector_tflite[:len(detector_tflite) // 2] if content == "half"
-                         else content)
+        path.write_bytes(
+            detector_tflite[: len(detector_tflite) // 2] if content == "half" else content
+        )
     with pytest.raises(LiteRTError, match=message):
         LiteRTModel(path)
 

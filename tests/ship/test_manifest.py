@@ -16,10 +16,14 @@ from dl_pipelines.ship.manifest import (
     load_manifest,
 )
 
-CLASSIFIER = {"model": "day_night", "version": "3", "task": "binary_classifier",
-              "input": {"shape": [1, 64, 64, 3], "dtype": "float32"},
-              "files": {"float": "model_float.tflite"},
-              "classifier": {"threshold": 0.5, "labels": ["day", "night"]}}
+CLASSIFIER = {
+    "model": "day_night",
+    "version": "3",
+    "task": "binary_classifier",
+    "input": {"shape": [1, 64, 64, 3], "dtype": "float32"},
+    "files": {"float": "model_float.tflite"},
+    "classifier": {"threshold": 0.5, "labels": ["day", "night"]},
+}
 
 
 def _section(data: dict, key: str) -> tuple[dict, str]:
@@ -40,14 +44,31 @@ def test_a_detector_round_trips(detector, detector_manifest, tmp_path):
     loaded = load_manifest(_write(tmp_path, detector_manifest))
     assert detector_of(loaded) == detector
     assert set(detector_sections(detector)["detector"]) == {
-        "threshold", "refractory_steps", "hold_steps", "kernel", "stride", "window_steps",
-        "overlap_steps", "seconds_per_step"}
+        "threshold",
+        "refractory_steps",
+        "hold_steps",
+        "kernel",
+        "stride",
+        "window_steps",
+        "overlap_steps",
+        "seconds_per_step",
+    }
     assert check_manifest(copy.deepcopy(CLASSIFIER)) == CLASSIFIER
 
 
-@pytest.mark.parametrize("key", ["model", "version", "input.shape", "files",
-                                 "audio.sample_rate", "audio.spectrogram.nfft",
-                                 "detector.window_steps", "detector.seconds_per_step"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "model",
+        "version",
+        "input.shape",
+        "files",
+        "audio.sample_rate",
+        "audio.spectrogram.nfft",
+        "detector.window_steps",
+        "detector.seconds_per_step",
+    ],
+)
 def test_a_missing_key_is_named_with_the_file(detector_manifest, tmp_path, key):
     data = copy.deepcopy(detector_manifest)
     inner, last = _section(data, key)
@@ -57,16 +78,19 @@ def test_a_missing_key_is_named_with_the_file(detector_manifest, tmp_path, key):
         load_manifest(path)
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("task", "segmenter", "unknown task 'segmenter'"),
-    ("version", 3, "'version' must be of type str"),
-    ("detector.kernel", "15", "'detector.kernel' must be of type int"),
-    ("detector.window_steps", 90, r"'input.shape' must be .* = \[1, 371, 101\]"),
-    ("detector.seconds_per_step", 0.01, "'detector.seconds_per_step' must be"),
-    ("detector.overlap_steps", 100, "'detector.overlap_steps' must be in"),
-    ("input.shape", [2, 411, 101], "'input.shape' must be .* batch of 1"),
-    ("files", {}, "'files' must be a non-empty object"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("task", "segmenter", "unknown task 'segmenter'"),
+        ("version", 3, "'version' must be of type str"),
+        ("detector.kernel", "15", "'detector.kernel' must be of type int"),
+        ("detector.window_steps", 90, r"'input.shape' must be .* = \[1, 371, 101\]"),
+        ("detector.seconds_per_step", 0.01, "'detector.seconds_per_step' must be"),
+        ("detector.overlap_steps", 100, "'detector.overlap_steps' must be in"),
+        ("input.shape", [2, 411, 101], "'input.shape' must be .* batch of 1"),
+        ("files", {}, "'files' must be a non-empty object"),
+    ],
+)
 def test_wrong_values_are_named(detector_manifest, key, value, message):
     data = copy.deepcopy(detector_manifest)
     inner, last = _section(data, key)

@@ -26,8 +26,9 @@ def run(*argv: str | Path) -> tuple[int, list[list[str]]]:
 
 @pytest.mark.parametrize("model_file", ["model_float.tflite", "model_streaming_float.tflite"])
 @pytest.mark.parametrize("which", ["made", "shipped"])
-def test_runner_gives_the_pipeline_detections(shipped, wavs, keras_detector, tw_params, which,
-                                              model_file):
+def test_runner_gives_the_pipeline_detections(
+    shipped, wavs, keras_detector, tw_params, which, model_file
+):
     """Same rows as ``trigger_word_detect``'s detect_folder with the Keras model (its
     loader, SciPy resampler and the Keras predict): on 16 kHz mono, 44.1 kHz stereo 24-bit
     and 22.05 kHz 32-bit files, and on the recordings shipped in
@@ -67,18 +68,24 @@ def _float_wav(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("case", "message"), [
-    ("missing model", "No LiteRT model at .*missing.tflite"),
-    ("corrupt model", "garbled.tflite' is not a valid LiteRT model"),
-    ("no model.json", r"No model description at .*model.json.*--config"),
-    ("model.json without a key", "has no 'detector.threshold' key"),
-    ("model.json of another model", r"takes inputs of shape \[1, 411, 101\] but its "
-                                    "model.json says"),
-    ("float WAV", "float.wav': it is a floating-point WAV.*convert it to 16-bit PCM"),
-    ("not a WAV", "notes.wav': it is not a PCM WAV file"),
-    ("missing WAV", "Audio file '.*absent.wav' does not exist"),
-    ("too short", "short.wav' lasts 5 ms, shorter than the 30 ms the detector needs"),
-])
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("missing model", "No LiteRT model at .*missing.tflite"),
+        ("corrupt model", "garbled.tflite' is not a valid LiteRT model"),
+        ("no model.json", r"No model description at .*model.json.*--config"),
+        ("model.json without a key", "has no 'detector.threshold' key"),
+        (
+            "model.json of another model",
+            r"takes inputs of shape \[1, 411, 101\] but its "
+            "model.json says",
+        ),
+        ("float WAV", "float.wav': it is a floating-point WAV.*convert it to 16-bit PCM"),
+        ("not a WAV", "notes.wav': it is not a PCM WAV file"),
+        ("missing WAV", "Audio file '.*absent.wav' does not exist"),
+        ("too short", "short.wav' lasts 5 ms, shorter than the 30 ms the detector needs"),
+    ],
+)
 def test_errors_name_the_file_and_exit_with_2(shipped, wavs, tmp_path, capsys, case, message):
     model, inputs = tmp_path / "model_float.tflite", [wavs[0]]
     shutil.copy(shipped, model)
@@ -118,15 +125,23 @@ def classifier_shipped(tmp_path_factory):
     from dl_pipelines.pipelines.shipping.exports import tflite_bytes
 
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((5, 3)), keras.layers.Flatten(),
-                              keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [keras.Input((5, 3)), keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")]
+    )
     folder = tmp_path_factory.mktemp("classifier")
     (folder / "model_float.tflite").write_bytes(tflite_bytes(model, (5, 3), "float"))
-    (folder / "model.json").write_text(json.dumps({
-        "model": "tiny", "version": "1", "task": "binary_classifier",
-        "input": {"shape": [1, 5, 3], "dtype": "float32"},
-        "files": {"float": "model_float.tflite"},
-        "classifier": {"threshold": 0.5, "labels": ["day", "night"]}}))
+    (folder / "model.json").write_text(
+        json.dumps(
+            {
+                "model": "tiny",
+                "version": "1",
+                "task": "binary_classifier",
+                "input": {"shape": [1, 5, 3], "dtype": "float32"},
+                "files": {"float": "model_float.tflite"},
+                "classifier": {"threshold": 0.5, "labels": ["day", "night"]},
+            }
+        )
+    )
     return model, folder / "model_float.tflite"
 
 
@@ -145,5 +160,4 @@ def test_classifier_scores_and_labels_npy_arrays(classifier_shipped, tmp_path, c
     assert {r[3] for r in rows[1:7]} == {"day", "night"}
     np.save(tmp_path / "wrong.npy", x[:, :4])
     assert run(shipped, tmp_path / "wrong.npy")[0] == 2
-    assert "holds an array of shape (6, 4, 3); the model takes (n, 5, 3)" in \
-        capsys.readouterr().err
+    assert "holds an array of shape (6, 4, 3); the model takes (n, 5, 3)" in capsys.readouterr().err

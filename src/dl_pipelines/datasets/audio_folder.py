@@ -47,9 +47,16 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
           allow_empty: true
     """
 
-    def __init__(self, path: str, mono: bool = True, extensions: list[str] | None = None,
-                 allow_empty: bool = False, mlflow_artifact_path: str | None = None,
-                 lazy: bool = False, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        mono: bool = True,
+        extensions: list[str] | None = None,
+        allow_empty: bool = False,
+        mlflow_artifact_path: str | None = None,
+        lazy: bool = False,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self._path = Path(path)
         self._mono = mono
         self._lazy = lazy
@@ -60,27 +67,37 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
 
     def load(self) -> dict[str, Audio]:
         if not self._path.is_dir():
-            raise DatasetError(f"Audio folder '{self._path}' does not exist: create it and "
-                               f"put {'/'.join(self._extensions)} files in it.")
+            raise DatasetError(
+                f"Audio folder '{self._path}' does not exist: create it and "
+                f"put {'/'.join(self._extensions)} files in it."
+            )
         files, skipped = [], []
         for file in sorted(self._path.rglob("*")):
-            if not file.is_file() or any(p.startswith(".") for p in
-                                         file.relative_to(self._path).parts):
+            if not file.is_file() or any(
+                p.startswith(".") for p in file.relative_to(self._path).parts
+            ):
                 continue
             (files if file.suffix.lower() in self._extensions else skipped).append(file)
         if skipped:
-            logger.warning("Skipped %d file(s) in %s that are not %s: %s", len(skipped),
-                           self._path, "/".join(self._extensions),
-                           ", ".join(f.name for f in skipped[:5]))
+            logger.warning(
+                "Skipped %d file(s) in %s that are not %s: %s",
+                len(skipped),
+                self._path,
+                "/".join(self._extensions),
+                ", ".join(f.name for f in skipped[:5]),
+            )
         if not files and not self._allow_empty:
-            raise DatasetError(f"No {'/'.join(self._extensions)} files in '{self._path}': "
-                               "put the audio files to use there.")
+            raise DatasetError(
+                f"No {'/'.join(self._extensions)} files in '{self._path}': "
+                "put the audio files to use there."
+            )
         clips = {}
         for file in files:
             try:
                 name = file.relative_to(self._path).as_posix()
-                clips[name] = AudioFile.open(file) if self._lazy else \
-                    load_audio(file, mono=self._mono)
+                clips[name] = (
+                    AudioFile.open(file) if self._lazy else load_audio(file, mono=self._mono)
+                )
             except AudioError as error:
                 raise DatasetError(str(error)) from error
         if clips:
@@ -89,12 +106,16 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
 
     def save(self, data: dict[str, Audio]) -> None:
         if not isinstance(data, dict):
-            raise DatasetError(f"AudioFolderDataset('{self._path}') saves a dict "
-                               f"{{name: (samples, rate)}}, got {type(data).__name__}.")
+            raise DatasetError(
+                f"AudioFolderDataset('{self._path}') saves a dict "
+                f"{{name: (samples, rate)}}, got {type(data).__name__}."
+            )
         # Arrays are encoded before anything is written; blocks (an iterator, with the
         # number of channels) are written as they come, each file atomically.
-        encoded = {name: value if isinstance(value, Blocks) else wav_bytes(*value)
-                   for name, value in data.items()}
+        encoded = {
+            name: value if isinstance(value, Blocks) else wav_bytes(*value)
+            for name, value in data.items()
+        }
         for name, payload in encoded.items():
             target = self._path / name
             if target.suffix.lower() not in WAV_EXTENSIONS:
@@ -114,5 +135,9 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
         return self._path.is_dir()
 
     def _describe(self) -> dict[str, Any]:
-        return {"path": str(self._path), "mono": self._mono, "extensions": self._extensions,
-                "lazy": self._lazy}
+        return {
+            "path": str(self._path),
+            "mono": self._mono,
+            "extensions": self._extensions,
+            "lazy": self._lazy,
+        }

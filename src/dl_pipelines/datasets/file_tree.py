@@ -27,28 +27,40 @@ class FileTreeDataset(AbstractDataset[dict[str, bytes], dict[str, bytes]]):
           mlflow_artifact_path: exports
     """
 
-    def __init__(self, path: str, mlflow_artifact_path: str | None = None,
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        mlflow_artifact_path: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self._path = Path(path)
         self._mlflow_artifact_path = mlflow_artifact_path
         self.metadata = metadata
 
     def load(self) -> dict[str, bytes]:
         if not self._path.is_dir():
-            raise DatasetError(f"Folder '{self._path}' does not exist: run the pipeline "
-                               "that writes it first.")
-        return {file.relative_to(self._path).as_posix(): file.read_bytes()
-                for file in sorted(self._path.rglob("*")) if file.is_file()}
+            raise DatasetError(
+                f"Folder '{self._path}' does not exist: run the pipeline that writes it first."
+            )
+        return {
+            file.relative_to(self._path).as_posix(): file.read_bytes()
+            for file in sorted(self._path.rglob("*"))
+            if file.is_file()
+        }
 
     def save(self, data: dict[str, bytes]) -> None:
         if not isinstance(data, dict) or not data:
-            raise DatasetError(f"FileTreeDataset('{self._path}') saves a non-empty dict "
-                               f"{{relative path: bytes}}, got {type(data).__name__}.")
+            raise DatasetError(
+                f"FileTreeDataset('{self._path}') saves a non-empty dict "
+                f"{{relative path: bytes}}, got {type(data).__name__}."
+            )
         for name in data:
             relative = Path(name)
             if relative.is_absolute() or ".." in relative.parts:
-                raise DatasetError(f"FileTreeDataset('{self._path}'): '{name}' is not a "
-                                   "relative path inside the folder.")
+                raise DatasetError(
+                    f"FileTreeDataset('{self._path}'): '{name}' is not a "
+                    "relative path inside the folder."
+                )
         self._path.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{self._path.name}.", dir=self._path.parent))
         old = self._path.with_name(f".{self._path.name}.old")

@@ -21,8 +21,14 @@ from kedro.io import AbstractDataset, DatasetError
 from dl_pipelines.datasets._files import atomic_target
 
 #: IDX type code → NumPy dtype (big-endian, as stored).
-IDX_TYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
-             0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+IDX_TYPES = {
+    0x08: np.dtype("u1"),
+    0x09: np.dtype("i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 _CODES = {dtype.newbyteorder("="): code for code, dtype in IDX_TYPES.items()}
 
 #: Where Debian's ``dataset-fashion-mnist`` package installs the Fashion-MNIST files.
@@ -50,14 +56,16 @@ def read_idx(path: str | Path) -> np.ndarray:
         with _open(path, "rb") as stream:
             data = stream.read()
     except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise IdxFormatError(f"Cannot read IDX file '{path}': {error}. Replace it with an "
-                             "intact copy.") from error
+        raise IdxFormatError(
+            f"Cannot read IDX file '{path}': {error}. Replace it with an intact copy."
+        ) from error
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in IDX_TYPES:
         raise IdxFormatError(
             f"'{path}' is not an IDX file: magic number {data[:4].hex() or '(empty)'} (expected "
             "00 00 <type code 08/09/0b/0c/0d/0e> <number of dimensions>, e.g. 00000803 for "
             "images, 00000801 for labels). Is it the right file, and decompressed only "
-            "if its name does not end in .gz?")
+            "if its name does not end in .gz?"
+        )
     dtype, ndim = IDX_TYPES[data[2]], data[3]
     header = 4 + 4 * ndim
     if len(data) < header:
@@ -67,7 +75,8 @@ def read_idx(path: str | Path) -> np.ndarray:
     if len(data) - header != expected:
         raise IdxFormatError(
             f"IDX file '{path}' holds {len(data) - header} bytes of values but its header "
-            f"announces shape {shape} ({expected} bytes): the file is truncated or corrupt.")
+            f"announces shape {shape} ({expected} bytes): the file is truncated or corrupt."
+        )
     array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
     return array.astype(dtype.newbyteorder("="))
 
@@ -77,8 +86,10 @@ def write_idx(path: str | Path, array: np.ndarray) -> None:
     array = np.asarray(array)
     code = _CODES.get(array.dtype.newbyteorder("="))
     if code is None:
-        raise DatasetError(f"IDX cannot store dtype {array.dtype}; use one of "
-                           f"{sorted(str(d.newbyteorder('=')) for d in IDX_TYPES.values())}.")
+        raise DatasetError(
+            f"IDX cannot store dtype {array.dtype}; use one of "
+            f"{sorted(str(d.newbyteorder('=')) for d in IDX_TYPES.values())}."
+        )
     if array.ndim > 255:
         raise DatasetError("IDX stores at most 255 dimensions.")
     body = array.astype(IDX_TYPES[code], copy=False).tobytes(order="C")
@@ -109,8 +120,14 @@ class IdxDataset(AbstractDataset[dict[str, np.ndarray], dict[str, Any]]):
           hint: "apt-get install dataset-fashion-mnist, then make fashion-mnist"
     """
 
-    def __init__(self, path: str, files: dict[str, str], lazy: bool = False, hint: str = "",
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        files: dict[str, str],
+        lazy: bool = False,
+        hint: str = "",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         if not files:
             raise DatasetError("IdxDataset needs at least one entry in 'files'.")
         self._path = Path(path)
@@ -125,7 +142,8 @@ class IdxDataset(AbstractDataset[dict[str, np.ndarray], dict[str, Any]]):
             missing = [f for f in self._files.values() if not (self._path / f).is_file()]
             raise DatasetError(
                 f"IDX file '{target}' not found. Put the files {missing} in "
-                f"'{self._path}/'." + (f" {self._hint}" if self._hint else ""))
+                f"'{self._path}/'." + (f" {self._hint}" if self._hint else "")
+            )
         return read_idx(target)
 
     def load(self) -> dict[str, Any]:
@@ -139,8 +157,10 @@ class IdxDataset(AbstractDataset[dict[str, np.ndarray], dict[str, Any]]):
     def save(self, data: dict[str, np.ndarray]) -> None:
         unknown = sorted(set(data) - set(self._files))
         if unknown:
-            raise DatasetError(f"IdxDataset({self._path}) has no file for {unknown}; "
-                               f"its files are {sorted(self._files)}.")
+            raise DatasetError(
+                f"IdxDataset({self._path}) has no file for {unknown}; "
+                f"its files are {sorted(self._files)}."
+            )
         for name, array in data.items():
             write_idx(self._path / self._files[name], array)
 

@@ -37,10 +37,15 @@ class ImageFileDataset(AbstractDataset[np.ndarray, np.ndarray]):
           filepath: data/07_model_output/my/result.png
     """
 
-    def __init__(self, filepath: str, save_args: dict[str, Any] | None = None,
-                 missing_hint: str = "Check the path (JPEG or PNG).",
-                 optional: bool = False, min_size: int = 1,
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        filepath: str,
+        save_args: dict[str, Any] | None = None,
+        missing_hint: str = "Check the path (JPEG or PNG).",
+        optional: bool = False,
+        min_size: int = 1,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self._filepath = Path(filepath)
         self._missing_hint = missing_hint
         self._optional = optional
@@ -52,23 +57,27 @@ class ImageFileDataset(AbstractDataset[np.ndarray, np.ndarray]):
         if not self._filepath.is_file():
             if self._optional:
                 return None
-            raise DatasetError(f"Image file '{self._filepath}' does not exist. "
-                               f"{self._missing_hint}")
+            raise DatasetError(
+                f"Image file '{self._filepath}' does not exist. {self._missing_hint}"
+            )
         try:
             image = decode_image(self._filepath)
         except ImageDecodeError as error:
             raise DatasetError(str(error)) from error
         if min(image.shape[:2]) < self._min_size:
-            raise DatasetError(f"Image '{self._filepath}' is {image.shape[1]}×{image.shape[0]} "
-                               f"px; it needs at least {self._min_size} px on its short side. "
-                               "Use a larger image.")
+            raise DatasetError(
+                f"Image '{self._filepath}' is {image.shape[1]}×{image.shape[0]} "
+                f"px; it needs at least {self._min_size} px on its short side. "
+                "Use a larger image."
+            )
         return image
 
     def save(self, data: np.ndarray) -> None:
         image_format = _FORMATS.get(self._filepath.suffix.lower())
         if image_format is None:
-            raise DatasetError(f"ImageFileDataset('{self._filepath}'): the file must end in "
-                               f"{'/'.join(_FORMATS)}.")
+            raise DatasetError(
+                f"ImageFileDataset('{self._filepath}'): the file must end in {'/'.join(_FORMATS)}."
+            )
         try:
             image = Image.fromarray(to_rgb_uint8(np.asarray(data)))
         except ValueError as error:
@@ -80,5 +89,9 @@ class ImageFileDataset(AbstractDataset[np.ndarray, np.ndarray]):
         return self._filepath.is_file()
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath), "save_args": self._save_args,
-                "optional": self._optional, "min_size": self._min_size}
+        return {
+            "filepath": str(self._filepath),
+            "save_args": self._save_args,
+            "optional": self._optional,
+            "min_size": self._min_size,
+        }

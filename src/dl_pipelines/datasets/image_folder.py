@@ -36,9 +36,14 @@ class ImageFolderDataset(AbstractDataset[None, dict[str, np.ndarray]]):
           classes: [day, night]
     """
 
-    def __init__(self, path: str, classes: list[str] | None = None,
-                 extensions: list[str] | None = None, allow_empty: bool = False,
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        classes: list[str] | None = None,
+        extensions: list[str] | None = None,
+        allow_empty: bool = False,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self._path = Path(path)
         self._classes = list(classes) if classes else None
         self._extensions = tuple(e.lower() for e in (extensions or IMAGE_EXTENSIONS))
@@ -47,8 +52,10 @@ class ImageFolderDataset(AbstractDataset[None, dict[str, np.ndarray]]):
 
     def load(self) -> dict[str, np.ndarray]:
         if not self._path.is_dir():
-            raise DatasetError(f"Image folder '{self._path}' does not exist: create it and "
-                               f"put {'/'.join(self._extensions)} images in it.")
+            raise DatasetError(
+                f"Image folder '{self._path}' does not exist: create it and "
+                f"put {'/'.join(self._extensions)} images in it."
+            )
         if self._classes is None:
             files = self._image_files(self._path)
         else:
@@ -63,8 +70,10 @@ class ImageFolderDataset(AbstractDataset[None, dict[str, np.ndarray]]):
                 )
             files = [f for c in self._classes for f in per_class[c]]
         if not files and not self._allow_empty:
-            raise DatasetError(f"No {'/'.join(self._extensions)} images in '{self._path}': "
-                               "put the images to use there.")
+            raise DatasetError(
+                f"No {'/'.join(self._extensions)} images in '{self._path}': "
+                "put the images to use there."
+            )
         images = {}
         for file in files:
             try:
@@ -79,14 +88,17 @@ class ImageFolderDataset(AbstractDataset[None, dict[str, np.ndarray]]):
             return []
         files, skipped = [], []
         for file in sorted(folder.rglob("*")):
-            if not file.is_file() or any(p.startswith(".") for p in
-                                         file.relative_to(folder).parts):
+            if not file.is_file() or any(p.startswith(".") for p in file.relative_to(folder).parts):
                 continue
             (files if file.suffix.lower() in self._extensions else skipped).append(file)
         if skipped:
-            logger.warning("Skipped %d file(s) in %s that are not %s images: %s",
-                           len(skipped), folder, "/".join(self._extensions),
-                           ", ".join(f.name for f in skipped[:5]))
+            logger.warning(
+                "Skipped %d file(s) in %s that are not %s images: %s",
+                len(skipped),
+                folder,
+                "/".join(self._extensions),
+                ", ".join(f.name for f in skipped[:5]),
+            )
         return files
 
     def save(self, data: None) -> None:
@@ -96,5 +108,4 @@ class ImageFolderDataset(AbstractDataset[None, dict[str, np.ndarray]]):
         return self._path.is_dir()
 
     def _describe(self) -> dict[str, Any]:
-        return {"path": str(self._path), "classes": self._classes,
-                "extensions": self._extensions}
+        return {"path": str(self._path), "classes": self._classes, "extensions": self._extensions}

@@ -32,8 +32,14 @@ class ImageMaskFolderDataset(AbstractDataset[None, list[dict[str, Any]]]):
     colour channels. With ``allow_empty`` a folder without images loads as ``[]``.
     """
 
-    def __init__(self, path: str, images: str = "images", masks: str = "masks",
-                 allow_empty: bool = False, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        images: str = "images",
+        masks: str = "masks",
+        allow_empty: bool = False,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self._path = Path(path)
         self._images = self._path / images
         self._masks = self._path / masks
@@ -44,9 +50,11 @@ class ImageMaskFolderDataset(AbstractDataset[None, list[dict[str, Any]]]):
     def _files(folder: Path, extensions: tuple[str, ...]) -> dict[str, Path]:
         if not folder.is_dir():
             return {}
-        return {p.relative_to(folder).with_suffix("").as_posix(): p
-                for p in sorted(folder.rglob("*"))
-                if p.is_file() and p.suffix.lower() in extensions}
+        return {
+            p.relative_to(folder).with_suffix("").as_posix(): p
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix.lower() in extensions
+        }
 
     def load(self) -> list[dict[str, Any]]:
         images = self._files(self._images, IMAGE_EXTENSIONS)
@@ -58,11 +66,14 @@ class ImageMaskFolderDataset(AbstractDataset[None, list[dict[str, Any]]]):
         lonely = sorted(set(images) ^ set(masks))
         if lonely:
             stem = lonely[0]
-            missing = (self._masks / f"{stem}.png") if stem in images else (
-                self._images / f"{stem}.png")
-            raise DatasetError(f"'{images.get(stem) or masks.get(stem)}' has no partner: "
-                               f"expected '{missing}' ({len(lonely)} unpaired file(s)). Every "
-                               "image needs a PNG mask with the same name.")
+            missing = (
+                (self._masks / f"{stem}.png") if stem in images else (self._images / f"{stem}.png")
+            )
+            raise DatasetError(
+                f"'{images.get(stem) or masks.get(stem)}' has no partner: "
+                f"expected '{missing}' ({len(lonely)} unpaired file(s)). Every "
+                "image needs a PNG mask with the same name."
+            )
         records = []
         for stem, image_file in images.items():
             try:
@@ -73,20 +84,31 @@ class ImageMaskFolderDataset(AbstractDataset[None, list[dict[str, Any]]]):
             try:
                 with Image.open(mask_file) as opened:
                     if opened.mode not in ("L", "P", "I", "I;16", "1"):
-                        raise DatasetError(f"Mask '{mask_file}' has mode {opened.mode}: save it "
-                                           "as a single-channel PNG of class indices.")
+                        raise DatasetError(
+                            f"Mask '{mask_file}' has mode {opened.mode}: save it "
+                            "as a single-channel PNG of class indices."
+                        )
                     mask = np.asarray(opened)
             except Image.DecompressionBombError as error:
                 raise DatasetError(too_large_message(mask_file, error)) from error
             except (UnidentifiedImageError, OSError, SyntaxError) as error:
-                raise DatasetError(f"Cannot read mask '{mask_file}' ({error}). Replace it with "
-                                   "a single-channel PNG.") from error
+                raise DatasetError(
+                    f"Cannot read mask '{mask_file}' ({error}). Replace it with "
+                    "a single-channel PNG."
+                ) from error
             if mask.shape != image.shape[:2]:
-                raise DatasetError(f"Mask '{mask_file}' is {mask.shape[1]}×{mask.shape[0]} but "
-                                   f"its image '{image_file.name}' is {image.shape[1]}×"
-                                   f"{image.shape[0]}: masks must have the image's size.")
-            records.append({"name": image_file.relative_to(self._images).as_posix(),
-                            "image": image, "mask": mask.astype(np.int64)})
+                raise DatasetError(
+                    f"Mask '{mask_file}' is {mask.shape[1]}×{mask.shape[0]} but "
+                    f"its image '{image_file.name}' is {image.shape[1]}×"
+                    f"{image.shape[0]}: masks must have the image's size."
+                )
+            records.append(
+                {
+                    "name": image_file.relative_to(self._images).as_posix(),
+                    "image": image,
+                    "mask": mask.astype(np.int64),
+                }
+            )
         logger.info("Loaded %d image/mask pairs from %s", len(records), self._path)
         return records
 

@@ -16,7 +16,6 @@ logger = logging.getLogger(__name__)
 
 
 class KerasModelDataset(AbstractDataset[Any, Any]):
-
     """Saves a model with ``keras.saving.save_model`` and loads it back.
 
     The ``.keras`` format is backend-independent: a model trained on TensorFlow loads
@@ -46,10 +45,15 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
     #: on the same file (a training entry and a prediction entry).
     _staged: set[Path] = set()
 
-    def __init__(self, filepath: str, load_args: dict[str, Any] | None = None,
-                 save_args: dict[str, Any] | None = None,
-                 optional: bool = False, custom_modules: list[str] | None = None,
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        filepath: str,
+        load_args: dict[str, Any] | None = None,
+        save_args: dict[str, Any] | None = None,
+        optional: bool = False,
+        custom_modules: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         if not str(filepath).endswith(".keras"):
             raise DatasetError(f"KerasModelDataset filepath must end in '.keras': {filepath}")
         self._filepath = Path(filepath)
@@ -80,9 +84,13 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
             if succeeded:
                 os.replace(self.candidate_path, self._filepath)
             else:
-                logger.warning("The run failed: the model it trained is kept as %s; %s is "
-                               "still the last successful run's (the one prediction "
-                               "pipelines use).", self.candidate_path, self._filepath)
+                logger.warning(
+                    "The run failed: the model it trained is kept as %s; %s is "
+                    "still the last successful run's (the one prediction "
+                    "pipelines use).",
+                    self.candidate_path,
+                    self._filepath,
+                )
 
     def load(self) -> Any:
         import keras
@@ -99,9 +107,10 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
             try:
                 importlib.import_module(module)
             except ImportError as error:
-                raise DatasetError(f"custom_modules of the dataset at {self._filepath}: cannot "
-                                   f"import {module!r} ({error}); fix the catalog entry."
-                                   ) from error
+                raise DatasetError(
+                    f"custom_modules of the dataset at {self._filepath}: cannot "
+                    f"import {module!r} ({error}); fix the catalog entry."
+                ) from error
         return keras.saving.load_model(path, **self._load_args)
 
     def save(self, model: Any) -> None:
@@ -117,5 +126,9 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
         return self._current().is_file()
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath), "load_args": self._load_args,
-                "save_args": self._save_args, "optional": self._optional}
+        return {
+            "filepath": str(self._filepath),
+            "load_args": self._load_args,
+            "save_args": self._save_args,
+            "optional": self._optional,
+        }

@@ -26,8 +26,12 @@ class KerasModelsDataset(AbstractDataset[dict[str, Any], dict[str, Callable[[], 
           path: data/06_models/image_classification
     """
 
-    def __init__(self, path: str, load_args: dict[str, Any] | None = None,
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        load_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self._path = Path(path)
         self._load_args = dict(load_args or {})
         self.metadata = metadata
@@ -40,14 +44,17 @@ class KerasModelsDataset(AbstractDataset[dict[str, Any], dict[str, Callable[[], 
     def load(self) -> dict[str, Callable[[], Any]]:
         files = sorted(self._path.glob("*.keras")) if self._path.is_dir() else []
         if not files:
-            raise DatasetError(f"No trained models (*.keras) in {self._path}: run the "
-                               "training pipeline first.")
+            raise DatasetError(
+                f"No trained models (*.keras) in {self._path}: run the training pipeline first."
+            )
         return {file.stem: self._file(file.stem).load for file in files}
 
     def save(self, data: dict[str, Any]) -> None:
         if not isinstance(data, dict) or not data:
-            raise DatasetError(f"KerasModelsDataset({self._path}) saves a non-empty dict "
-                               f"{{name: model}}, got {type(data).__name__}.")
+            raise DatasetError(
+                f"KerasModelsDataset({self._path}) saves a non-empty dict "
+                f"{{name: model}}, got {type(data).__name__}."
+            )
         for name, model in data.items():
             self._file(name).save(model)
         for stale in self._path.glob("*.keras"):

@@ -16,16 +16,20 @@ class RegisteredModel:
     name: str
     version: str
     run_id: str | None
-    uri: str                       # models:/<name>/<version>
-    model: Any                     # the Keras model
-    signature: Any                 # mlflow.models.ModelSignature
+    uri: str  # models:/<name>/<version>
+    model: Any  # the Keras model
+    signature: Any  # mlflow.models.ModelSignature
     run_metrics: dict[str, float] = field(default_factory=dict)
 
     @property
     def tags(self) -> dict[str, str]:
         """MLflow tags that link a run to this model version."""
-        return {"source_model_name": self.name, "source_model_version": self.version,
-                "source_model_uri": self.uri, "source_run_id": self.run_id or ""}
+        return {
+            "source_model_name": self.name,
+            "source_model_version": self.version,
+            "source_model_uri": self.uri,
+            "source_run_id": self.run_id or "",
+        }
 
 
 class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
@@ -46,9 +50,13 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
             the training pipeline registered an inference-only copy need them).
     """
 
-    def __init__(self, model_name: str, model_version: str | int = "latest",
-                 custom_modules: list[str] | None = None,
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        model_version: str | int = "latest",
+        custom_modules: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self._model_name = str(model_name)
         self._version = str(model_version)
         self._custom_modules = list(custom_modules or [])
@@ -62,15 +70,17 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
         try:
             versions = client.search_model_versions(f"name = '{self._model_name}'")
         except MlflowException as error:
-            raise DatasetError(f"Cannot read the MLflow registry at "
-                               f"{mlflow.get_registry_uri()}: {error}") from error
+            raise DatasetError(
+                f"Cannot read the MLflow registry at {mlflow.get_registry_uri()}: {error}"
+            ) from error
         if not versions:
             known = sorted(m.name for m in client.search_registered_models())
             raise DatasetError(
                 f"No registered model named '{self._model_name}' in the MLflow registry at "
                 f"{mlflow.get_registry_uri()} (registered: {', '.join(known) or 'none'}). "
                 f"Run its training pipeline first (`kedro run --pipelines "
-                f"{self._model_name}`) or pass another name with --params model=<name>.")
+                f"{self._model_name}`) or pass another name with --params model=<name>."
+            )
         if self._version == "latest":
             chosen = max(versions, key=lambda v: int(v.version))
         else:
@@ -81,7 +91,8 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
                     f"(versions: "
                     f"{', '.join(sorted((str(v.version) for v in versions), key=int))}): "
                     "give one of them with --params model_version=<n>, or leave it out "
-                    "for the latest.")
+                    "for the latest."
+                )
             chosen = matching[0]
         uri = f"models:/{self._model_name}/{chosen.version}"
         signature = mlflow.models.get_model_info(uri).signature
@@ -89,17 +100,27 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
             raise DatasetError(
                 f"{uri} was logged without a signature, so its input shape is unknown: "
                 f"re-run `kedro run --pipelines {self._model_name}` to register a version "
-                "with one (the project's MlflowKerasModelDataset adds it).")
+                "with one (the project's MlflowKerasModelDataset adds it)."
+            )
         for module in self._custom_modules:
             importlib.import_module(module)
         model = mlflow.keras.load_model(uri)
         metrics = client.get_run(chosen.run_id).data.metrics if chosen.run_id else {}
-        return RegisteredModel(self._model_name, str(chosen.version), chosen.run_id, uri,
-                               model, signature, dict(metrics))
+        return RegisteredModel(
+            self._model_name,
+            str(chosen.version),
+            chosen.run_id,
+            uri,
+            model,
+            signature,
+            dict(metrics),
+        )
 
     def save(self, data: Any) -> None:
-        raise DatasetError("MlflowRegisteredModelDataset is read-only: models are "
-                           "registered by the training pipelines.")
+        raise DatasetError(
+            "MlflowRegisteredModelDataset is read-only: models are "
+            "registered by the training pipelines."
+        )
 
     def _describe(self) -> dict[str, Any]:
         return {"model_name": self._model_name, "version": self._version}

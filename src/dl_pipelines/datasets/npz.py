@@ -21,28 +21,34 @@ class NpzDataset(AbstractDataset[dict[str, np.ndarray], dict[str, np.ndarray]]):
           filepath: data/05_model_input/day_night/train.npz
     """
 
-    def __init__(self, filepath: str, compress: bool = True,
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, filepath: str, compress: bool = True, metadata: dict[str, Any] | None = None
+    ) -> None:
         self._filepath = Path(filepath)
         self._compress = compress
         self.metadata = metadata
 
     def load(self) -> dict[str, np.ndarray]:
         if not self._filepath.is_file():
-            raise DatasetError(f"{self._filepath} does not exist: run the pipeline that "
-                               "writes it first.")
+            raise DatasetError(
+                f"{self._filepath} does not exist: run the pipeline that writes it first."
+            )
         with np.load(self._filepath, allow_pickle=False) as data:
             return {name: data[name] for name in data.files}
 
     def save(self, data: dict[str, np.ndarray]) -> None:
         if not isinstance(data, dict) or not data:
-            raise DatasetError(f"NpzDataset({self._filepath}) saves a non-empty dict of "
-                               f"arrays, got {type(data).__name__}.")
+            raise DatasetError(
+                f"NpzDataset({self._filepath}) saves a non-empty dict of "
+                f"arrays, got {type(data).__name__}."
+            )
         arrays = {name: np.asarray(value) for name, value in data.items()}
         for name, array in arrays.items():
             if array.dtype == object:
-                raise DatasetError(f"Array '{name}' has dtype object; NpzDataset stores "
-                                   "numeric and fixed-width string arrays only.")
+                raise DatasetError(
+                    f"Array '{name}' has dtype object; NpzDataset stores "
+                    "numeric and fixed-width string arrays only."
+                )
         writer = np.savez_compressed if self._compress else np.savez
         with atomic_target(self._filepath, suffix=".npz") as tmp:
             writer(tmp, **arrays)

@@ -35,11 +35,14 @@ class PackageArrayDataset(AbstractDataset[None, np.ndarray]):
         try:
             path = resources.files(package).joinpath(relative)
         except ModuleNotFoundError as error:
-            raise DatasetError(f"Package '{package}' is not installed (run `make install`)."
-                               ) from error
+            raise DatasetError(
+                f"Package '{package}' is not installed (run `make install`)."
+            ) from error
         if not path.is_file():
-            raise DatasetError(f"'{relative}' is not in the installed '{package}' package; "
-                               "reinstall it (`make install`).")
+            raise DatasetError(
+                f"'{relative}' is not in the installed '{package}' package; "
+                "reinstall it (`make install`)."
+            )
         with resources.as_file(path) as file:
             return np.load(file, allow_pickle=False)
 

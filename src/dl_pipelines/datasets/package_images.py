@@ -43,11 +43,14 @@ class PackageImagesDataset(AbstractDataset[None, dict[str, np.ndarray]]):
             try:
                 path = resources.files(package).joinpath(relative)
             except ModuleNotFoundError as error:
-                raise DatasetError(f"Image '{name}': package '{package}' is not installed "
-                                   "(run `make install`).") from error
+                raise DatasetError(
+                    f"Image '{name}': package '{package}' is not installed (run `make install`)."
+                ) from error
             if not path.is_file():
-                raise DatasetError(f"Image '{name}': '{relative}' is not in the installed "
-                                   f"'{package}' package; reinstall it (`make install`).")
+                raise DatasetError(
+                    f"Image '{name}': '{relative}' is not in the installed "
+                    f"'{package}' package; reinstall it (`make install`)."
+                )
             with resources.as_file(path) as file:
                 loaded[name] = decode_image(file)
         return loaded

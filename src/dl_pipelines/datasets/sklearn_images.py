@@ -26,11 +26,12 @@ class SklearnImagesDataset(AbstractDataset[None, dict[str, np.ndarray]]):
           loader: load_digits
     """
 
-    def __init__(self, loader: str = "load_digits",
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(self, loader: str = "load_digits", metadata: dict[str, Any] | None = None) -> None:
         if loader not in BUNDLED_LOADERS:
-            raise DatasetError(f"SklearnImagesDataset loader must be one of "
-                               f"{list(BUNDLED_LOADERS)} (offline only), got '{loader}'.")
+            raise DatasetError(
+                f"SklearnImagesDataset loader must be one of "
+                f"{list(BUNDLED_LOADERS)} (offline only), got '{loader}'."
+            )
         self._loader = loader
         self.metadata = metadata
 
@@ -38,8 +39,11 @@ class SklearnImagesDataset(AbstractDataset[None, dict[str, np.ndarray]]):
         from sklearn import datasets
 
         bunch = getattr(datasets, self._loader)()
-        return {"images": np.asarray(bunch.images), "labels": np.asarray(bunch.target),
-                "class_names": np.asarray([str(name) for name in bunch.target_names])}
+        return {
+            "images": np.asarray(bunch.images),
+            "labels": np.asarray(bunch.target),
+            "class_names": np.asarray([str(name) for name in bunch.target_names]),
+        }
 
     def save(self, data: None) -> None:
         raise DatasetError("SklearnImagesDataset is read-only.")

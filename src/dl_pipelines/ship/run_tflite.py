@@ -53,16 +53,29 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m dl_pipelines.ship.run_tflite",
         description="Run a shipped LiteRT model (NumPy + ai-edge-litert only): WAV files "
-                    "through a keyword detector, .npy arrays through a binary classifier; "
-                    "prints CSV.")
+        "through a keyword detector, .npy arrays through a binary classifier; "
+        "prints CSV.",
+    )
     parser.add_argument("model", type=Path, help="the .tflite file")
-    parser.add_argument("inputs", type=Path, nargs="+", metavar="INPUT",
-                        help="WAV files (keyword_detector) or .npy arrays (binary_classifier)")
-    parser.add_argument("--config", type=Path, default=None,
-                        help="model.json describing the model (default: model.json beside "
-                             "the .tflite file)")
-    parser.add_argument("--threshold", type=float, default=None,
-                        help="detection / decision threshold (default: the one in model.json)")
+    parser.add_argument(
+        "inputs",
+        type=Path,
+        nargs="+",
+        metavar="INPUT",
+        help="WAV files (keyword_detector) or .npy arrays (binary_classifier)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="model.json describing the model (default: model.json beside the .tflite file)",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="detection / decision threshold (default: the one in model.json)",
+    )
     args = parser.parse_args(argv)
     out = sys.stdout if out is None else out
     try:
@@ -84,22 +97,30 @@ def load_model(path: Path, manifest: dict[str, Any]) -> LiteRTModel | StreamingL
         detector = detector_of(manifest)
         model = StreamingLiteRTModel(path, detector.kernel, detector.stride)
         if model.chunk_steps != manifest["streaming"]["chunk_steps"]:
-            raise ManifestError(f"'{path}' scores {model.chunk_steps} steps per chunk but its "
-                                f"model.json says streaming.chunk_steps "
-                                f"{manifest['streaming']['chunk_steps']}: pass the model.json "
-                                "written with this .tflite file (--config).")
+            raise ManifestError(
+                f"'{path}' scores {model.chunk_steps} steps per chunk but its "
+                f"model.json says streaming.chunk_steps "
+                f"{manifest['streaming']['chunk_steps']}: pass the model.json "
+                "written with this .tflite file (--config)."
+            )
         return model
     model = LiteRTModel(path)
     if list(model.input_shape) != manifest["input"]["shape"]:
         raise ManifestError(
             f"'{path}' takes inputs of shape {list(model.input_shape)} but its "
             f"model.json says {manifest['input']['shape']}: pass the model.json written "
-            "with this .tflite file (--config).")
+            "with this .tflite file (--config)."
+        )
     return model
 
 
-def detect_keywords(model: LiteRTModel | StreamingLiteRTModel, manifest: dict[str, Any],
-                    inputs: Sequence[Path], threshold: float | None, writer: Any) -> None:
+def detect_keywords(
+    model: LiteRTModel | StreamingLiteRTModel,
+    manifest: dict[str, Any],
+    inputs: Sequence[Path],
+    threshold: float | None,
+    writer: Any,
+) -> None:
     """``file,time_s,score`` for every detection in every WAV file."""
     detector = detector_of(manifest)
     if threshold is not None:
@@ -110,32 +131,42 @@ def detect_keywords(model: LiteRTModel | StreamingLiteRTModel, manifest: dict[st
             raise ManifestError(
                 f"'{model.name}' gives outputs of shape {list(model.output_shape)}, not "
                 f"[1, {detector.window_steps}, 1] (detector.window_steps): it is not the "
-                "keyword detector its model.json describes.")
+                "keyword detector its model.json describes."
+            )
     writer.writerow(["file", "time_s", "score"])
     for path in inputs:
         samples, rate = audio.read_pcm_wav(path)
         mono = audio.resample(audio.to_mono(samples), rate, detector.sample_rate)
         found = windows.detect_signal(model.predict, mono, detector, BATCH, str(path))
-        writer.writerows([row["file"], row["time_s"], row["score"]]
-                         for row in found.rows(str(path)))
+        writer.writerows(
+            [row["file"], row["time_s"], row["score"]] for row in found.rows(str(path))
+        )
 
 
-def classify(model: LiteRTModel, manifest: dict[str, Any], inputs: Sequence[Path],
-             threshold: float | None, writer: Any) -> None:
+def classify(
+    model: LiteRTModel,
+    manifest: dict[str, Any],
+    inputs: Sequence[Path],
+    threshold: float | None,
+    writer: Any,
+) -> None:
     """``file,index,score,label`` for every example of every ``.npy`` array."""
     classifier = manifest["classifier"]
     threshold = classifier["threshold"] if threshold is None else threshold
     if int(np.prod(model.output_shape[1:])) != 1:
-        raise ManifestError(f"'{model.name}' gives outputs of shape {list(model.output_shape)}"
-                            ", not one score per example: it is not a binary classifier.")
+        raise ManifestError(
+            f"'{model.name}' gives outputs of shape {list(model.output_shape)}"
+            ", not one score per example: it is not a binary classifier."
+        )
     shape = tuple(model.input_shape[1:])
     writer.writerow(["file", "index", "score", "label"])
     for path in inputs:
         x = _load_array(path, shape)
         scores = model.predict(x).reshape(len(x))
-        writer.writerows([str(path), i, round(float(score), 4),
-                          classifier["labels"][int(score >= threshold)]]
-                         for i, score in enumerate(scores))
+        writer.writerows(
+            [str(path), i, round(float(score), 4), classifier["labels"][int(score >= threshold)]]
+            for i, score in enumerate(scores)
+        )
 
 
 RUNNERS = {"keyword_detector": detect_keywords, "binary_classifier": classify}
@@ -147,17 +178,22 @@ def _load_array(path: Path, shape: tuple[int, ...]) -> np.ndarray:
     try:
         x = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
-        raise InputError(f"Cannot read '{path}' as a NumPy array ({error}): save the inputs "
-                         "with numpy.save(path, array) as a numeric .npy file.") from error
+        raise InputError(
+            f"Cannot read '{path}' as a NumPy array ({error}): save the inputs "
+            "with numpy.save(path, array) as a numeric .npy file."
+        ) from error
     if not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf":
-        raise InputError(f"'{path}' does not hold one numeric array: save it with "
-                         "numpy.save(path, array).")
+        raise InputError(
+            f"'{path}' does not hold one numeric array: save it with numpy.save(path, array)."
+        )
     if x.shape == shape:
         x = x[None]
     if x.shape[1:] != shape:
-        raise InputError(f"'{path}' holds an array of shape {x.shape}; the model takes "
-                         f"(n, {', '.join(map(str, shape))}): preprocess the inputs as for "
-                         "the Keras model.")
+        raise InputError(
+            f"'{path}' holds an array of shape {x.shape}; the model takes "
+            f"(n, {', '.join(map(str, shape))}): preprocess the inputs as for "
+            "the Keras model."
+        )
     return x.astype(np.float32)
 
 

@@ -25,5 +25,7 @@ def data_params() -> dict:
 def photos() -> dict[str, np.ndarray]:
     """Three random 'photos' of different shapes, named photo0 … photo2."""
     rng = np.random.default_rng(0)
-    return {f"photo{i}": rng.integers(60, 256, size=(120, 90 + 10 * i, 3), dtype=np.uint8)
-            for i in range(3)}
+    return {
+        f"photo{i}": rng.integers(60, 256, size=(120, 90 + 10 * i, 3), dtype=np.uint8)
+        for i in range(3)
+    }

@@ -28,8 +28,10 @@ def params() -> dict:
 @pytest.fixture(scope="module")
 def photos() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(0)
-    return {"rocket": rng.integers(100, 256, (80, 120, 3), dtype=np.uint8),
-            "hubble_deep_field": rng.integers(0, 40, (90, 90, 3), dtype=np.uint8)}
+    return {
+        "rocket": rng.integers(100, 256, (80, 120, 3), dtype=np.uint8),
+        "hubble_deep_field": rng.integers(0, 40, (90, 90, 3), dtype=np.uint8),
+    }
 
 
 class FixedModel:
@@ -52,8 +54,8 @@ def test_each_scene_kind_is_darker_by_night(kind) -> None:
 def test_floodlit_monument_is_bright_under_a_dark_sky() -> None:
     _, night = heldout_scenes.draw_scene("monument", (64, 64), np.random.default_rng(3), 2)
     light = srgb_to_linear(night).mean(axis=-1)
-    assert light[:6].mean() < 0.02                      # sky above the building
-    assert np.percentile(light, 90) > 0.3                # the floodlit façade
+    assert light[:6].mean() < 0.02  # sky above the building
+    assert np.percentile(light, 90) > 0.3  # the floodlit façade
 
 
 def test_unknown_scene_kind_is_rejected() -> None:
@@ -67,24 +69,26 @@ def test_heldout_set_groups_labels_and_determinism(params, photos) -> None:
     n = kinds * 2 * 2 + 2 * 3
     assert out["images"].shape == (n, 32, 32, 3) and out["images"].dtype == np.uint8
     assert np.bincount(out["labels"]).tolist() == [kinds * 2 + 3, kinds * 2 + 3]
-    assert set(out["groups"].tolist()) == {f"{k}_{c}" for k in params["kinds"]
-                                           for c in CLASSES} | {"rocket_day",
-                                                                "hubble_deep_field_night"}
+    assert set(out["groups"].tolist()) == {f"{k}_{c}" for k in params["kinds"] for c in CLASSES} | {
+        "rocket_day",
+        "hubble_deep_field_night",
+    }
     assert len(set(out["names"].tolist())) == n
     again = heldout.make_heldout_set(photos, params, [32, 32], CLASSES)
     np.testing.assert_array_equal(out["images"], again["images"])
-    other = heldout.make_heldout_set(photos, {**params, "seed": params["seed"] + 1}, [32, 32],
-                                     CLASSES)
+    other = heldout.make_heldout_set(
+        photos, {**params, "seed": params["seed"] + 1}, [32, 32], CLASSES
+    )
     assert not np.array_equal(out["images"], other["images"])
 
 
 def test_heldout_photo_must_exist_and_have_a_class(params, photos) -> None:
     with pytest.raises(ValueError, match="'moon'.*day_night_heldout_photos"):
-        heldout.make_heldout_set(photos, {**params, "photos": {"moon": "night"}}, [32, 32],
-                                 CLASSES)
+        heldout.make_heldout_set(photos, {**params, "photos": {"moon": "night"}}, [32, 32], CLASSES)
     with pytest.raises(ValueError, match="'dusk' is not one of the classes"):
-        heldout.make_heldout_set(photos, {**params, "photos": {"rocket": "dusk"}}, [32, 32],
-                                 CLASSES)
+        heldout.make_heldout_set(
+            photos, {**params, "photos": {"rocket": "dusk"}}, [32, 32], CLASSES
+        )
 
 
 def test_heldout_parameter_errors(params, photos) -> None:
@@ -95,14 +99,18 @@ def test_heldout_parameter_errors(params, photos) -> None:
 
 
 def test_heldout_scores_per_group_and_names_the_mistakes(params) -> None:
-    data = {"images": np.zeros((6, 8, 8, 3), np.uint8),
-            "labels": np.array([0, 1, 0, 1, 0, 0]),
-            "groups": np.array(["bridge_day", "bridge_night", "bridge_day", "bridge_night",
-                                "rocket_day", "rocket_day"]),
-            "names": np.array([f"im{i}" for i in range(6)])}
+    data = {
+        "images": np.zeros((6, 8, 8, 3), np.uint8),
+        "labels": np.array([0, 1, 0, 1, 0, 0]),
+        "groups": np.array(
+            ["bridge_day", "bridge_night", "bridge_day", "bridge_night", "rocket_day", "rocket_day"]
+        ),
+        "names": np.array([f"im{i}" for i in range(6)]),
+    }
     # predicted: 0, 1, 1 (wrong), 0 (wrong), 0, 0
     metrics, table, report = heldout.evaluate_heldout(
-        FixedModel([0.1, 0.9, 0.6, 0.2, 0.3, 0.4]), data, 0.5, CLASSES)
+        FixedModel([0.1, 0.9, 0.6, 0.2, 0.3, 0.4]), data, 0.5, CLASSES
+    )
     values = {k: v["value"] for k, v in metrics.items()}
     assert values["heldout_accuracy"] == pytest.approx(4 / 6)
     assert values["heldout_accuracy_bridge_day"] == 0.5
@@ -110,8 +118,7 @@ def test_heldout_scores_per_group_and_names_the_mistakes(params) -> None:
     assert values["heldout_accuracy_rocket_day"] == 1.0
     assert values["heldout_accuracy_day"] == pytest.approx(3 / 4)
     assert values["heldout_accuracy_night"] == pytest.approx(1 / 2)
-    assert table.columns.tolist() == ["name", "group", "label", "p_night", "predicted",
-                                      "correct"]
+    assert table.columns.tolist() == ["name", "group", "label", "p_night", "predicted", "correct"]
     assert [m["name"] for m in report["misclassified"]] == ["im2", "im3"]
     assert report["n_heldout"] == 6
 

@@ -27,13 +27,17 @@ SIZE = (64, 64)
 
 
 def lit_model(**changes) -> LitNightModel:
-    return parse(LitNightModel, {**DEFAULT["lit_night"], **changes},
-                 "day_night.data.default_data.lit_night")
+    return parse(
+        LitNightModel, {**DEFAULT["lit_night"], **changes}, "day_night.data.default_data.lit_night"
+    )
 
 
 def shade_model(**changes) -> ShadedDayModel:
-    return parse(ShadedDayModel, {**DEFAULT["shaded_day"], **changes},
-                 "day_night.data.default_data.shaded_day")
+    return parse(
+        ShadedDayModel,
+        {**DEFAULT["shaded_day"], **changes},
+        "day_night.data.default_data.shaded_day",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -77,21 +81,30 @@ def test_shaded_day_darkens_part_and_keeps_the_rest(crop) -> None:
         shaded = add_shade(day, np.random.default_rng(seed), shade_model())
         assert shaded.shape == day.shape and shaded.dtype == np.uint8
         loss = srgb_to_linear(day).mean(-1) / np.maximum(srgb_to_linear(shaded).mean(-1), 1e-6)
-        assert (loss > 1.9).mean() > 0.02, seed     # some region lost ≥ ~1 stop
-        assert (loss < 1.05).mean() > 0.05, seed    # some daylight is left untouched
+        assert (loss > 1.9).mean() > 0.02, seed  # some region lost ≥ ~1 stop
+        assert (loss < 1.05).mean() > 0.05, seed  # some daylight is left untouched
         assert shaded.max() >= 170
 
 
 def test_lit_night_parameter_errors_name_the_key() -> None:
-    with pytest.raises(ParameterError, match=r"day_night.data.default_data.lit_night.*"
-                                             r"share must be a share in \[0, 1\]"):
+    with pytest.raises(
+        ParameterError,
+        match=r"day_night.data.default_data.lit_night.*"
+        r"share must be a share in \[0, 1\]",
+    ):
         lit_model(share=1.5)
     with pytest.raises(ParameterError, match="sky_level must stay below subject_level"):
         lit_model(sky_level=[0.0, 0.5])
-    with pytest.raises(ParameterError, match=r"missing 'day_night.data.default_data"
-                                             r"\.shaded_day\.seed'"):
-        parse(ShadedDayModel, {k: v for k, v in DEFAULT["shaded_day"].items() if k != "seed"},
-              "day_night.data.default_data.shaded_day")
+    with pytest.raises(
+        ParameterError,
+        match=r"missing 'day_night.data.default_data"
+        r"\.shaded_day\.seed'",
+    ):
+        parse(
+            ShadedDayModel,
+            {k: v for k, v in DEFAULT["shaded_day"].items() if k != "seed"},
+            "day_night.data.default_data.shaded_day",
+        )
     with pytest.raises(ParameterError, match="regions must start at 1"):
         shade_model(regions=[0, 2])
 

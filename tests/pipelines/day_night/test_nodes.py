@@ -30,8 +30,10 @@ class FixedModel:
 
 # ---------------------------------------------------------------------------------- data
 def test_class_folders_are_resized_and_labelled(data_params, photos) -> None:
-    raw = {"day/a.jpg": np.zeros((30, 50, 3), np.uint8),
-           "night/b.png": np.full((200, 100, 3), 255, np.uint8)}
+    raw = {
+        "day/a.jpg": np.zeros((30, 50, 3), np.uint8),
+        "night/b.png": np.full((200, 100, 3), 255, np.uint8),
+    }
     out = nodes.assemble_images(raw, photos, data_params, seed=1)
     assert out["images"].shape == (2, 64, 64, 3) and out["images"].dtype == np.uint8
     assert out["labels"].tolist() == [0, 1]
@@ -41,8 +43,9 @@ def test_class_folders_are_resized_and_labelled(data_params, photos) -> None:
 
 def test_image_in_an_unknown_class_folder_is_rejected(data_params, photos) -> None:
     with pytest.raises(ValueError, match="'dusk'"):
-        nodes.assemble_images({"dusk/a.jpg": np.zeros((8, 8, 3), np.uint8)}, photos,
-                              data_params, seed=1)
+        nodes.assemble_images(
+            {"dusk/a.jpg": np.zeros((8, 8, 3), np.uint8)}, photos, data_params, seed=1
+        )
 
 
 def test_default_set_from_photos_and_scenes(data_params, photos) -> None:
@@ -51,7 +54,8 @@ def test_default_set_from_photos_and_scenes(data_params, photos) -> None:
     assert out["images"].shape == (n, 64, 64, 3) and out["images"].dtype == np.uint8
     assert np.bincount(out["labels"]).tolist() == [n // 2, n // 2]
     assert set(out["groups"].tolist()) == {"photo0", "photo1", "photo2"} | {
-        f"sky-{i:04d}" for i in range(6)}
+        f"sky-{i:04d}" for i in range(6)
+    }
     again = nodes.assemble_images({}, photos, data_params, seed=3)
     np.testing.assert_array_equal(out["images"], again["images"])
     other = nodes.assemble_images({}, photos, data_params, seed=4)
@@ -61,8 +65,7 @@ def test_default_set_from_photos_and_scenes(data_params, photos) -> None:
 def test_camera_model_nights_are_much_darker_than_day(data_params, photos) -> None:
     out = nodes.assemble_images({}, photos, data_params, seed=0)
     light = srgb_to_linear(out["images"]).mean(axis=(1, 2, 3))
-    camera_night = np.array([re.search(r"/night-\d", n) is not None
-                             for n in out["names"].tolist()])
+    camera_night = np.array([re.search(r"/night-\d", n) is not None for n in out["names"].tolist()])
     assert camera_night.any()
     day, night = light[out["labels"] == 0], light[camera_night]
     assert np.median(night) < np.median(day) / 4
@@ -70,15 +73,17 @@ def test_camera_model_nights_are_much_darker_than_day(data_params, photos) -> No
 
 def test_missing_parameter_is_named(data_params, photos) -> None:
     del data_params["image_size"]
-    with pytest.raises(ParameterError, match=r"missing 'day_night.data.image_size'.*"
-                                             r"parameters_day_night.yml"):
+    with pytest.raises(
+        ParameterError,
+        match=r"missing 'day_night.data.image_size'.*"
+        r"parameters_day_night.yml",
+    ):
         nodes.assemble_images({}, photos, data_params, seed=0)
 
 
 def test_split_keeps_every_photo_in_one_split(data_params, photos) -> None:
     images = nodes.assemble_images({}, photos, data_params, seed=0)
-    train, val, test, report = nodes.split_images(images, BASE["day_night"]["split"], 0,
-                                                  CLASSES)
+    train, val, test, report = nodes.split_images(images, BASE["day_night"]["split"], 0, CLASSES)
     sources = [set(part["groups"].tolist()) for part in (train, val, test)]
     assert not (sources[0] & sources[1] or sources[0] & sources[2] or sources[1] & sources[2])
     assert sum(r["images"] for r in report.values()) == len(images["labels"])
@@ -106,8 +111,14 @@ def test_model_learns_day_from_night_on_small_data() -> None:
         return {"images": x, "labels": np.repeat([0, 1], n)}
 
     model_params = {"filters": [8, 8], "kernel_size": 3, "dense_units": 8, "dropout": 0.0}
-    training = {"epochs": 10, "batch_size": 16, "learning_rate": 0.01,
-                "early_stopping_patience": 10, "horizontal_flip": True, "prefetch_batches": 2}
+    training = {
+        "epochs": 10,
+        "batch_size": 16,
+        "learning_rate": 0.01,
+        "early_stopping_patience": 10,
+        "horizontal_flip": True,
+        "prefetch_batches": 2,
+    }
     model, history = nodes.train_model(split(64), split(32), model_params, training, seed=0)
     assert history["loss"][-1] < history["loss"][0]
     assert history["val_accuracy"][-1] >= 0.9
@@ -116,11 +127,15 @@ def test_model_learns_day_from_night_on_small_data() -> None:
 
 # --------------------------------------------------------------------------- evaluation
 def test_evaluation_metrics_match_hand_computed_values() -> None:
-    test = {"images": np.zeros((4, 8, 8, 3), np.uint8), "labels": np.array([0, 0, 1, 1]),
-            "names": np.array(["a", "b", "c", "d"])}
+    test = {
+        "images": np.zeros((4, 8, 8, 3), np.uint8),
+        "labels": np.array([0, 0, 1, 1]),
+        "names": np.array(["a", "b", "c", "d"]),
+    }
     model = FixedModel([0.1, 0.6, 0.7, 0.4])
     metrics, report, predictions = nodes.evaluate_model(
-        model, test, {"threshold": 0.5, "sample_grid_size": 4}, CLASSES)
+        model, test, {"threshold": 0.5, "sample_grid_size": 4}, CLASSES
+    )
     values = {k: v["value"] for k, v in metrics.items()}
     # predicted [0, 1, 1, 0]: one TP (c), one FP (b), one FN (d), one TN (a)
     assert values["test_accuracy"] == 0.5
@@ -133,8 +148,9 @@ def test_evaluation_metrics_match_hand_computed_values() -> None:
     assert report["misclassified"] == ["b", "d"]
     assert predictions["predicted"].tolist() == [0, 1, 1, 0]
 
-    figures = nodes.plot_evaluation(test, predictions, report,
-                                    {"threshold": 0.5, "sample_grid_size": 4}, seed=0)
+    figures = nodes.plot_evaluation(
+        test, predictions, report, {"threshold": 0.5, "sample_grid_size": 4}, seed=0
+    )
     assert len(figures) == 3
 
 
@@ -149,8 +165,9 @@ def test_registry_gate() -> None:
 # --------------------------------------------------------------------------- prediction
 def test_predict_folder_writes_file_probability_and_label() -> None:
     images = {"x.png": np.zeros((10, 20, 3), np.uint8), "y.jpg": np.zeros((64, 64, 3), np.uint8)}
-    table = nodes.predict_folder(FixedModel([0.2, 0.5]), images, [64, 64],
-                                 {"threshold": 0.5, "sample_grid_size": 4}, CLASSES)
+    table = nodes.predict_folder(
+        FixedModel([0.2, 0.5]), images, [64, 64], {"threshold": 0.5, "sample_grid_size": 4}, CLASSES
+    )
     assert table.columns.tolist() == ["file", "p_night", "label"]
     assert table.to_dict("records") == [
         {"file": "x.png", "p_night": pytest.approx(0.2), "label": "day"},
@@ -160,5 +177,6 @@ def test_predict_folder_writes_file_probability_and_label() -> None:
 
 def test_predict_folder_rejects_an_empty_folder() -> None:
     with pytest.raises(ValueError, match="input_dir"):
-        nodes.predict_folder(FixedModel([]), {}, [64, 64],
-                             {"threshold": 0.5, "sample_grid_size": 4}, CLASSES)
+        nodes.predict_folder(
+            FixedModel([]), {}, [64, 64], {"threshold": 0.5, "sample_grid_size": 4}, CLASSES
+        )

@@ -27,7 +27,8 @@ def test_training_run_is_tracked_in_mlflow(trained_project: KedroProject) -> Non
 
     params = run.data.params
     assert params["day_night.training.epochs"] == str(
-        _test_params(trained_project)["day_night"]["training"]["epochs"])
+        _test_params(trained_project)["day_night"]["training"]["epochs"]
+    )
     assert params["day_night.model.filters"] == "[8, 16]"
     assert params["seed"] == "42"
 
@@ -47,8 +48,12 @@ def test_training_run_is_tracked_in_mlflow(trained_project: KedroProject) -> Non
         assert 0.0 <= run.data.metrics[name] <= 1.0, name
 
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
-    assert {"plots/training_curves.png", "plots/confusion_matrix.png",
-            "plots/prediction_grid.png", "plots/heldout_grid.png"} <= artifacts
+    assert {
+        "plots/training_curves.png",
+        "plots/confusion_matrix.png",
+        "plots/prediction_grid.png",
+        "plots/heldout_grid.png",
+    } <= artifacts
     reports = {a.path for a in client.list_artifacts(run.info.run_id, "reports")}
     assert {"reports/heldout_metrics.json", "reports/heldout_predictions.csv"} <= reports
 
@@ -65,13 +70,15 @@ def test_heldout_set_is_reported_apart(trained_project: KedroProject) -> None:
         assert metrics[f"heldout_accuracy_{group}"] == pytest.approx(rows["correct"].mean())
     report = json.loads((reporting / "heldout_metrics.json").read_text())
     assert sorted(m["name"] for m in report["misclassified"]) == sorted(
-        table.loc[~table["correct"], "name"])
+        table.loc[~table["correct"], "name"]
+    )
     assert (reporting / "heldout_grid.png").stat().st_size > 1000
 
 
 def test_training_loss_falls(trained_project: KedroProject) -> None:
     history = json.loads(
-        (trained_project.path / "data/08_reporting/day_night/history.json").read_text())
+        (trained_project.path / "data/08_reporting/day_night/history.json").read_text()
+    )
     assert history["loss"][-1] < history["loss"][0]
 
 
@@ -98,13 +105,11 @@ def test_reports_are_written(trained_project: KedroProject) -> None:
     assert sum(map(sum, matrix)) == report["n_test"]
     split = json.loads((reporting / "split_report.json").read_text())
     assert split["train"]["images"] > split["val"]["images"] > 0
-    for name in ("examples", "training_curves", "confusion_matrix", "roc_curve",
-                 "prediction_grid"):
+    for name in ("examples", "training_curves", "confusion_matrix", "roc_curve", "prediction_grid"):
         assert (reporting / f"{name}.png").stat().st_size > 1000, name
 
 
-def test_prediction_pipeline_scores_a_folder(trained_project: KedroProject,
-                                             tmp_path: Path) -> None:
+def test_prediction_pipeline_scores_a_folder(trained_project: KedroProject, tmp_path: Path) -> None:
     folder = tmp_path / "to score"
     folder.mkdir()
     examples = trained_project.path / "data/01_raw/day_night/predict"
@@ -122,17 +127,18 @@ def test_prediction_pipeline_scores_a_folder(trained_project: KedroProject,
     assert run.info.status == "FINISHED"
 
 
-def test_same_seed_gives_same_results(trained_project: KedroProject,
-                                      tmp_path: Path) -> None:
+def test_same_seed_gives_same_results(trained_project: KedroProject, tmp_path: Path) -> None:
     again = make_project_copy(tmp_path / "again")
     again.run("--pipelines", "day_night")
     (first,), (second,) = trained_project.runs("day_night"), again.runs("day_night")
     for name in TEST_METRICS:
         assert first.data.metrics[name] == second.data.metrics[name], name
     first_history = json.loads(
-        (trained_project.path / "data/08_reporting/day_night/history.json").read_text())
+        (trained_project.path / "data/08_reporting/day_night/history.json").read_text()
+    )
     second_history = json.loads(
-        (again.path / "data/08_reporting/day_night/history.json").read_text())
+        (again.path / "data/08_reporting/day_night/history.json").read_text()
+    )
     assert first_history == second_history
 
 
@@ -159,15 +165,15 @@ def test_empty_class_folder_fails_the_run_naming_the_folder(project: KedroProjec
     assert project.outputs() == []
 
 
-def test_empty_predict_folder_fails_the_run(trained_project: KedroProject,
-                                            tmp_path: Path) -> None:
+def test_empty_predict_folder_fails_the_run(trained_project: KedroProject, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     predictions = trained_project.path / "data/07_model_output/day_night/predictions.csv"
     before = predictions.read_bytes() if predictions.exists() else None
 
-    result = trained_project.run("--pipelines", "day_night_predict", "--params",
-                                 f"input_dir={empty}", check=False)
+    result = trained_project.run(
+        "--pipelines", "day_night_predict", "--params", f"input_dir={empty}", check=False
+    )
     assert result.returncode != 0
     assert str(empty) in result.stderr and "No .jpg/.jpeg/.png images" in result.stderr
     assert trained_project.runs("day_night_predict")[0].info.status == "FAILED"

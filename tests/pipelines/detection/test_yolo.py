@@ -14,27 +14,32 @@ from dl_pipelines.pipelines.detection.yolo import (
     yolo_loss,
 )
 
-ANCHORS = np.array([[8.0, 8.0], [20.0, 10.0], [10.0, 20.0]])   # (h, w)
+ANCHORS = np.array([[8.0, 8.0], [20.0, 10.0], [10.0, 20.0]])  # (h, w)
 
 
 def test_encoding_places_a_box_in_its_cell_and_best_anchor() -> None:
-    boxes = np.array([[10.0, 20.0, 20.0, 40.0]])   # centre (15, 30), h 20, w 10
+    boxes = np.array([[10.0, 20.0, 20.0, 40.0]])  # centre (15, 30), h 20, w 10
     target, dropped = encode_targets(boxes, np.array([2]), (64, 64), 8, ANCHORS, 4)
     assert dropped == 0 and target.shape == (8, 8, 3, 9)
     assert target[..., 0].sum() == 1
-    assert target[3, 1, 1, 0] == 1                    # row 30 // 8 = 3, col 15 // 8 = 1, tall
-    np.testing.assert_allclose(target[3, 1, 1, 1:5], [15 / 8 - 1, 30 / 8 - 3, 0.0, 0.0],
-                               atol=1e-6)
+    assert target[3, 1, 1, 0] == 1  # row 30 // 8 = 3, col 15 // 8 = 1, tall
+    np.testing.assert_allclose(target[3, 1, 1, 1:5], [15 / 8 - 1, 30 / 8 - 3, 0.0, 0.0], atol=1e-6)
     assert target[3, 1, 1, 5:].tolist() == [0, 0, 1, 0]
     assert best_anchor(boxes, ANCHORS).tolist() == [1]
 
 
 def test_encoding_round_trips_through_decoding() -> None:
-    boxes = np.array([[2.0, 3.0, 12.0, 11.0], [30.0, 5.0, 41.0, 29.0], [40.0, 40.0, 63.0, 50.0],
-                      [3.0, 2.0, 13.0, 12.0]])        # the last shares the first's cell
+    boxes = np.array(
+        [
+            [2.0, 3.0, 12.0, 11.0],
+            [30.0, 5.0, 41.0, 29.0],
+            [40.0, 40.0, 63.0, 50.0],
+            [3.0, 2.0, 13.0, 12.0],
+        ]
+    )  # the last shares the first's cell
     classes = np.array([0, 3, 1, 2])
     target, dropped = encode_targets(boxes, classes, (64, 64), 8, ANCHORS, 4)
-    assert dropped == 0                                # it took the next-best anchor
+    assert dropped == 0  # it took the next-best anchor
     decoded, scores, labels = decode(target, (64, 64), ANCHORS, activated=True)
     found = scores > 0.5
     assert found.sum() == 4
@@ -50,8 +55,9 @@ def test_a_full_cell_drops_extra_boxes() -> None:
 
 
 def test_logits_decode_like_activated_targets() -> None:
-    target, _ = encode_targets(np.array([[8.0, 8.0, 24.0, 20.0]]), np.array([1]), (64, 64), 8,
-                               ANCHORS, 2)
+    target, _ = encode_targets(
+        np.array([[8.0, 8.0, 24.0, 20.0]]), np.array([1]), (64, 64), 8, ANCHORS, 2
+    )
     logits = np.full_like(target, -20.0)
     slot = target[..., 0] == 1
     offsets = np.clip(target[..., 1:3], 1e-6, 1 - 1e-6)
@@ -76,8 +82,9 @@ def test_detector_output_shape_and_bad_grid() -> None:
 def test_yolo_loss_is_small_for_right_and_large_for_wrong_predictions() -> None:
     from keras import ops
 
-    target, _ = encode_targets(np.array([[8.0, 8.0, 24.0, 20.0]]), np.array([1]), (64, 64), 8,
-                               ANCHORS, 2)
+    target, _ = encode_targets(
+        np.array([[8.0, 8.0, 24.0, 20.0]]), np.array([1]), (64, 64), 8, ANCHORS, 2
+    )
     good = np.full_like(target, -8.0)
     offsets = np.clip(target[..., 1:3], 1e-4, 1 - 1e-4)
     good[..., 1:3] = np.log(offsets / (1 - offsets))

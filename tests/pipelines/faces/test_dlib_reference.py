@@ -17,15 +17,15 @@ from dl_pipelines.pipelines.faces.dlib_reference import DlibFaceModelsDataset, d
 from tests.conftest import PROJECT_ROOT
 
 BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_faces.yml").read_text())["faces"]
-METRICS = {"dlib_verify_accuracy", "dlib_verify_roc_auc", "dlib_tau",
-           "dlib_verify_accuracy_at_0_6"}
+METRICS = {"dlib_verify_accuracy", "dlib_verify_roc_auc", "dlib_tau", "dlib_verify_accuracy_at_0_6"}
 
 
 def test_without_the_extra_nothing_is_scored_and_nothing_fails(
-        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     caplog.set_level(logging.INFO)
     assert DlibFaceModelsDataset(package="no_such_face_models_package").load() is None
-    monkeypatch.setitem(sys.modules, "dlib", None)            # `import dlib` fails
+    monkeypatch.setitem(sys.modules, "dlib", None)  # `import dlib` fails
     assert DlibFaceModelsDataset().load() is None
     assert "dlib is not installed" in caplog.text
     metrics, report = nodes.evaluate_dlib_reference(None, {}, {}, seed=0)
@@ -34,7 +34,8 @@ def test_without_the_extra_nothing_is_scored_and_nothing_fails(
 
 
 def test_package_without_the_model_files_is_a_warning_naming_them(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     pytest.importorskip("dlib")
     models = DlibFaceModelsDataset(package="dl_pipelines", folder="pipelines/faces")
     assert models.load() is None
@@ -69,14 +70,12 @@ def test_dlib_descriptors_are_128_d_and_deterministic(dlib_models, default_crops
     # two photos of one person are closer than photos of two people
     same_person = np.flatnonzero(default_crops["persons"] == default_crops["persons"][0])
     other = np.flatnonzero(default_crops["persons"] != default_crops["persons"][0])
-    vectors = dlib_embeddings(dlib_models, default_crops["images"][[*same_person[:2],
-                                                                    *other[:1]]])
+    vectors = dlib_embeddings(dlib_models, default_crops["images"][[*same_person[:2], *other[:1]]])
     within, between = ev.squared_distances(vectors[:1], vectors[1:])
     assert within < between
 
 
-def test_dlib_reference_scores_the_same_pairs_well_above_chance(dlib_models,
-                                                                default_crops) -> None:
+def test_dlib_reference_scores_the_same_pairs_well_above_chance(dlib_models, default_crops) -> None:
     people = np.unique(default_crops["persons"])
     in_val = np.isin(default_crops["persons"], people[:4])
     val = {k: v[in_val] for k, v in default_crops.items()}
@@ -84,7 +83,7 @@ def test_dlib_reference_scores_the_same_pairs_well_above_chance(dlib_models,
     metrics, report = nodes.evaluate_dlib_reference(dlib_models, val, test, seed=0)
     assert set(metrics) == METRICS and report["enabled"] is True
     _, _, same = ev.balanced_pairs(test["persons"], np.random.default_rng(0))
-    assert report["test_pairs"] == len(same)                  # every same-person pair, doubled
+    assert report["test_pairs"] == len(same)  # every same-person pair, doubled
     assert metrics["dlib_tau"]["value"] > 0
-    assert metrics["dlib_verify_accuracy"]["value"] >= 0.7    # chance: 0.5 (balanced pairs)
+    assert metrics["dlib_verify_accuracy"]["value"] >= 0.7  # chance: 0.5 (balanced pairs)
     assert metrics["dlib_verify_roc_auc"]["value"] >= 0.8

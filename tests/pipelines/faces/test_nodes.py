@@ -40,8 +40,12 @@ class StubEncoder:
 
 # ---------------------------------------------------------------------------------- data
 def test_nuisance_photos_are_reproducible_and_vary() -> None:
-    params = NuisanceParams(**{k: tuple(v) if isinstance(v, list) else v for k, v in
-                               BASE["data"]["default_data"]["nuisance"].items()})
+    params = NuisanceParams(
+        **{
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in BASE["data"]["default_data"]["nuisance"].items()
+        }
+    )
     first = render_photo(LFW[0], 64, np.random.default_rng(1), params)
     again = render_photo(LFW[0], 64, np.random.default_rng(1), params)
     other = render_photo(LFW[0], 64, np.random.default_rng(2), params)
@@ -95,12 +99,14 @@ def test_crop_box_is_square_and_repeats_edges() -> None:
     image = np.arange(100, dtype=np.uint8).reshape(10, 10, 1).repeat(3, axis=2)
     crop = crop_box(image, Box(top=0, left=0, height=4, width=2), margin=0.25)
     assert crop.shape == (6, 6, 3)
-    assert crop[0, 0, 0] == image[0, 0, 0]          # clipped at the border
+    assert crop[0, 0, 0] == image[0, 0, 0]  # clipped at the border
 
 
 def test_missing_faces_are_listed_kept_skipped_or_an_error() -> None:
-    photos = {"a/face.png": np.repeat((LFW[0] * 255).astype(np.uint8)[..., None], 3, 2),
-              "a/flat.png": np.full((25, 25, 3), 90, np.uint8)}
+    photos = {
+        "a/face.png": np.repeat((LFW[0] * 255).astype(np.uint8)[..., None], 3, 2),
+        "a/flat.png": np.full((25, 25, 3), 90, np.uint8),
+    }
     params = copy.deepcopy(BASE["detection"])
     crops, report = nodes.detect_faces(photos, params, [16, 16])
     assert report["no_face_found"] == ["a/flat.png"]
@@ -123,8 +129,12 @@ def test_detection_benchmark_reports_recall_and_false_positives() -> None:
 # ---------------------------------------------------------------------------------- split
 def test_split_is_open_set() -> None:
     persons = np.repeat([f"p{i}" for i in range(10)], 3)
-    crops = {"images": np.zeros((30, 4, 4, 3), np.uint8), "persons": persons,
-             "names": np.arange(30).astype(str), "detected": np.ones(30, bool)}
+    crops = {
+        "images": np.zeros((30, 4, 4, 3), np.uint8),
+        "persons": persons,
+        "names": np.arange(30).astype(str),
+        "detected": np.ones(30, bool),
+    }
     train, val, test, report = nodes.split_people(crops, BASE["split"], seed=3)
     sets = [set(part["persons"]) for part in (train, val, test)]
     assert not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
@@ -136,7 +146,7 @@ def test_split_is_open_set() -> None:
 def test_morph_identities_are_distinct_pairs_of_parents_with_their_own_blend() -> None:
     identities = draw_identities([3, 5, 8, 13], 6, (0.3, 0.7), np.random.default_rng(0))
     pairs = {frozenset((i.first, i.second)) for i in identities}
-    assert len(pairs) == 6 and set().union(*pairs) == {3, 5, 8, 13}   # every pair once
+    assert len(pairs) == 6 and set().union(*pairs) == {3, 5, 8, 13}  # every pair once
     assert all(0.3 <= i.alpha <= 0.7 for i in identities)
     face = morph_face(LFW, MorphIdentity(first=0, second=1, alpha=0.25))
     np.testing.assert_allclose(face, 0.25 * LFW[0] + 0.75 * LFW[1])
@@ -146,31 +156,37 @@ def test_morph_identities_are_distinct_pairs_of_parents_with_their_own_blend() -
 
 def _train_part(people: list[int], images: int = 2) -> dict[str, np.ndarray]:
     persons = np.repeat([f"lfw_subset_{p:03d}" for p in people], images)
-    return {"images": np.zeros((len(persons), 16, 16, 3), np.uint8), "persons": persons,
-            "names": np.asarray([f"{p}/{i:03d}.png" for i, p in enumerate(persons)]),
-            "detected": np.ones(len(persons), bool)}
+    return {
+        "images": np.zeros((len(persons), 16, 16, 3), np.uint8),
+        "persons": persons,
+        "names": np.asarray([f"{p}/{i:03d}.png" for i, p in enumerate(persons)]),
+        "detected": np.ones(len(persons), bool),
+    }
 
 
 def test_synthetic_people_are_morphs_of_training_people_only(data_params: dict) -> None:
     data_params["image_size"] = [16, 16]
     data_params["default_data"]["synthetic_people"].update(identities=4, images_per_identity=3)
     train = _train_part([2, 7, 11, 20])
-    merged, report = nodes.add_synthetic_people(train, LFW, {"source": "lfw_subset"},
-                                                data_params, BASE["detection"], seed=0)
-    added = merged["persons"][len(train["persons"]):]
+    merged, report = nodes.add_synthetic_people(
+        train, LFW, {"source": "lfw_subset"}, data_params, BASE["detection"], seed=0
+    )
+    added = merged["persons"][len(train["persons"]) :]
     assert sorted(set(added)) == [f"synthetic_{n:04d}" for n in range(4)]
     assert len(added) == 12 and merged["images"].shape == (20, 16, 16, 3)
     np.testing.assert_array_equal(merged["persons"][:8], train["persons"])
     parents = {p for person in report["people"].values() for p in person["parents"]}
     assert parents <= {"lfw_subset_002", "lfw_subset_007", "lfw_subset_011", "lfw_subset_020"}
-    again, _ = nodes.add_synthetic_people(train, LFW, {"source": "lfw_subset"}, data_params,
-                                          BASE["detection"], seed=0)
-    np.testing.assert_array_equal(again["images"], merged["images"])     # reproducible
+    again, _ = nodes.add_synthetic_people(
+        train, LFW, {"source": "lfw_subset"}, data_params, BASE["detection"], seed=0
+    )
+    np.testing.assert_array_equal(again["images"], merged["images"])  # reproducible
     # the user's own data, or none asked for: the training people as they are
     for source, count in (("data/01_raw/faces", 4), ("lfw_subset", 0)):
         data_params["default_data"]["synthetic_people"]["identities"] = count
-        same, report = nodes.add_synthetic_people(train, LFW, {"source": source},
-                                                  data_params, BASE["detection"], seed=0)
+        same, report = nodes.add_synthetic_people(
+            train, LFW, {"source": source}, data_params, BASE["detection"], seed=0
+        )
         assert same is train and report["identities"] == 0
 
 
@@ -204,8 +220,7 @@ def test_gallery_of_one_person_is_rejected() -> None:
 
 
 def test_clustering_of_separated_people_is_perfect() -> None:
-    points = np.concatenate([np.random.default_rng(0).normal(c, 0.01, (5, 2))
-                             for c in (0, 5, 10)])
+    points = np.concatenate([np.random.default_rng(0).normal(c, 0.01, (5, 2)) for c in (0, 5, 10)])
     scores = ev.clustering_metrics(points, np.repeat([0, 1, 2], 5), seed=0)
     assert scores == {"nmi": pytest.approx(1.0), "ari": pytest.approx(1.0)}
 
@@ -218,10 +233,12 @@ def _coloured(colour) -> np.ndarray:
 def test_verify_pair_uses_tau() -> None:
     threshold = {"tau": 0.01, "image_size": [16, 16]}
     params = {**BASE["detection"], "enabled": False}
-    same = nodes.verify_pair(StubEncoder(), _coloured((200, 20, 20)), _coloured((190, 25, 20)),
-                             threshold, params)
-    other = nodes.verify_pair(StubEncoder(), _coloured((200, 20, 20)), _coloured((20, 20, 200)),
-                              threshold, params)
+    same = nodes.verify_pair(
+        StubEncoder(), _coloured((200, 20, 20)), _coloured((190, 25, 20)), threshold, params
+    )
+    other = nodes.verify_pair(
+        StubEncoder(), _coloured((200, 20, 20)), _coloured((20, 20, 200)), threshold, params
+    )
     assert same["same"] and not other["same"]
     assert set(same) >= {"distance", "same", "tau"}
 
@@ -234,11 +251,13 @@ def test_identify_folder_names_people_and_rejects_one_person_gallery() -> None:
     table = nodes.identify_folder(StubEncoder(), gallery, probes, threshold, params, 1)
     assert table.set_index("file")["person"].to_dict() == {"x.png": "red", "y.png": "unknown"}
     with pytest.raises(ValueError, match="needs at least two person folders"):
-        nodes.identify_folder(StubEncoder(), {"red/1.png": gallery["red/1.png"]}, probes,
-                              threshold, params, 1)
+        nodes.identify_folder(
+            StubEncoder(), {"red/1.png": gallery["red/1.png"]}, probes, threshold, params, 1
+        )
     with pytest.raises(ValueError, match="not in a person folder"):
-        nodes.identify_folder(StubEncoder(), {"1.png": gallery["red/1.png"]}, probes,
-                              threshold, params, 1)
+        nodes.identify_folder(
+            StubEncoder(), {"1.png": gallery["red/1.png"]}, probes, threshold, params, 1
+        )
 
 
 def _face(size: int = 40) -> np.ndarray:
@@ -254,18 +273,22 @@ def test_identify_folder_with_every_gallery_or_probe_face_skipped_names_the_file
     probes = {"x.png": _face()}
     # a face for ann only: skipping bob's faceless image leaves a gallery of one person
     with pytest.raises(ValueError, match=r"\(bob/1.png\) are skipped.*holds 1 person \(ann\)"):
-        nodes.identify_folder(StubEncoder(), {"ann/1.png": _face(), "bob/1.png": flat},
-                              probes, threshold, params, 1)
+        nodes.identify_folder(
+            StubEncoder(), {"ann/1.png": _face(), "bob/1.png": flat}, probes, threshold, params, 1
+        )
     with pytest.raises(ValueError, match=r"ann/1.png, bob/1.png.*holds 0 person"):
-        nodes.identify_folder(StubEncoder(), {"ann/1.png": flat, "bob/1.png": flat},
-                              probes, threshold, params, 1)
+        nodes.identify_folder(
+            StubEncoder(), {"ann/1.png": flat, "bob/1.png": flat}, probes, threshold, params, 1
+        )
     gallery = {"ann/1.png": _face(), "bob/1.png": _face(48)}
     with pytest.raises(ValueError, match=r"No face found in any probe image \(p1.png, p2.png\)"):
-        nodes.identify_folder(StubEncoder(), gallery, {"p1.png": flat, "p2.png": flat},
-                              threshold, params, 1)
+        nodes.identify_folder(
+            StubEncoder(), gallery, {"p1.png": flat, "p2.png": flat}, threshold, params, 1
+        )
     # one faceless probe among others is listed as "no face", not an error
-    table = nodes.identify_folder(StubEncoder(), gallery, {"p1.png": flat, "x.png": _face()},
-                                  threshold, params, 1)
+    table = nodes.identify_folder(
+        StubEncoder(), gallery, {"p1.png": flat, "x.png": _face()}, threshold, params, 1
+    )
     assert table.set_index("file").loc["p1.png", "person"] == "no face"
 
 
@@ -278,6 +301,7 @@ def test_unreadable_or_missing_verify_image_names_the_file(tmp_path) -> None:
         with pytest.raises(DatasetError, match="broken.jpg.*Replace it"):
             dataset.load()
         dataset = AbstractDataset.from_config(
-            name, {**catalog[name], "filepath": str(tmp_path / "absent.png")})
+            name, {**catalog[name], "filepath": str(tmp_path / "absent.png")}
+        )
         with pytest.raises(DatasetError, match="absent.png.*--params image_a="):
             dataset.load()

@@ -5,28 +5,35 @@ import pytest
 
 from dl_pipelines.pipelines.image_classification import convolution as conv
 
-NOTES_IMAGE = np.array([[3, 0, 1, 2, 7, 4],
-                        [1, 5, 8, 9, 3, 1],
-                        [2, 7, 2, 5, 1, 3],
-                        [0, 1, 3, 1, 7, 8],
-                        [4, 2, 1, 6, 2, 8],
-                        [2, 4, 5, 2, 3, 9]])
+NOTES_IMAGE = np.array(
+    [
+        [3, 0, 1, 2, 7, 4],
+        [1, 5, 8, 9, 3, 1],
+        [2, 7, 2, 5, 1, 3],
+        [0, 1, 3, 1, 7, 8],
+        [4, 2, 1, 6, 2, 8],
+        [2, 4, 5, 2, 3, 9],
+    ]
+)
 STEP_IMAGE = np.array([[10, 10, 10, 0, 0, 0]] * 6)
 CHECKER_IMAGE = np.array([[10, 10, 10, 0, 0, 0]] * 3 + [[0, 0, 0, 10, 10, 10]] * 3)
 
 
-@pytest.mark.parametrize(("n", "f", "p", "s", "expected"), [
-    (6, 3, 0, 1, 4),       # the notes' 6×6 * 3×3 → 4×4
-    (6, 3, 1, 1, 6),       # "same" padding keeps the size
-    (7, 3, 0, 2, 3),       # 7×7 * 3×3, stride 2 → 3×3
-    (7, 3, 1, 2, 4),       # ⌊(7 + 2 − 3)/2⌋ + 1
-    (8, 3, 0, 2, 3),       # floor: the last window would stick out
-    (32, 5, 0, 1, 28),     # LeNet-5 C1
-    (14, 2, 0, 2, 7),      # 2×2 pooling, stride 2
-    (39, 3, 0, 1, 37),     # the notes' ConvNet example, layer 1
-    (37, 5, 0, 2, 17),
-    (17, 5, 0, 2, 7),
-])
+@pytest.mark.parametrize(
+    ("n", "f", "p", "s", "expected"),
+    [
+        (6, 3, 0, 1, 4),  # the notes' 6×6 * 3×3 → 4×4
+        (6, 3, 1, 1, 6),  # "same" padding keeps the size
+        (7, 3, 0, 2, 3),  # 7×7 * 3×3, stride 2 → 3×3
+        (7, 3, 1, 2, 4),  # ⌊(7 + 2 − 3)/2⌋ + 1
+        (8, 3, 0, 2, 3),  # floor: the last window would stick out
+        (32, 5, 0, 1, 28),  # LeNet-5 C1
+        (14, 2, 0, 2, 7),  # 2×2 pooling, stride 2
+        (39, 3, 0, 1, 37),  # the notes' ConvNet example, layer 1
+        (37, 5, 0, 2, 17),
+        (17, 5, 0, 2, 7),
+    ],
+)
 def test_output_size_formula(n, f, p, s, expected):
     assert conv.output_size(n, f, p, s) == expected == (n + 2 * p - f) // s + 1
 
@@ -58,8 +65,9 @@ def test_vertical_edge_filter_finds_the_step():
     expected = [[0, 30, 30, 0]] * 4
     np.testing.assert_array_equal(conv.conv2d(STEP_IMAGE, conv.VERTICAL_EDGE), expected)
     # dark-to-light is the same edge with the opposite sign
-    np.testing.assert_array_equal(conv.conv2d(STEP_IMAGE[:, ::-1], conv.VERTICAL_EDGE),
-                                  -np.array(expected))
+    np.testing.assert_array_equal(
+        conv.conv2d(STEP_IMAGE[:, ::-1], conv.VERTICAL_EDGE), -np.array(expected)
+    )
 
 
 def test_horizontal_edge_filter_on_the_checker_image():
@@ -69,19 +77,24 @@ def test_horizontal_edge_filter_on_the_checker_image():
 
 def test_sobel_and_scharr_weigh_the_centre_row():
     np.testing.assert_array_equal(conv.SOBEL_VERTICAL, [[1, 0, -1], [2, 0, -2], [1, 0, -1]])
-    np.testing.assert_array_equal(conv.SCHARR_VERTICAL,
-                                  [[3, 0, -3], [10, 0, -10], [3, 0, -3]])
+    np.testing.assert_array_equal(conv.SCHARR_VERTICAL, [[3, 0, -3], [10, 0, -10], [3, 0, -3]])
     # on the step image each responds in proportion to its column sum (4 and 16)
-    np.testing.assert_array_equal(conv.conv2d(STEP_IMAGE, conv.SOBEL_VERTICAL),
-                                  [[0, 40, 40, 0]] * 4)
-    np.testing.assert_array_equal(conv.conv2d(STEP_IMAGE, conv.SCHARR_VERTICAL),
-                                  [[0, 160, 160, 0]] * 4)
+    np.testing.assert_array_equal(
+        conv.conv2d(STEP_IMAGE, conv.SOBEL_VERTICAL), [[0, 40, 40, 0]] * 4
+    )
+    np.testing.assert_array_equal(
+        conv.conv2d(STEP_IMAGE, conv.SCHARR_VERTICAL), [[0, 160, 160, 0]] * 4
+    )
 
 
 def test_edge_filters_ignore_flat_regions_and_sum_to_zero():
     flat = np.full((5, 5), 7.0)
-    for kernel in (conv.VERTICAL_EDGE, conv.HORIZONTAL_EDGE, conv.SOBEL_VERTICAL,
-                   conv.SCHARR_VERTICAL):
+    for kernel in (
+        conv.VERTICAL_EDGE,
+        conv.HORIZONTAL_EDGE,
+        conv.SOBEL_VERTICAL,
+        conv.SCHARR_VERTICAL,
+    ):
         assert kernel.sum() == 0
         np.testing.assert_array_equal(conv.conv2d(flat, kernel), np.zeros((3, 3)))
 
@@ -106,15 +119,14 @@ def test_padding_and_stride_shapes():
 def test_max_pooling_of_the_notes_example():
     x = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
     np.testing.assert_array_equal(conv.pool2d(x, 2), [[6, 8], [3, 4]])
-    np.testing.assert_array_equal(conv.pool2d(x, 2, mode="average"),
-                                  [[3.25, 5.25], [2, 2]])
+    np.testing.assert_array_equal(conv.pool2d(x, 2, mode="average"), [[3.25, 5.25], [2, 2]])
 
 
 def test_max_pooling_3x3_stride_1():
-    x = np.array([[1, 3, 2, 1, 3], [2, 9, 1, 1, 5], [1, 3, 2, 3, 2], [8, 3, 5, 1, 0],
-                  [5, 6, 1, 2, 9]])
-    np.testing.assert_array_equal(conv.pool2d(x, 3, stride=1),
-                                  [[9, 9, 5], [9, 9, 5], [8, 6, 9]])
+    x = np.array(
+        [[1, 3, 2, 1, 3], [2, 9, 1, 1, 5], [1, 3, 2, 3, 2], [8, 3, 5, 1, 0], [5, 6, 1, 2, 9]]
+    )
+    np.testing.assert_array_equal(conv.pool2d(x, 3, stride=1), [[9, 9, 5], [9, 9, 5], [8, 6, 9]])
 
 
 def test_depthwise_separable_cost_example():
@@ -125,7 +137,8 @@ def test_depthwise_separable_cost_example():
     assert (depthwise, pointwise) == (432, 240)
     assert depthwise + pointwise == 672
     assert (depthwise + pointwise) / normal == pytest.approx(
-        conv.depthwise_separable_cost_ratio(f=3, filters=5))
+        conv.depthwise_separable_cost_ratio(f=3, filters=5)
+    )
     assert conv.depthwise_separable_cost_ratio(3, 5) == pytest.approx(1 / 5 + 1 / 9)
 
 
@@ -136,7 +149,8 @@ def test_one_by_one_convolution_mixes_channels_only():
     # the notes' bottleneck: 28×28×192 → 5×5 conv 32 costs 120 M; via a 1×1 to 16 first, 12.4 M
     direct = conv.conv_multiplications(28, 5, 192, 32)
     bottleneck = conv.conv_multiplications(28, 1, 192, 16) + conv.conv_multiplications(
-        28, 5, 16, 32)
+        28, 5, 16, 32
+    )
     assert direct == 120_422_400
     assert bottleneck == 12_443_648
 
@@ -156,7 +170,7 @@ def test_parameter_counts_do_not_depend_on_the_image_size():
 
 
 def test_receptive_field_of_stacked_convolutions():
-    assert conv.receptive_field([3, 3], [1, 1]) == 5      # two 3×3 see a 5×5 region
+    assert conv.receptive_field([3, 3], [1, 1]) == 5  # two 3×3 see a 5×5 region
     assert conv.receptive_field([3, 3, 3], [1, 1, 1]) == 7
     assert conv.receptive_field([3, 2, 3], [1, 2, 1]) == 8
 
@@ -168,17 +182,25 @@ def test_keras_layers_agree_with_the_arithmetic():
     layer = keras.layers.Conv2D(1, 3, use_bias=False)
     layer.build(x.shape)
     layer.set_weights([conv.VERTICAL_EDGE.astype("float32")[:, :, None, None]])
-    np.testing.assert_allclose(np.asarray(layer(x))[0, :, :, 0],
-                               conv.conv2d(NOTES_IMAGE, conv.VERTICAL_EDGE))
+    np.testing.assert_allclose(
+        np.asarray(layer(x))[0, :, :, 0], conv.conv2d(NOTES_IMAGE, conv.VERTICAL_EDGE)
+    )
     seven = keras.ops.ones((1, 7, 7, 1))
     assert keras.layers.Conv2D(1, 3, strides=2)(seven).shape == (1, 3, 3, 1)
     assert keras.layers.Conv2D(1, 3, padding="same")(seven).shape == (1, 7, 7, 1)
     assert keras.layers.Conv1D(16, 5)(keras.ops.ones((1, 14, 1))).shape == (1, 10, 16)
     assert keras.layers.Conv3D(16, 5)(keras.ops.ones((1, 14, 14, 14, 1))).shape == (
-        1, 10, 10, 10, 16)
+        1,
+        10,
+        10,
+        10,
+        16,
+    )
     pooled = keras.layers.MaxPooling2D(2)(
-        np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]],
-                 dtype="float32")[None, :, :, None])
+        np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype="float32")[
+            None, :, :, None
+        ]
+    )
     np.testing.assert_array_equal(np.asarray(pooled)[0, :, :, 0], [[6, 8], [3, 4]])
 
 

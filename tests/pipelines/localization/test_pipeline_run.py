@@ -21,8 +21,7 @@ def localization_project(tmp_path_factory: pytest.TempPathFactory) -> KedroProje
     return project
 
 
-def test_training_run_is_tracked_and_beats_the_mean_box(
-        localization_project: KedroProject) -> None:
+def test_training_run_is_tracked_and_beats_the_mean_box(localization_project: KedroProject) -> None:
     (run,) = localization_project.runs("localization")
     assert run.info.status == "FINISHED"
     metrics = run.data.metrics

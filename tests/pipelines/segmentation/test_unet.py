@@ -13,11 +13,11 @@ def test_transpose_convolutions_double_the_size_back() -> None:
     model = build_unet((32, 48), num_classes=5, depth=3, width=4)
     assert model.output_shape == (None, 32, 48, 5)
     shapes = {layer.name: layer.output.shape for layer in model.layers}
-    assert tuple(shapes["bottleneck_relu2"][1:]) == (4, 6, 32)       # 32/8 × 48/8, 4·2³
+    assert tuple(shapes["bottleneck_relu2"][1:]) == (4, 6, 32)  # 32/8 × 48/8, 4·2³
     assert tuple(shapes["up3_transpose"][1:]) == (8, 12, 16)
     assert tuple(shapes["up2_transpose"][1:]) == (16, 24, 8)
     assert tuple(shapes["up1_transpose"][1:]) == (32, 48, 4)
-    assert tuple(shapes["up1_skip"][1:]) == (32, 48, 8)              # + the skip's 4 channels
+    assert tuple(shapes["up1_skip"][1:]) == (32, 48, 8)  # + the skip's 4 channels
     probabilities = model.predict(np.zeros((2, 32, 48, 3), "float32"), verbose=0)
     np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, rtol=1e-5)
 
@@ -30,14 +30,16 @@ def test_depth_must_divide_the_image() -> None:
 def test_dice_loss_hand_values() -> None:
     from keras import ops
 
-    labels = np.array([[[0, 1], [1, 1]]])                      # 1×2×2
+    labels = np.array([[[0, 1], [1, 1]]])  # 1×2×2
     perfect = np.eye(2)[labels].astype("float32")
     assert float(ops.convert_to_numpy(dice_loss(labels, perfect, epsilon=0.0))[0]) == (
-        pytest.approx(0.0, abs=1e-6))
+        pytest.approx(0.0, abs=1e-6)
+    )
     half = np.full((1, 2, 2, 2), 0.5, dtype="float32")
     # class 0: 2·0.5/(1 + 2) = 1/3; class 1: 2·1.5/(3 + 2) = 3/5 → loss 1 − (1/3 + 3/5)/2
     assert float(ops.convert_to_numpy(dice_loss(labels, half, epsilon=0.0))[0]) == (
-        pytest.approx(1 - (1 / 3 + 3 / 5) / 2, rel=1e-5))
+        pytest.approx(1 - (1 / 3 + 3 / 5) / 2, rel=1e-5)
+    )
 
 
 def test_miou_and_pixel_accuracy_hand_values() -> None:

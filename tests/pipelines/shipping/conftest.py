@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 IMAGE_SHAPE = (16, 16, 3)
-SPECTROGRAM_SHAPE = (59, 11)       # 59 frames → (59 − 7) // 4 + 1 = 14 steps
+SPECTROGRAM_SHAPE = (59, 11)  # 59 frames → (59 − 7) // 4 + 1 = 14 steps
 
 
 @pytest.fixture(scope="package")
@@ -27,8 +27,9 @@ def detector():
     from dl_pipelines.pipelines.trigger_word.model import SpecAugment, build_trigger_word_model
 
     keras.utils.set_random_seed(1)
-    return build_trigger_word_model(SPECTROGRAM_SHAPE[1], 6, 7, 4, [5], 0.1, 0.01, 3.0,
-                                    augmentation=SpecAugment(2, 4, seed=0))
+    return build_trigger_word_model(
+        SPECTROGRAM_SHAPE[1], 6, 7, 4, [5], 0.1, 0.01, 3.0, augmentation=SpecAugment(2, 4, seed=0)
+    )
 
 
 @pytest.fixture(scope="package")

@@ -31,15 +31,23 @@ def test_int8_export_is_really_quantised(classifier_files) -> None:
     interpreter = Interpreter(model_content=classifier_files["model_int8.tflite"])
     types = {np.dtype(t["dtype"]) for t in interpreter.get_tensor_details()}
     assert np.dtype(np.int8) in types
-    float_types = {np.dtype(t["dtype"]) for t in Interpreter(
-        model_content=classifier_files["model_float.tflite"]).get_tensor_details()}
+    float_types = {
+        np.dtype(t["dtype"])
+        for t in Interpreter(
+            model_content=classifier_files["model_float.tflite"]
+        ).get_tensor_details()
+    }
     assert np.dtype(np.int8) not in float_types
 
 
 def test_detector_exports_match_keras_without_training_layers(detector, spectrograms) -> None:
-    files = exports.export_all(detector, SPECTROGRAM_SHAPE,
-                               ["saved_model", "onnx", "tflite_float", "tflite_dynamic_range"],
-                               17, None)
+    files = exports.export_all(
+        detector,
+        SPECTROGRAM_SHAPE,
+        ["saved_model", "onnx", "tflite_float", "tflite_dynamic_range"],
+        17,
+        None,
+    )
     reference = detector.predict(spectrograms, verbose=0)
     assert reference.shape == (6, 14, 1)
     for fmt in ("keras", "saved_model", "onnx", "tflite_float"):
@@ -52,8 +60,9 @@ def test_detector_exports_match_keras_without_training_layers(detector, spectrog
 def test_file_sizes_by_format(classifier_files) -> None:
     sizes = exports.file_sizes(classifier_files)
     assert set(sizes) == {"keras", *ALL}
-    assert sizes["saved_model"] == sum(len(v) for k, v in classifier_files.items()
-                                       if k.startswith("saved_model/"))
+    assert sizes["saved_model"] == sum(
+        len(v) for k, v in classifier_files.items() if k.startswith("saved_model/")
+    )
     assert sizes["onnx"] == len(classifier_files["model.onnx"])
 
 
@@ -67,8 +76,9 @@ def test_bad_requests_are_rejected(classifier, classifier_files) -> None:
 
 
 @pytest.mark.parametrize("chunk_steps", [1, 4, 14, 20])
-def test_streaming_step_model_scores_like_the_whole_sequence(detector, spectrograms,
-                                                             chunk_steps) -> None:
+def test_streaming_step_model_scores_like_the_whole_sequence(
+    detector, spectrograms, chunk_steps
+) -> None:
     """Chunks fed in order from zero states: the whole model's scores, for chunk sizes
     that divide the 14 steps, do not, or exceed them."""
     from dl_pipelines.ship.litert import StreamingLiteRTModel
@@ -86,25 +96,34 @@ def test_streaming_carries_state_across_steps(detector, spectrograms) -> None:
 
     model = StreamingLiteRTModel(exports.tflite_streaming_bytes(detector, 7, "float"), 7, 4)
     states = model.initial_states()
-    first, states = model.step(spectrograms[0, :model.chunk_frames], states)
-    second, _ = model.step(spectrograms[0, 28:28 + model.chunk_frames], states)
+    first, states = model.step(spectrograms[0, : model.chunk_frames], states)
+    second, _ = model.step(spectrograms[0, 28 : 28 + model.chunk_frames], states)
     reference = detector.predict(spectrograms[:1], verbose=0)[0, :, 0]
     np.testing.assert_allclose(np.concatenate([first, second]), reference, atol=1e-5)
-    fresh, _ = model.step(spectrograms[0, 28:28 + model.chunk_frames], model.initial_states())
-    assert np.max(np.abs(fresh - second)) > 1e-4   # the state matters
+    fresh, _ = model.step(spectrograms[0, 28 : 28 + model.chunk_frames], model.initial_states())
+    assert np.max(np.abs(fresh - second)) > 1e-4  # the state matters
 
 
 def test_only_causal_chunkable_models_stream() -> None:
     import keras
 
-    two_convs = keras.Sequential([keras.Input((None, 5)), keras.layers.Conv1D(3, 3),
-                                  keras.layers.Conv1D(3, 3), keras.layers.GRU(2,
-                                  return_sequences=True)])
+    two_convs = keras.Sequential(
+        [
+            keras.Input((None, 5)),
+            keras.layers.Conv1D(3, 3),
+            keras.layers.Conv1D(3, 3),
+            keras.layers.GRU(2, return_sequences=True),
+        ]
+    )
     with pytest.raises(ValueError, match="mixes time steps"):
         exports.streaming_step_model(two_convs, 4)
-    backwards = keras.Sequential([keras.Input((None, 5)), keras.layers.Conv1D(3, 3),
-                                  keras.layers.GRU(2, return_sequences=True,
-                                                   go_backwards=True)])
+    backwards = keras.Sequential(
+        [
+            keras.Input((None, 5)),
+            keras.layers.Conv1D(3, 3),
+            keras.layers.GRU(2, return_sequences=True, go_backwards=True),
+        ]
+    )
     with pytest.raises(ValueError, match="must run forward"):
         exports.streaming_step_model(backwards, 4)
     with pytest.raises(ValueError, match="float or dynamic_range"):

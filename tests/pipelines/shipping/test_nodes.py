@@ -10,11 +10,23 @@ import pytest
 from dl_pipelines.pipelines.shipping import exports, nodes
 from tests.pipelines.shipping.conftest import IMAGE_SHAPE
 
-PARAMS = {"parity": {"examples": 12, "max_abs_tolerance": 1e-4,
-                     "min_quantised_agreement": 0.95, "detection_tolerance_steps": 2},
-          "models": {"tiny": {"task": "binary_classifier", "input_key": "images",
-                              "threshold": 0.5, "labels": ["day", "night"],
-                              "formats": ["onnx", "tflite_float"]}}}
+PARAMS = {
+    "parity": {
+        "examples": 12,
+        "max_abs_tolerance": 1e-4,
+        "min_quantised_agreement": 0.95,
+        "detection_tolerance_steps": 2,
+    },
+    "models": {
+        "tiny": {
+            "task": "binary_classifier",
+            "input_key": "images",
+            "threshold": 0.5,
+            "labels": ["day", "night"],
+            "formats": ["onnx", "tflite_float"],
+        }
+    },
+}
 
 
 def test_classifier_decisions_are_labels_at_the_threshold() -> None:
@@ -25,14 +37,16 @@ def test_classifier_decisions_are_labels_at_the_threshold() -> None:
 
 
 def test_detector_decisions_are_detections_matched_within_the_tolerance() -> None:
-    config = {"task": "keyword_detector",
-              "detector": {"threshold": 0.5, "refractory_steps": 3, "hold_steps": 1}}
+    config = {
+        "task": "keyword_detector",
+        "detector": {"threshold": 0.5, "refractory_steps": 3, "hold_steps": 1},
+    }
     reference = np.zeros((2, 30, 1))
     other = np.zeros((2, 30, 1))
-    reference[0, 5], reference[0, 15] = 0.9, 0.8      # two detections …
-    other[0, 6] = 0.9                                 # … one found 1 step later, one missed
-    other[1, 20] = 0.7                                # an extra one in the second clip
-    reference[1, 25] = other[1, 28] = 0.6             # 3 steps apart: beyond ±2
+    reference[0, 5], reference[0, 15] = 0.9, 0.8  # two detections …
+    other[0, 6] = 0.9  # … one found 1 step later, one missed
+    other[1, 20] = 0.7  # an extra one in the second clip
+    reference[1, 25] = other[1, 28] = 0.6  # 3 steps apart: beyond ±2
     assert nodes._decisions_agreement(config, reference, other, PARAMS) == (1, 4)
     # held for 2 steps, the one-step peaks of both are gone: nothing to agree on
     config["detector"]["hold_steps"] = 2
@@ -41,10 +55,15 @@ def test_detector_decisions_are_detections_matched_within_the_tolerance() -> Non
 
 def _candidate(model, images) -> dict[str, bytes]:
     files = exports.export_all(model, IMAGE_SHAPE, ["onnx", "tflite_float"], 17, None)
-    files["model.json"] = json.dumps({"model": "tiny", "version": "1",
-                                      "task": "binary_classifier",
-                                      "input": {"shape": [1, *IMAGE_SHAPE]},
-                                      "classifier": {"threshold": 0.5}}).encode()
+    files["model.json"] = json.dumps(
+        {
+            "model": "tiny",
+            "version": "1",
+            "task": "binary_classifier",
+            "input": {"shape": [1, *IMAGE_SHAPE]},
+            "classifier": {"threshold": 0.5},
+        }
+    ).encode()
     return files
 
 
@@ -60,7 +79,7 @@ def test_agreeing_exports_pass_with_their_metrics(classifier, images) -> None:
 def test_a_float_export_that_disagrees_stops_the_run(classifier, images) -> None:
     import keras
 
-    other = keras.models.clone_model(classifier)       # same graph, other weights
+    other = keras.models.clone_model(classifier)  # same graph, other weights
     other.set_weights([w + 0.5 for w in classifier.get_weights()])
     candidate = _candidate(classifier, images)
     candidate["model_float.tflite"] = exports.tflite_bytes(other, IMAGE_SHAPE)
@@ -89,11 +108,18 @@ def test_keyword_detector_is_exported_for_one_scoring_window_and_streams() -> No
 
     keras.utils.set_random_seed(4)
     model = build_trigger_word_model(101, 4, 15, 4, [4], 0.0, 1e-3, 1.0)
-    registered = RegisteredModel("trigger_word", "3", None, "models:/trigger_word/3", model,
-                                 keras_signature(model), {"threshold": 0.5})
+    registered = RegisteredModel(
+        "trigger_word",
+        "3",
+        None,
+        "models:/trigger_word/3",
+        model,
+        keras_signature(model),
+        {"threshold": 0.5},
+    )
     shipping, trigger_word = _base_params("shipping"), _base_params("trigger_word")
-    trigger_word["model"]["conv_stride"] = 4       # the model above: Conv1D 15 / 4, the
-    trigger_word["mixing"]["label_steps"] = 50     # course's steps of 7.3 ms
+    trigger_word["model"]["conv_stride"] = 4  # the model above: Conv1D 15 / 4, the
+    trigger_word["mixing"]["label_steps"] = 50  # course's steps of 7.3 ms
     trigger_word["detect"].update(window_seconds=0.29, overlap_seconds=0.05)
     shipping["parity"]["examples"] = 3
     data = {"x": np.random.default_rng(5).normal(size=(3, 150, 101)).astype(np.float32)}
@@ -105,7 +131,7 @@ def test_keyword_detector_is_exported_for_one_scoring_window_and_streams() -> No
     assert config["input"]["shape"] == [1, detector.window_frames, 101] == [1, 171, 101]
     assert config["streaming"] == {"chunk_steps": 25}
     assert config["files"]["streaming_dynamic_range"] == "model_streaming_dynamic_range.tflite"
-    assert "model_int8.tflite" not in candidate           # not offered for the detector
+    assert "model_int8.tflite" not in candidate  # not offered for the detector
 
     _, metrics, report = nodes.check_parity(candidate, data, shipping)
     for fmt in ("onnx", "tflite_float", "tflite_streaming_float"):

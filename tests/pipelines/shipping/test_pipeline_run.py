@@ -39,8 +39,15 @@ def _test_images(project: KedroProject) -> np.ndarray:
 def test_every_format_is_written_with_its_runner_config(shipped: KedroProject) -> None:
     folder = shipped.path / EXPORTS
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-    assert {"model.keras", "model.onnx", "model_float.tflite", "model_dynamic_range.tflite",
-            "model_int8.tflite", "model.json", "saved_model/saved_model.pb"} <= names
+    assert {
+        "model.keras",
+        "model.onnx",
+        "model_float.tflite",
+        "model_dynamic_range.tflite",
+        "model_int8.tflite",
+        "model.json",
+        "saved_model/saved_model.pb",
+    } <= names
     config = json.loads((folder / "model.json").read_text())
     assert config["model"] == "day_night" and config["version"] == "1"
     assert config["task"] == "binary_classifier"
@@ -48,8 +55,7 @@ def test_every_format_is_written_with_its_runner_config(shipped: KedroProject) -
     assert config["files"]["int8"] == "model_int8.tflite"
 
 
-def test_run_is_linked_to_the_model_version_with_parity_and_timings(
-        shipped: KedroProject) -> None:
+def test_run_is_linked_to_the_model_version_with_parity_and_timings(shipped: KedroProject) -> None:
     (run,) = shipped.runs("shipping")
     assert run.info.status == "FINISHED"
     (version,) = shipped.client().search_model_versions("name = 'day_night'")
@@ -82,33 +88,34 @@ def test_rest_server_answers_like_the_keras_model(shipped: KedroProject, tmp_pat
 
     images = _test_images(shipped)[:4]
     expected = _registered_keras_model(shipped).predict(images, verbose=0)
-    with ModelServer("models:/day_night/1", shipped.tracking_uri,
-                     tmp_path / "serve.log") as server:
+    with ModelServer("models:/day_night/1", shipped.tracking_uri, tmp_path / "serve.log") as server:
         served = server.predict(images)
         group = server._process.pid
     assert served.shape == expected.shape
     np.testing.assert_allclose(served, expected, atol=1e-5)
-    with pytest.raises(ProcessLookupError):   # the whole group is gone
+    with pytest.raises(ProcessLookupError):  # the whole group is gone
         import os
 
         os.killpg(group, 0)
 
 
-def test_a_version_that_is_not_registered_fails_clearly(trained_project: KedroProject,
-                                                         ) -> None:
+def test_a_version_that_is_not_registered_fails_clearly(
+    trained_project: KedroProject,
+) -> None:
     """``model_version`` picks a version (``version`` is a key Kedro drops silently)."""
-    result = trained_project.run("--pipelines", "shipping", "--params",
-                                 "model=day_night,model_version=99", check=False)
+    result = trained_project.run(
+        "--pipelines", "shipping", "--params", "model=day_night,model_version=99", check=False
+    )
     assert result.returncode != 0
     assert "has no version 99 (versions: " in result.stderr
     assert "--params model_version=<n>" in result.stderr
 
 
 def test_unknown_model_name_fails_clearly(project: KedroProject) -> None:
-    result = project.run("--pipelines", "shipping", "--params", "model=no_such_model",
-                         check=False)
-    project.assert_failed_cleanly(result, "shipping", "No registered model named "
-                                  "'no_such_model'", "--params model=<name>")
+    result = project.run("--pipelines", "shipping", "--params", "model=no_such_model", check=False)
+    project.assert_failed_cleanly(
+        result, "shipping", "No registered model named 'no_such_model'", "--params model=<name>"
+    )
     assert project.outputs() == []
 
 
@@ -118,9 +125,10 @@ def test_version_without_signature_fails_clearly(project: KedroProject) -> None:
 
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     with project.tracking(), mlflow.start_run():
-        mlflow.keras.log_model(model, name="model", registered_model_name="unsigned",
-                               pip_requirements=["keras"])
-    result = project.run("--pipelines", "shipping", "--params", "model=unsigned",
-                         check=False)
-    project.assert_failed_cleanly(result, "shipping", "models:/unsigned/1 was logged "
-                                  "without a signature")
+        mlflow.keras.log_model(
+            model, name="model", registered_model_name="unsigned", pip_requirements=["keras"]
+        )
+    result = project.run("--pipelines", "shipping", "--params", "model=unsigned", check=False)
+    project.assert_failed_cleanly(
+        result, "shipping", "models:/unsigned/1 was logged without a signature"
+    )

@@ -47,6 +47,7 @@ def photo_pair() -> tuple[np.ndarray, np.ndarray]:
     from dl_pipelines.datasets import PackageImagesDataset
     from dl_pipelines.pipelines.style_transfer.nodes import square
 
-    images = PackageImagesDataset({"astronaut": "skimage:data/astronaut.png",
-                                   "brick": "skimage:data/brick.png"}).load()
+    images = PackageImagesDataset(
+        {"astronaut": "skimage:data/astronaut.png", "brick": "skimage:data/brick.png"}
+    ).load()
     return square(images["astronaut"], 32), square(images["brick"], 32)

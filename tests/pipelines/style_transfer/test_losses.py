@@ -33,8 +33,7 @@ def test_gram_matrix_without_batch_axis_and_symmetry() -> None:
     gram = np.asarray(gram_matrix(features))
     assert gram.shape == (5, 5)
     np.testing.assert_allclose(gram, gram.T, rtol=1e-5)
-    np.testing.assert_allclose(gram, features.reshape(12, 5).T @ features.reshape(12, 5),
-                               rtol=1e-5)
+    np.testing.assert_allclose(gram, features.reshape(12, 5).T @ features.reshape(12, 5), rtol=1e-5)
 
 
 def test_content_cost_by_hand() -> None:

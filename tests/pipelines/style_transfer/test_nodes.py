@@ -16,15 +16,22 @@ DEFAULT_STYLES = {"brick": np.full((80, 80, 3), 30, np.uint8)}
 
 def _images(params, user_content=None, user_style=None):
     params["images"].update(painted_size=64)
-    return nodes.collect_images(user_content or {}, user_style or {}, DEFAULT_CONTENT,
-                                DEFAULT_STYLES, params["images"], seed=1)
+    return nodes.collect_images(
+        user_content or {},
+        user_style or {},
+        DEFAULT_CONTENT,
+        DEFAULT_STYLES,
+        params["images"],
+        seed=1,
+    )
 
 
 # --------------------------------------------------------------------------------- images
 def test_user_images_join_and_replace_the_defaults(params) -> None:
     mine = np.zeros((70, 90, 3), np.uint8)
-    content, styles = _images(params, {"holiday/beach.jpg": mine, "astronaut.png": mine},
-                              {"van_gogh.jpg": mine})
+    content, styles = _images(
+        params, {"holiday/beach.jpg": mine, "astronaut.png": mine}, {"van_gogh.jpg": mine}
+    )
     assert sorted(content) == ["astronaut", "beach"]
     assert content["astronaut"] is mine
     assert sorted(styles) == ["brick", "mosaic", "swirls", "van_gogh"]
@@ -41,8 +48,11 @@ def test_small_or_duplicate_user_images_are_named(params) -> None:
 
 def test_unknown_pair_names_list_what_there_is(params) -> None:
     content, styles = _images(params)
-    with pytest.raises(ValueError, match=r"Unknown style 'monet'.*\['brick', 'mosaic', "
-                                         r"'swirls'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown style 'monet'.*\['brick', 'mosaic', "
+        r"'swirls'\]",
+    ):
         nodes._pairs([["astronaut", "monet"]], content, styles)
     with pytest.raises(ValueError, match="Unknown content image 'me'"):
         nodes._pairs([["me", "brick"]], content, styles)
@@ -69,24 +79,26 @@ def test_resizing_helpers_keep_or_fill_the_shape() -> None:
 
 def test_bad_parameters_name_the_key(params, vgg_weights) -> None:
     params["cost"]["content_layers"] = ["block4_conv9"]
-    with pytest.raises(ValueError, match=r"\['block4_conv9'\] in "
-                                         "'style_transfer.cost.content_layers'"):
+    with pytest.raises(
+        ValueError,
+        match=r"\['block4_conv9'\] in "
+        "'style_transfer.cost.content_layers'",
+    ):
         nodes._cost_weights(params["cost"], vgg_weights)
     params["optimisation"]["init"] = "zeros"
     with pytest.raises(ParameterError, match="style_transfer.optimisation.*init must be"):
-        nodes.parse(nodes.OptimisationParams, params["optimisation"],
-                    "style_transfer.optimisation")
+        nodes.parse(nodes.OptimisationParams, params["optimisation"], "style_transfer.optimisation")
 
 
 # --------------------------------------------------------------------------- optimisation
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
-def test_a_few_steps_lower_the_cost(params, extractor, cost_weights, photo_pair,
-                                    optimizer) -> None:
+def test_a_few_steps_lower_the_cost(params, extractor, cost_weights, photo_pair, optimizer) -> None:
     content, style = photo_pair
     params["optimisation"].update(optimizer=optimizer, steps=6, log_every=2, snapshot_every=3)
     config = nodes.parse(nodes.OptimisationParams, params["optimisation"], "o")
-    out = nodes.optimise_image(extractor, content, style, cost_weights, config,
-                               np.random.default_rng(0), "test")
+    out = nodes.optimise_image(
+        extractor, content, style, cost_weights, config, np.random.default_rng(0), "test"
+    )
     total = out["history"]["total_loss"]
     assert total[-1] < 0.7 * total[0]
     assert out["history"]["content_loss"][0] == pytest.approx(0.0, abs=1e-3)  # G starts at C
@@ -100,14 +112,24 @@ def test_noise_initialisation_is_seeded(params, photo_pair) -> None:
     config = nodes.parse(nodes.OptimisationParams, params["optimisation"], "o")
     first = nodes._initial_image(content, config, np.random.default_rng(5))
     assert np.abs(first - content).max() <= 10.0 and not np.array_equal(first, content)
-    np.testing.assert_array_equal(first, nodes._initial_image(content, config,
-                                                              np.random.default_rng(5)))
+    np.testing.assert_array_equal(
+        first, nodes._initial_image(content, config, np.random.default_rng(5))
+    )
 
 
 def test_summary_reports_the_drop() -> None:
-    history = {"step": [0, 10], "total_loss": [100.0, 5.0], "content_loss": [0.0, 1.0],
-               "style_loss": [100.0, 4.0], "tv_loss": [0.0, 0.0], "seconds": 2.0,
-               "step_seconds": 0.2, "content": "a", "style": "b", "image_size": 32}
+    history = {
+        "step": [0, 10],
+        "total_loss": [100.0, 5.0],
+        "content_loss": [0.0, 1.0],
+        "style_loss": [100.0, 4.0],
+        "tv_loss": [0.0, 0.0],
+        "seconds": 2.0,
+        "step_seconds": 0.2,
+        "content": "a",
+        "style": "b",
+        "image_size": 32,
+    }
     metrics, report = nodes.summarise({"a__b": history})
     assert report["pairs"]["a__b"]["total_loss_drop"] == pytest.approx(0.95)
     assert metrics["min_total_loss_drop"]["value"] == pytest.approx(0.95)
@@ -148,25 +170,43 @@ def test_choose_style_by_name_first_then_file() -> None:
     assert chosen["source"] == "name" and chosen["image"] is library["swirls"]
     # … and is reached by another spelling of its path
     assert nodes.choose_style(library, mine, {**APPLY, "style": "./swirls"}, 64)["image"] is mine
-    with pytest.raises(ValueError, match=r"Style 'monet' is neither a known style name nor "
-                                         r"an image file.*\['swirls'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Style 'monet' is neither a known style name nor "
+        r"an image file.*\['swirls'\]",
+    ):
         nodes.choose_style(library, None, {**APPLY, "style": "monet"}, 64)
 
 
 def test_apply_images_under_the_minimum_size_are_named(vgg_weights, params) -> None:
     small = np.zeros((50, 90, 3), np.uint8)
-    with pytest.raises(ValueError, match=r"style image '/art/tiny.png' is 90×50 px.*at "
-                                         r"least 64 px.*min_input_size"):
+    with pytest.raises(
+        ValueError,
+        match=r"style image '/art/tiny.png' is 90×50 px.*at "
+        r"least 64 px.*min_input_size",
+    ):
         nodes.choose_style({}, small, {**APPLY, "style": "/art/tiny.png"}, 64)
     style = {"name": "swirls", "image": np.zeros((70, 70, 3), np.uint8), "source": "name"}
     with pytest.raises(ValueError, match=r"photo 'x.jpg' is 90×50 px"):
-        nodes.apply_style(small, style, None, vgg_weights, {**APPLY, "style": "swirls"}, 64,
-                          params["cost"], params["optimisation"], seed=0)
+        nodes.apply_style(
+            small,
+            style,
+            None,
+            vgg_weights,
+            {**APPLY, "style": "swirls"},
+            64,
+            params["cost"],
+            params["optimisation"],
+            seed=0,
+        )
 
 
 def _method(method: str, style: dict, stylizer) -> str:
-    config = nodes.parse(nodes.ApplyParams, {**APPLY, "style": style["name"], "method": method},
-                         "style_transfer_apply")
+    config = nodes.parse(
+        nodes.ApplyParams,
+        {**APPLY, "style": style["name"], "method": method},
+        "style_transfer_apply",
+    )
     return nodes._apply_method(config, style, stylizer)
 
 
@@ -188,16 +228,22 @@ def test_apply_method_takes_the_stylizer_only_for_its_style() -> None:
 
 def test_stylizer_method_for_another_style_says_how_to_train_one() -> None:
     swirls = st_model.build_transform_net((4, 8, 8), 1, style="swirls")
-    with pytest.raises(ValueError, match=r"cannot stylise in 'mosaic': the stylizer at "
-                                         r"data/06_models/style_transfer/stylizer.keras is "
-                                         r"trained for 'swirls'.*--pipelines style_transfer "
-                                         r"--params style_transfer.stylizer.style=mosaic.*"
-                                         r"method=optimise"):
+    with pytest.raises(
+        ValueError,
+        match=r"cannot stylise in 'mosaic': the stylizer at "
+        r"data/06_models/style_transfer/stylizer.keras is "
+        r"trained for 'swirls'.*--pipelines style_transfer "
+        r"--params style_transfer.stylizer.style=mosaic.*"
+        r"method=optimise",
+    ):
         _method("stylizer", {"name": "mosaic", "source": "name"}, swirls)
     with pytest.raises(ValueError, match="no trained stylizer at"):
         _method("stylizer", {"name": "mosaic", "source": "name"}, None)
-    with pytest.raises(ValueError, match=r"method must be one of \('auto', 'optimise', "
-                                         r"'stylizer'\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"method must be one of \('auto', 'optimise', "
+        r"'stylizer'\)",
+    ):
         _method("fast", {"name": "mosaic", "source": "name"}, None)
 
 
@@ -205,10 +251,18 @@ def test_apply_with_the_stylizer_is_one_scored_pass(vgg_weights, params) -> None
     swirls = st_model.build_transform_net((4, 8, 8), 1, style="swirls")
     photo = np.random.default_rng(0).integers(0, 256, (66, 90, 3), np.uint8)
     style = {"name": "swirls", "image": np.full((70, 70, 3), 200, np.uint8), "source": "name"}
-    images, history = nodes.apply_style(photo, style, swirls, vgg_weights,
-                                        {**APPLY, "content": "/p/me.jpg", "style": "swirls"},
-                                        64, params["cost"], params["optimisation"], seed=0)
-    (name, image), = images.items()
+    images, history = nodes.apply_style(
+        photo,
+        style,
+        swirls,
+        vgg_weights,
+        {**APPLY, "content": "/p/me.jpg", "style": "swirls"},
+        64,
+        params["cost"],
+        params["optimisation"],
+        seed=0,
+    )
+    ((name, image),) = images.items()
     assert name == "me__swirls.png" and image.shape == (29, 40, 3)
     np.testing.assert_array_equal(image, st_model.stylise(swirls, nodes.fit_long_side(photo, 40)))
     assert history["method"] == "stylizer" and history["step"] == [0]

@@ -45,9 +45,11 @@ def test_extractor_applies_caffe_preprocessing(vgg_weights) -> None:
     assert set(features) == {"block1_conv1", "block2_conv1"}
     assert tuple(features["block2_conv1"].shape) == (1, 10, 12, 128)
     reference = keras.Model(model.inputs[0], model.get_layer("block1_conv1").output)(
-        keras.applications.vgg16.preprocess_input(image.copy()))
-    np.testing.assert_allclose(np.asarray(features["block1_conv1"]), np.asarray(reference),
-                               rtol=1e-4, atol=1e-3)
+        keras.applications.vgg16.preprocess_input(image.copy())
+    )
+    np.testing.assert_allclose(
+        np.asarray(features["block1_conv1"]), np.asarray(reference), rtol=1e-4, atol=1e-3
+    )
 
 
 def test_a_keras_vgg16_weights_file_loads_by_name(tmp_path) -> None:
@@ -59,8 +61,9 @@ def test_a_keras_vgg16_weights_file_loads_by_name(tmp_path) -> None:
     weights = VggWeightsDataset(filepath=str(path)).load()
     model = vgg.build_vgg(weights)
     for layer in ("block1_conv1", "block5_conv3"):
-        np.testing.assert_array_equal(model.get_layer(layer).get_weights()[0],
-                                      source.get_layer(layer).get_weights()[0])
+        np.testing.assert_array_equal(
+            model.get_layer(layer).get_weights()[0], source.get_layer(layer).get_weights()[0]
+        )
 
 
 def _fake_weights_file(path, layers, drop: str | None = None):
@@ -74,8 +77,11 @@ def _fake_weights_file(path, layers, drop: str | None = None):
 
 
 def test_a_file_with_block5_conv4_is_vgg19(tmp_path) -> None:
-    layers = [f"block{b}_conv{c}" for b, n in zip(range(1, 6), (2, 2, 4, 4, 4), strict=True)
-              for c in range(1, n + 1)]
+    layers = [
+        f"block{b}_conv{c}"
+        for b, n in zip(range(1, 6), (2, 2, 4, 4, 4), strict=True)
+        for c in range(1, n + 1)
+    ]
     _fake_weights_file(tmp_path / "vgg19.h5", layers)
     weights = VggWeightsDataset(filepath=str(tmp_path / "vgg19.h5")).load()
     assert len(weights) == 16 and vgg.architecture_of(weights) == "vgg19"
@@ -90,8 +96,7 @@ def test_missing_unreadable_or_incomplete_weights_are_named(tmp_path) -> None:
     with pytest.raises(DatasetError, match="Cannot read VGG weights file .*text.h5"):
         VggWeightsDataset(filepath=str(tmp_path / "text.h5")).load()
     _fake_weights_file(tmp_path / "partial.h5", VGG16_LAYERS, drop="block4_conv2")
-    with pytest.raises(DatasetError, match="partial.h5' holds no weights for layer "
-                                           "'block4_conv2'"):
+    with pytest.raises(DatasetError, match="partial.h5' holds no weights for layer 'block4_conv2'"):
         VggWeightsDataset(filepath=str(tmp_path / "partial.h5")).load()
 
 
@@ -103,7 +108,11 @@ def test_wrong_kernel_shape_is_rejected(tmp_path) -> None:
 
 
 def test_unknown_layer_names_list_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match=r"Unknown layer\(s\) \['block6_conv1'\] in "
-                                         r"'style_transfer.cost.style_layers'.*block5_conv3"):
-        vgg.validate_layers(["block1_conv1", "block6_conv1"], "vgg16",
-                            "style_transfer.cost.style_layers")
+    with pytest.raises(
+        ValueError,
+        match=r"Unknown layer\(s\) \['block6_conv1'\] in "
+        r"'style_transfer.cost.style_layers'.*block5_conv3",
+    ):
+        vgg.validate_layers(
+            ["block1_conv1", "block6_conv1"], "vgg16", "style_transfer.cost.style_layers"
+        )

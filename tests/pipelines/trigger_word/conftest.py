@@ -10,8 +10,16 @@ import pytest
 from tests.conftest import KedroProject, make_project_copy
 
 
-def write_recording(folder: Path, name: str, words_at, voice: str, rate: int,
-                    seconds: float, stereo: bool = False, seed: int = 0) -> list[float]:
+def write_recording(
+    folder: Path,
+    name: str,
+    words_at,
+    voice: str,
+    rate: int,
+    seconds: float,
+    stereo: bool = False,
+    seed: int = 0,
+) -> list[float]:
     """A held-out-voice recording written as WAV; returns the keyword end times."""
     from dl_pipelines import audio
     from dl_pipelines.pipelines.trigger_word.synthesis import recording
@@ -36,8 +44,11 @@ def trained_trigger_word(tmp_path_factory: pytest.TempPathFactory) -> KedroProje
 def _merge(base: dict, override: dict) -> dict:
     out = dict(base)
     for key, value in override.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(
-            out.get(key), dict) else value
+        out[key] = (
+            _merge(out[key], value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
     return out
 
 

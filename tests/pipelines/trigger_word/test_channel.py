@@ -37,7 +37,7 @@ def test_a_microphone_response_cuts_the_lows_and_highs() -> None:
         gain = channel.random_response(n, RATE, np.random.default_rng(seed), max_db=6.0)
         f = np.fft.rfftfreq(n, 1 / RATE)
         assert gain.shape == f.shape and np.all(gain > 0)
-        assert gain[f == 20].item() < 0.5               # ≥ 60 Hz high-pass
+        assert gain[f == 20].item() < 0.5  # ≥ 60 Hz high-pass
         assert gain[(f > 800) & (f < 1200)].max() > 0.4  # speech band kept
 
 
@@ -57,8 +57,19 @@ def test_the_channel_draws_nothing_when_off_and_is_seeded_when_on() -> None:
     generator = np.random.default_rng(5)
     assert apply_channel(x, off, generator) is x
     assert generator.random() == np.random.default_rng(5).random()
-    on = MixSpec(RATE, RATE, 10, 2, 1, 1, (-30, -20), (0, 10), eq_probability=1.0,
-                 band_limit_probability=1.0, band_limit_rates=(8000,))
+    on = MixSpec(
+        RATE,
+        RATE,
+        10,
+        2,
+        1,
+        1,
+        (-30, -20),
+        (0, 10),
+        eq_probability=1.0,
+        band_limit_probability=1.0,
+        band_limit_rates=(8000,),
+    )
     a = apply_channel(x, on, np.random.default_rng(7))
     b = apply_channel(x, on, np.random.default_rng(7))
     assert np.array_equal(a, b) and not np.allclose(a, x)
@@ -76,6 +87,6 @@ def test_resynthesis_keeps_the_word_and_changes_the_voice() -> None:
     assert a.shape == word.shape and a.dtype == np.float32
     assert np.array_equal(a, b) and not np.allclose(a, c)
     assert np.max(np.abs(a)) == pytest.approx(np.max(np.abs(word)), rel=0.05)
-    assert abs(np.corrcoef(a, word)[0, 1]) < 0.5            # a new waveform (source) …
+    assert abs(np.corrcoef(a, word)[0, 1]) < 0.5  # a new waveform (source) …
     envelope = [audio.spectrogram(x[None], 200, 120)[0].mean(axis=0) for x in (word, a)]
-    assert np.corrcoef(*envelope)[0, 1] > 0.8               # … with the word's formants
+    assert np.corrcoef(*envelope)[0, 1] > 0.8  # … with the word's formants

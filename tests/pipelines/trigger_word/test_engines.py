@@ -31,9 +31,9 @@ def test_every_engine_says_the_word_at_the_asked_rate_and_pace(name: str) -> Non
     normal = engines.spoken(name, "activate", VOICES[name], 1.0, 0, RATE)
     fast = engines.spoken(name, "activate", VOICES[name], 1.4, 0, RATE)
     assert normal.dtype == np.float32 and normal.ndim == 1
-    assert 0.3 * RATE < len(normal) < 1.5 * RATE          # one word, silence trimmed
+    assert 0.3 * RATE < len(normal) < 1.5 * RATE  # one word, silence trimmed
     assert 0.01 < float(np.max(np.abs(normal))) <= 1.0
-    assert len(fast) < 0.9 * len(normal)                   # speed > 1 speaks faster
+    assert len(fast) < 0.9 * len(normal)  # speed > 1 speaks faster
 
 
 @pytest.mark.parametrize("name", ["piper", "festival", "flite"])
@@ -49,8 +49,8 @@ def test_an_unknown_engine_is_refused() -> None:
 
 
 def test_an_engine_that_is_not_installed_is_skipped_with_a_log_line(
-        tw_params: dict, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    tw_params: dict, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     p = parse_params(tw_params)
     source = next(e for e in p.default_data.engines if e.engine == "flite")
     monkeypatch.setattr(engines.FliteEngine, "missing", lambda self: "apt-get install flite")
@@ -60,8 +60,9 @@ def test_an_engine_that_is_not_installed_is_skipped_with_a_log_line(
     assert "'flite' skipped (apt-get install flite)" in caplog.text
 
 
-def test_engine_clips_are_grouped_by_engine_and_voice_and_reproducible(tw_params: dict,
-                                                                       ) -> None:
+def test_engine_clips_are_grouped_by_engine_and_voice_and_reproducible(
+    tw_params: dict,
+) -> None:
     p = parse_params(tw_params)
     source = next(e for e in p.default_data.engines if e.engine == "flite")
     _installed("flite")
@@ -80,14 +81,16 @@ def test_families_of_groups() -> None:
     assert nodes.family("alice") == "user"
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"engine": "sam"}, "unknown engine 'sam'"),
-    ({"split": "dev"}, "split 'dev'"),
-    ({"voices": []}, "lists no voices"),
-    ({"speed": [0.2, 1.0]}, "speed must be"),
-])
-def test_bad_engine_parameters_are_refused(tw_params: dict, change: dict,
-                                           message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"engine": "sam"}, "unknown engine 'sam'"),
+        ({"split": "dev"}, "split 'dev'"),
+        ({"voices": []}, "lists no voices"),
+        ({"speed": [0.2, 1.0]}, "speed must be"),
+    ],
+)
+def test_bad_engine_parameters_are_refused(tw_params: dict, change: dict, message: str) -> None:
     raw = dict(tw_params)
     raw["default_data"] = dict(raw["default_data"])
     raw["default_data"]["engines"] = [{**raw["default_data"]["engines"][0], **change}]
@@ -98,8 +101,14 @@ def test_bad_engine_parameters_are_refused(tw_params: dict, change: dict,
 def test_espeak_is_not_listed_as_another_engine(tw_params: dict) -> None:
     raw = dict(tw_params)
     raw["default_data"] = dict(raw["default_data"])
-    raw["default_data"]["engines"] = [{"engine": "espeak", "split": "val", "voices": ["en"],
-                                       "keyword_clips_per_voice": 1,
-                                       "negative_clips_per_voice": 1}]
+    raw["default_data"]["engines"] = [
+        {
+            "engine": "espeak",
+            "split": "val",
+            "voices": ["en"],
+            "keyword_clips_per_voice": 1,
+            "negative_clips_per_voice": 1,
+        }
+    ]
     with pytest.raises(ParameterError, match="not espeak"):
         parse_params(raw)

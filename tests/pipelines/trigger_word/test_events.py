@@ -29,8 +29,8 @@ def test_hold_is_the_lowest_of_the_last_steps():
 
 def test_a_held_track_keeps_plateaus_and_drops_spikes():
     s = np.full(200, 0.05, dtype=np.float32)
-    s[40:43] = 0.99            # a 3-step spike (a near miss)
-    s[120:170] = 0.95          # a 50-step plateau (a keyword)
+    s[40:43] = 0.99  # a 3-step spike (a near miss)
+    s[120:170] = 0.95  # a 50-step plateau (a keyword)
     assert events.detect(s, 0.9, 20).tolist() == [40, 120]
     held = events.hold(s, 10)
     assert events.detect(s, 0.9, 20, hold_steps=10).tolist() == [129]  # the plateau, 9 on
@@ -83,7 +83,7 @@ def _peaks_by_definition(scores: np.ndarray, refractory: int) -> list[int]:
     first is kept."""
     kept: list[int] = []
     for i, score in enumerate(scores):
-        window = scores[max(0, i - refractory):i + refractory + 1]
+        window = scores[max(0, i - refractory) : i + refractory + 1]
         rising = score > (scores[i - 1] if i else 0)
         if score >= window.max() and rising and (not kept or i - kept[-1] > refractory):
             kept.append(i)
@@ -102,12 +102,12 @@ def test_peaks_equal_the_definition_on_random_tracks(kind):
             scores = np.round(scores * 4) / 4
         if kind == "sparse":  # flat zero stretches
             scores = np.where(generator.random(n) < 0.7, 0, scores).astype(np.float32)
-        assert events.peaks(scores, refractory).tolist() == \
-            _peaks_by_definition(scores, refractory)
+        assert events.peaks(scores, refractory).tolist() == _peaks_by_definition(scores, refractory)
         if n:
             np.testing.assert_array_equal(
                 events.running_max(scores, refractory),
-                maximum_filter1d(scores, 2 * refractory + 1, mode="constant", cval=-np.inf))
+                maximum_filter1d(scores, 2 * refractory + 1, mode="constant", cval=-np.inf),
+            )
 
 
 def test_matched_says_which_keyword_ends_were_detected_in_their_order():
@@ -126,9 +126,11 @@ def test_hit_matrix_keeps_sweeps_hits_per_keyword() -> None:
     thresholds = np.array([0.3, 0.5, 0.8, 0.95])
     hits = events.hit_matrix(scores, steps, ends, thresholds, (0, 5))
     assert hits.shape == (4, 4)
-    assert hits.tolist() == [[True, True, True, False],     # 0.9 at 12 for the end at 10
-                             [True, False, False, False],   # 0.4 at 40
-                             [True, True, False, False],    # 0.7 at 31
-                             [False, False, False, False]]  # never
+    assert hits.tolist() == [
+        [True, True, True, False],  # 0.9 at 12 for the end at 10
+        [True, False, False, False],  # 0.4 at 40
+        [True, True, False, False],  # 0.7 at 31
+        [False, False, False, False],
+    ]  # never
     swept = events.sweep(scores, steps, ends, thresholds, (0, 5))
     assert hits.sum(axis=0).tolist() == swept["hits"].tolist()

@@ -71,8 +71,18 @@ def test_mixing_drops_other_words_to_keep_the_gaps():
     ids = np.arange(3)
     spec = _spec(min_gap=400)  # 4 keywords of 300 + 3 gaps = 2100 ≤ 3000; others dropped
     for i in range(20):
-        _, ends, *_ = mix_example(np.random.default_rng(i), spec, backgrounds, np.arange(2),
-                                  positives, ids, negatives, ids, n_positives=4, n_negatives=3)
+        _, ends, *_ = mix_example(
+            np.random.default_rng(i),
+            spec,
+            backgrounds,
+            np.arange(2),
+            positives,
+            ids,
+            negatives,
+            ids,
+            n_positives=4,
+            n_negatives=3,
+        )
         assert len(ends) == 4 and (np.diff(ends) >= 300 + 400).all()
 
 
@@ -86,9 +96,16 @@ def _banks():
 
 
 def _spec(**kw):
-    values = dict(sample_rate=RATE, n_samples=3000, output_steps=100, label_steps=5,
-                  max_positives=4, max_negatives=3, background_db=(-20.0, -5.0),
-                  snr_db=(10.0, 30.0))
+    values = dict(
+        sample_rate=RATE,
+        n_samples=3000,
+        output_steps=100,
+        label_steps=5,
+        max_positives=4,
+        max_negatives=3,
+        background_db=(-20.0, -5.0),
+        snr_db=(10.0, 30.0),
+    )
     values.update(kw)
     return MixSpec(**values)
 
@@ -98,31 +115,54 @@ def test_mixing_places_keywords_where_it_says_and_never_clips():
     ids = np.arange(3)
     for i in range(50):
         generator = np.random.default_rng(i)
-        x, ends, *_ = mix_example(generator, _spec(), backgrounds, np.arange(2), positives, ids,
-                                  negatives, ids)
+        x, ends, *_ = mix_example(
+            generator, _spec(), backgrounds, np.arange(2), positives, ids, negatives, ids
+        )
         assert x.shape == (3000,) and x.dtype == np.float32
         assert np.max(np.abs(x)) <= 0.99 + 1e-6
         assert len(ends) <= 4 and ends == sorted(ends)
         template = np.sin(2 * np.pi * 50 * np.arange(300) / RATE)
         for end in ends:  # the keyword (a 50 Hz tone, SNR ≥ 10 dB) ends exactly there
-            segment = x[end - 300:end]
+            segment = x[end - 300 : end]
             assert np.corrcoef(segment, template)[0, 1] > 0.9
 
 
 def test_mixing_is_deterministic_and_counts_can_be_fixed():
     positives, negatives, backgrounds = _banks()
     ids = np.arange(3)
-    a = mix_example(np.random.default_rng(7), _spec(), backgrounds, np.arange(2), positives,
-                    ids, negatives, ids)
-    b = mix_example(np.random.default_rng(7), _spec(), backgrounds, np.arange(2), positives,
-                    ids, negatives, ids)
+    a = mix_example(
+        np.random.default_rng(7), _spec(), backgrounds, np.arange(2), positives, ids, negatives, ids
+    )
+    b = mix_example(
+        np.random.default_rng(7), _spec(), backgrounds, np.arange(2), positives, ids, negatives, ids
+    )
     np.testing.assert_array_equal(a[0], b[0])
     assert a[1] == b[1]
-    _, ends, *_ = mix_example(np.random.default_rng(3), _spec(), backgrounds, np.arange(2),
-                              positives, ids, negatives, ids, n_positives=0, n_negatives=3)
+    _, ends, *_ = mix_example(
+        np.random.default_rng(3),
+        _spec(),
+        backgrounds,
+        np.arange(2),
+        positives,
+        ids,
+        negatives,
+        ids,
+        n_positives=0,
+        n_negatives=3,
+    )
     assert ends == []
-    _, ends, *_ = mix_example(np.random.default_rng(3), _spec(), backgrounds, np.arange(2),
-                              positives, ids, negatives, ids, n_positives=4, n_negatives=0)
+    _, ends, *_ = mix_example(
+        np.random.default_rng(3),
+        _spec(),
+        backgrounds,
+        np.arange(2),
+        positives,
+        ids,
+        negatives,
+        ids,
+        n_positives=4,
+        n_negatives=0,
+    )
     assert len(ends) == 4
 
 
@@ -131,13 +171,30 @@ def test_end_margin_keeps_every_word_clear_of_the_end():
     ids = np.arange(3)
     spec = _spec(end_margin=1000)  # words only in the first 2000 of 3000 samples
     for i in range(50):
-        x, ends, *_ = mix_example(np.random.default_rng(i), spec, backgrounds, np.arange(2),
-                                  positives, ids, negatives, ids)
+        x, ends, *_ = mix_example(
+            np.random.default_rng(i),
+            spec,
+            backgrounds,
+            np.arange(2),
+            positives,
+            ids,
+            negatives,
+            ids,
+        )
         assert all(end <= 2000 for end in ends)
     # the last 1000 samples hold background only: nothing above its level
-    quiet = mix_example(np.random.default_rng(0), _spec(end_margin=1000, max_negatives=3),
-                        backgrounds, np.arange(2), positives, ids, negatives, ids,
-                        n_positives=4, n_negatives=3)[0]
+    quiet = mix_example(
+        np.random.default_rng(0),
+        _spec(end_margin=1000, max_negatives=3),
+        backgrounds,
+        np.arange(2),
+        positives,
+        ids,
+        negatives,
+        ids,
+        n_positives=4,
+        n_negatives=3,
+    )[0]
     assert audio.rms(quiet[2000:]) < 0.5 * audio.rms(quiet[:2000])
 
 
@@ -147,22 +204,48 @@ def test_start_margin_keeps_every_word_clear_of_the_start():
     spec = _spec(start_margin=1000)  # words only in the last 2000 of 3000 samples
     lengths = np.asarray([len(positives.clip(i)) for i in ids])
     for i in range(50):
-        _, ends, *_ = mix_example(np.random.default_rng(i), spec, backgrounds, np.arange(2),
-                                  positives, ids, negatives, ids)
+        _, ends, *_ = mix_example(
+            np.random.default_rng(i),
+            spec,
+            backgrounds,
+            np.arange(2),
+            positives,
+            ids,
+            negatives,
+            ids,
+        )
         assert all(end >= 1000 + lengths.min() for end in ends)
-    quiet = mix_example(np.random.default_rng(0), _spec(start_margin=1000, max_negatives=3),
-                        backgrounds, np.arange(2), positives, ids, negatives, ids,
-                        n_positives=4, n_negatives=3)[0]
+    quiet = mix_example(
+        np.random.default_rng(0),
+        _spec(start_margin=1000, max_negatives=3),
+        backgrounds,
+        np.arange(2),
+        positives,
+        ids,
+        negatives,
+        ids,
+        n_positives=4,
+        n_negatives=3,
+    )[0]
     assert audio.rms(quiet[:1000]) < 0.5 * audio.rms(quiet[1000:])
 
 
 def test_snr_is_applied_against_the_background():
     positives, negatives, backgrounds = _banks()
     spec = _spec(snr_db=(20.0, 20.0), background_db=(-30.0, -30.0), max_negatives=0)
-    x, (end,), *_ = mix_example(np.random.default_rng(0), spec, backgrounds, np.arange(2),
-                                positives, np.arange(3), negatives, np.arange(3), n_positives=1)
-    word = x[end - 300:end]
-    rest = np.concatenate([x[:end - 300], x[end:]])
+    x, (end,), *_ = mix_example(
+        np.random.default_rng(0),
+        spec,
+        backgrounds,
+        np.arange(2),
+        positives,
+        np.arange(3),
+        negatives,
+        np.arange(3),
+        n_positives=1,
+    )
+    word = x[end - 300 : end]
+    rest = np.concatenate([x[: end - 300], x[end:]])
     # word + noise ≈ 20 dB above the noise: rms ratio ≈ 10
     assert 20 * np.log10(audio.rms(word) / audio.rms(rest)) == pytest.approx(20.0, abs=0.5)
 
@@ -197,7 +280,7 @@ def test_room_response_has_the_asked_decay_and_ratio():
     h = room_response(np.random.default_rng(0), rate, rt60=0.5, drr_db=6.0)
     assert len(h) == 8000 and h[0] == 1.0
     tail = h[1:].astype(np.float64)
-    assert 10 * np.log10(1.0 / np.sum(tail ** 2)) == pytest.approx(6.0, abs=0.01)
+    assert 10 * np.log10(1.0 / np.sum(tail**2)) == pytest.approx(6.0, abs=0.01)
     # 60 dB in 0.5 s: the energy of the first and last 50 ms differs by about 54 dB
     first, last = np.sum(tail[:800] ** 2), np.sum(tail[-800:] ** 2)
     assert 10 * np.log10(first / last) == pytest.approx(54, abs=3)
@@ -206,15 +289,30 @@ def test_room_response_has_the_asked_decay_and_ratio():
 def test_augmented_words_keep_their_dry_end_as_the_keyword_end():
     positives, negatives, backgrounds = _banks()
     ids = np.arange(3)
-    spec = _spec(warp=(0.8, 1.25), reverb_probability=1.0, reverb_seconds=(0.1, 0.2),
-                 reverb_drr_db=(20.0, 20.0), snr_db=(30.0, 30.0), max_negatives=0)
+    spec = _spec(
+        warp=(0.8, 1.25),
+        reverb_probability=1.0,
+        reverb_seconds=(0.1, 0.2),
+        reverb_drr_db=(20.0, 20.0),
+        snr_db=(30.0, 30.0),
+        max_negatives=0,
+    )
     lengths = set()
     for i in range(30):
-        x, ends, *_ = mix_example(np.random.default_rng(i), spec, backgrounds, np.arange(2),
-                                  positives, ids, negatives, ids, n_positives=1)
+        x, ends, *_ = mix_example(
+            np.random.default_rng(i),
+            spec,
+            backgrounds,
+            np.arange(2),
+            positives,
+            ids,
+            negatives,
+            ids,
+            n_positives=1,
+        )
         (end,) = ends
         # the warped 50 Hz keyword, its tail 20 dB down: loud before its end, faint after
-        before, after = audio.rms(x[end - 100:end]), audio.rms(x[end + 20:end + 120])
+        before, after = audio.rms(x[end - 100 : end]), audio.rms(x[end + 20 : end + 120])
         assert before > 3 * after
         word, dry = augment_word(positives.clip(0), spec, np.random.default_rng(i))
         assert len(word) > dry and 240 <= dry <= 375
@@ -222,31 +320,38 @@ def test_augmented_words_keep_their_dry_end_as_the_keyword_end():
     assert len(lengths) > 20  # a new voice for nearly every word
 
 
-
 def test_mixed_example_records_its_sources_in_the_order_of_the_ends():
     _, negatives, backgrounds = _banks()
     t = np.arange(300) / RATE
-    positives = ClipBank.from_clips([(0.5 * np.sin(2 * np.pi * f * t)).astype(np.float32)
-                                     for f in (50, 80, 130)])  # three different keywords
+    positives = ClipBank.from_clips(
+        [(0.5 * np.sin(2 * np.pi * f * t)).astype(np.float32) for f in (50, 80, 130)]
+    )  # three different keywords
     seen = set()
     for i in range(30):
-        mixed = mix_example(np.random.default_rng(i), _spec(snr_db=(10.0, 17.0)), backgrounds,
-                            np.arange(1, 2), positives, np.arange(1, 3), negatives,
-                            np.arange(3))
+        mixed = mix_example(
+            np.random.default_rng(i),
+            _spec(snr_db=(10.0, 17.0)),
+            backgrounds,
+            np.arange(1, 2),
+            positives,
+            np.arange(1, 3),
+            negatives,
+            np.arange(3),
+        )
         k = len(mixed.ends)
         assert len(mixed.keyword_clips) == len(mixed.keyword_snr_db) == k
         assert mixed.background == 1 and set(mixed.keyword_clips) <= {1, 2}
         assert all(10.0 <= snr <= 17.0 for snr in mixed.keyword_snr_db)
         for end, clip in zip(mixed.ends, mixed.keyword_clips, strict=True):
             # the clip recorded for an end is the one whose samples sit just before it
-            segment = mixed.samples[end - 300:end]
+            segment = mixed.samples[end - 300 : end]
             match = [np.corrcoef(segment, positives.clip(j))[0, 1] for j in range(3)]
             assert match[clip] > 0.9 and int(np.argmax(match)) == clip
         seen.update(mixed.keyword_clips)
         # other words (200 samples of a 120 Hz tone) end where other_ends says
         assert mixed.other_ends == sorted(mixed.other_ends)
         for end in mixed.other_ends:
-            segment = mixed.samples[end - 200:end]
+            segment = mixed.samples[end - 200 : end]
             assert np.corrcoef(segment, negatives.clip(0))[0, 1] > 0.9
             assert all(abs(end - e) >= 200 for e in mixed.ends)
     assert seen == {1, 2}

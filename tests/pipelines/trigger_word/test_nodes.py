@@ -21,15 +21,19 @@ def _tone(seconds: float, freq: float = 300.0, rate: int = RATE) -> np.ndarray:
 
 
 def _user_folder(count: int, seconds: float, rate: int = 22050) -> dict:
-    return {f"speaker{i}/clip.wav": (_tone(seconds, 200 + 40 * i, rate), rate)
-            for i in range(count)}
+    return {
+        f"speaker{i}/clip.wav": (_tone(seconds, 200 + 40 * i, rate), rate) for i in range(count)
+    }
 
 
 def test_user_clips_are_resampled_and_split_by_speaker(tw_params):
-    backgrounds = {f"bg{i}.wav": (np.random.default_rng(i).normal(0, 0.1, 4 * 44100)
-                                  .astype(np.float32), 44100) for i in range(4)}
-    clips = nodes.prepare_clips(_user_folder(10, 0.4), _user_folder(10, 0.3), backgrounds,
-                                tw_params, seed=1)
+    backgrounds = {
+        f"bg{i}.wav": (np.random.default_rng(i).normal(0, 0.1, 4 * 44100).astype(np.float32), 44100)
+        for i in range(4)
+    }
+    clips = nodes.prepare_clips(
+        _user_folder(10, 0.4), _user_folder(10, 0.3), backgrounds, tw_params, seed=1
+    )
     assert int(clips["sample_rate"]) == RATE
     lengths = np.diff(clips["positives_offsets"])
     assert np.all(np.abs(lengths - 0.4 * RATE) < 0.02 * RATE)  # resampled 22.05 → 16 kHz
@@ -48,29 +52,40 @@ def test_default_data_is_made_when_folders_are_empty(tw_params):
     espeak = np.asarray([nodes.family(g) == "espeak" for g in clips["positives_groups"]])
     n_train = len(voices.train.voices()) * p.default_data.keyword_clips_per_voice
     assert int(np.sum((clips["positives_split"] == 0) & espeak)) == n_train
-    test_names = [n for n, s, e in zip(clips["positives_names"], clips["positives_split"],
-                                       espeak, strict=True) if s == 2 and e]
+    test_names = [
+        n
+        for n, s, e in zip(clips["positives_names"], clips["positives_split"], espeak, strict=True)
+        if s == 2 and e
+    ]
     assert all(n.split("/")[1].split("+")[0] in voices.test.accents for n in test_names)
-    kinds = {n.split("/")[1].split("-")[0] for n, s in zip(
-        clips["backgrounds_names"], clips["backgrounds_split"], strict=True) if s == 2}
+    kinds = {
+        n.split("/")[1].split("-")[0]
+        for n, s in zip(clips["backgrounds_names"], clips["backgrounds_split"], strict=True)
+        if s == 2
+    }
     assert {"brown", "room"} <= kinds  # held-out background kinds are in test
-    train_kinds = {n.split("/")[1].split("-")[0] for n, s in zip(
-        clips["backgrounds_names"], clips["backgrounds_split"], strict=True) if s == 0}
+    train_kinds = {
+        n.split("/")[1].split("-")[0]
+        for n, s in zip(clips["backgrounds_names"], clips["backgrounds_split"], strict=True)
+        if s == 0
+    }
     assert not {"brown", "room"} & train_kinds
     # the groups the test FRR is broken down by: voices of words, kinds of backgrounds
-    assert set(clips["positives_groups"][(clips["positives_split"] == 2) & espeak].tolist()) \
-        == set(voices.test.voices())
+    assert set(clips["positives_groups"][(clips["positives_split"] == 2) & espeak].tolist()) == set(
+        voices.test.voices()
+    )
     # … and the other engines' voices, each engine in its own split only
     for source in p.default_data.engines:
         mine = np.asarray([nodes.family(g) == source.engine for g in clips["positives_groups"]])
         if engines.engine(source.engine).missing() is None:
-            assert set(clips["positives_split"][mine].tolist()) == \
-                {nodes.SPLITS.index(source.split)}
+            assert set(clips["positives_split"][mine].tolist()) == {
+                nodes.SPLITS.index(source.split)
+            }
         else:
             assert not mine.any()
     assert set(clips["backgrounds_groups"][clips["backgrounds_split"] == 2].tolist()) == kinds
     for i in range(len(clips["positives_offsets"]) - 1):  # every keyword clip is audible
-        a, b = clips["positives_offsets"][i:i + 2]
+        a, b = clips["positives_offsets"][i : i + 2]
         assert np.abs(clips["positives_samples"][a:b]).max() > 1000
 
 
@@ -83,8 +98,17 @@ def test_train_only_background_kinds_stay_out_of_validation_and_test(tw_params):
     assert "clatter" not in set(groups[split > 0].tolist())
     assert {"brown", "room"} <= set(groups[split == 2].tolist())
     with pytest.raises(ValueError, match="one of train_kinds, heldout_kinds"):
-        parse_params(dict(params, default_data=dict(params["default_data"], backgrounds=dict(
-            params["default_data"]["backgrounds"], train_only_kinds=["room"]))))
+        parse_params(
+            dict(
+                params,
+                default_data=dict(
+                    params["default_data"],
+                    backgrounds=dict(
+                        params["default_data"]["backgrounds"], train_only_kinds=["room"]
+                    ),
+                ),
+            )
+        )
 
 
 def test_short_background_is_named(tw_params):
@@ -119,9 +143,12 @@ def test_parameter_errors_name_the_key(tw_params):
     with pytest.raises(ParameterError) as error:
         parse_params(new_keyword)
     message = str(error.value)
-    for text in ("['computer'] contain the keyword 'Computer'",
-                 "Remove them from trigger_word.default_data.negative_words",
-                 "words that sound like 'Computer'", "conf/base/parameters_trigger_word.yml"):
+    for text in (
+        "['computer'] contain the keyword 'Computer'",
+        "Remove them from trigger_word.default_data.negative_words",
+        "words that sound like 'Computer'",
+        "conf/base/parameters_trigger_word.yml",
+    ):
         assert text in message, text
     margin = copy.deepcopy(tw_params)
     margin["mixing"]["end_margin_s"] = 0.6 * margin["audio"]["clip_seconds"]
@@ -153,8 +180,11 @@ def test_parameter_errors_name_the_key(tw_params):
     held["evaluation"]["hold_s"] = label * p.seconds_per_step  # as long as the label: fine
     assert parse_params(held).hold_steps == label
     held["evaluation"]["hold_s"] = (label + 1) * p.seconds_per_step
-    with pytest.raises(ParameterError, match=rf"hold_s .*{label + 1} steps\) must be at most "
-                                             rf"mixing.label_steps \({label} steps"):
+    with pytest.raises(
+        ParameterError,
+        match=rf"hold_s .*{label + 1} steps\) must be at most "
+        rf"mixing.label_steps \({label} steps",
+    ):
         parse_params(held)
     held["evaluation"]["hold_s"] = 0.0
     assert parse_params(held).hold_steps == 1
@@ -182,11 +212,14 @@ def test_training_negatives_favour_confusable_words(tw_params):
     def words(share: float, split: int) -> list[str]:
         d["train_confusable_share"] = share
         clips = nodes.prepare_clips({}, {}, {}, params, seed=3)
-        return [n.split("/")[2].rsplit("-", 1)[0] for n, s in zip(
-            clips["negatives_names"], clips["negatives_split"], strict=True) if s == split]
+        return [
+            n.split("/")[2].rsplit("-", 1)[0]
+            for n, s in zip(clips["negatives_names"], clips["negatives_split"], strict=True)
+            if s == split
+        ]
 
-    assert set(words(1.0, split=0)) == confusable           # train: only near misses
-    assert set(words(1.0, split=2)) - confusable            # test keeps the uniform draw
+    assert set(words(1.0, split=0)) == confusable  # train: only near misses
+    assert set(words(1.0, split=2)) - confusable  # test keeps the uniform draw
     uniform = words(0.0, split=0)
     assert 0 < sum(w in confusable for w in uniform) < len(uniform)
 
@@ -194,14 +227,15 @@ def test_training_negatives_favour_confusable_words(tw_params):
 def test_longer_shared_runs_are_drawn_more_often():
     from dl_pipelines.pipelines.trigger_word.params import confusable_weights, shared_run
 
-    assert shared_run("activate", "captivate") == 6        # "tivate"
-    assert shared_run("activate", "activity") == 5         # "activ"
-    assert shared_run("activate", "vacate") == 3           # "ate"
+    assert shared_run("activate", "captivate") == 6  # "tivate"
+    assert shared_run("activate", "activity") == 5  # "activ"
+    assert shared_run("activate", "vacate") == 3  # "ate"
     assert shared_run("Activate!", "hello") == 1 and shared_run("activate", "plum") == 0
     weights = confusable_weights("activate", ["captivate", "activity", "vacate"], 3, 2.0)
     np.testing.assert_allclose(weights, np.array([8.0, 4.0, 1.0]) / 13.0)
     np.testing.assert_allclose(
-        confusable_weights("activate", ["captivate", "vacate"], 3, 1.0), [0.5, 0.5])
+        confusable_weights("activate", ["captivate", "vacate"], 3, 1.0), [0.5, 0.5]
+    )
 
 
 class _FakeModel:
@@ -214,7 +248,7 @@ class _FakeModel:
         steps = (x.shape[1] - 15) // 4 + 1
         scores = np.zeros((len(x), steps, 1), dtype=np.float32)
         peak = int(round(self.peak_at_s / self.step))
-        scores[:, peak - 10:peak + 11, 0] = 0.6  # bump starts 10 steps before the peak
+        scores[:, peak - 10 : peak + 11, 0] = 0.6  # bump starts 10 steps before the peak
         scores[:, peak, 0] = 0.9
         return scores
 
@@ -222,8 +256,10 @@ class _FakeModel:
 def test_detect_folder_times_csv_and_chimes(tw_params):
     p = parse_params(tw_params)
     model = _FakeModel(1.5, p.seconds_per_step)
-    files = {"a.wav": (np.stack([_tone(3.0, rate=44100)] * 2, axis=1), 44100),
-             "b.wav": (_tone(2.5, rate=8000), 8000)}
+    files = {
+        "a.wav": (np.stack([_tone(3.0, rate=44100)] * 2, axis=1), 44100),
+        "b.wav": (_tone(2.5, rate=8000), 8000),
+    }
     table, figures, chimed = nodes.detect_folder(model, files, {"threshold": 0.5}, tw_params)
     assert list(table.columns) == ["file", "time_s", "score"]
     assert table["file"].tolist() == ["a.wav", "b.wav"]
@@ -244,8 +280,11 @@ def test_detect_folder_uses_one_time_for_csv_plot_and_chime(tw_params):
     p = parse_params(tw_params)
     silent = np.zeros((3 * 44100, 2), dtype=np.float32)
     table, figures, chimed = nodes.detect_folder(
-        _FakeModel(1.5, p.seconds_per_step), {"quiet.wav": (silent, 44100)},
-        {"threshold": 0.5}, tw_params)
+        _FakeModel(1.5, p.seconds_per_step),
+        {"quiet.wav": (silent, 44100)},
+        {"threshold": 0.5},
+        tw_params,
+    )
     (time_s,) = table["time_s"].tolist()
     peak_s = int(round(1.5 / p.seconds_per_step)) * p.seconds_per_step
     assert peak_s - time_s > 0.05  # the peak is later: the two must not be mixed up
@@ -253,15 +292,17 @@ def test_detect_folder_uses_one_time_for_csv_plot_and_chime(tw_params):
     first = np.flatnonzero(np.abs(samples[:, 0]) > 0)[0]
     assert abs(first / rate - time_s) <= 2 / rate  # the chime starts at time_s
     for ax in figures["quiet.wav.png"].axes:
-        marks = [line.get_xdata()[0] for line in ax.get_lines()
-                 if len(set(line.get_xdata())) == 1]  # vertical lines (axvline)
+        marks = [
+            line.get_xdata()[0] for line in ax.get_lines() if len(set(line.get_xdata())) == 1
+        ]  # vertical lines (axvline)
         np.testing.assert_allclose(marks, [time_s])
 
 
 def test_detect_rejects_too_short_audio(tw_params):
     with pytest.raises(ValueError, match="tiny.wav' lasts .* shorter than"):
-        nodes.detect_folder(_FakeModel(0.0, 0.02), {"tiny.wav": (_tone(0.01), RATE)},
-                            {"threshold": 0.5}, tw_params)
+        nodes.detect_folder(
+            _FakeModel(0.0, 0.02), {"tiny.wav": (_tone(0.01), RATE)}, {"threshold": 0.5}, tw_params
+        )
 
 
 def test_add_chimes_mono_and_stereo():
@@ -305,15 +346,22 @@ def test_catalog_folders_take_other_formats(entry, tmp_path, monkeypatch):
 def test_chimed_copies_of_other_formats_do_not_clash(tw_params):
     p = parse_params(tw_params)
     files = {name: (_tone(2.0), RATE) for name in ("a.wav", "a.mp3", "b.FLAC")}
-    _, _, chimed = nodes.detect_folder(_FakeModel(1.0, p.seconds_per_step), files,
-                                       {"threshold": 0.5}, tw_params)
+    _, _, chimed = nodes.detect_folder(
+        _FakeModel(1.0, p.seconds_per_step), files, {"threshold": 0.5}, tw_params
+    )
     assert sorted(chimed) == ["a.mp3.wav", "a.wav", "b.FLAC.wav"]
 
 
 def test_train_split_holds_the_keyword_free_share(tw_params):
     params = copy.deepcopy(tw_params)
-    params["mixing"].update(train_examples=8, train_free_share=0.25, val_examples=2,
-                            test_examples=2, val_free_hours=0.001, test_free_hours=0.001)
+    params["mixing"].update(
+        train_examples=8,
+        train_free_share=0.25,
+        val_examples=2,
+        test_examples=2,
+        val_free_hours=0.001,
+        test_free_hours=0.001,
+    )
     clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
     train, _, _, report = nodes.make_model_inputs(clips, params, seed=0)
     assert train["free"].tolist() == [False] * 6 + [True] * 2
@@ -323,16 +371,21 @@ def test_train_split_holds_the_keyword_free_share(tw_params):
 
 def test_model_input_records_sources_and_the_steps_after_other_words(tw_params):
     params = copy.deepcopy(tw_params)
-    params["mixing"].update(train_examples=24, val_examples=2, test_examples=2,
-                            val_free_hours=0.001, test_free_hours=0.001)
+    params["mixing"].update(
+        train_examples=24,
+        val_examples=2,
+        test_examples=2,
+        val_free_hours=0.001,
+        test_free_hours=0.001,
+    )
     p = parse_params(params)
     clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
     train, _, test, _ = nodes.make_model_inputs(clips, params, seed=0)
     keyword = train["ends"] >= 0
     assert ((train["keyword_group"] != "") == keyword).all()
     train_groups = set(p.default_data.voices.train.voices()) | {
-        f"{e.engine}:{v}" for e in p.default_data.engines if e.split == "train"
-        for v in e.voices}
+        f"{e.engine}:{v}" for e in p.default_data.engines if e.split == "train" for v in e.voices
+    }
     assert set(train["keyword_group"][keyword].tolist()) <= train_groups
     assert ((train["keyword_family"] != "") == keyword).all()
     assert set(train["keyword_family"][keyword].tolist()) <= nodes.trained_families(p)
@@ -355,8 +408,14 @@ def test_model_input_records_sources_and_the_steps_after_other_words(tw_params):
 
 def test_model_input_does_not_depend_on_the_spectrogram_threads(tw_params):
     params = copy.deepcopy(tw_params)
-    params["mixing"].update(train_examples=10, chunk=3, val_examples=2, test_examples=2,
-                            val_free_hours=0.001, test_free_hours=0.001)
+    params["mixing"].update(
+        train_examples=10,
+        chunk=3,
+        val_examples=2,
+        test_examples=2,
+        val_free_hours=0.001,
+        test_free_hours=0.001,
+    )
     clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
     outputs = []
     for threads in (1, 3):
@@ -368,8 +427,9 @@ def test_model_input_does_not_depend_on_the_spectrogram_threads(tw_params):
     # a chunk's spectrograms are those of its examples (examples 8 and 9 are keyword-free)
     p = parse_params(params)
     banks = nodes._banks(clips)
-    weights = nodes.background_p(banks["backgrounds"], nodes._groups(clips)["backgrounds"], p,
-                                 "train")
+    weights = nodes.background_p(
+        banks["backgrounds"], nodes._groups(clips)["backgrounds"], p, "train"
+    )
     samples, *_ = nodes.mix_one(banks, p, "train", 7, False, 0, weights)
     expected = audio.spectrogram(samples, **p.spectrogram.kwargs()).astype(np.float16)
     np.testing.assert_array_equal(three["x"][7], expected)
@@ -395,9 +455,16 @@ def test_only_training_words_are_warped_and_reverberated(tw_params):
 
 def test_training_keywords_can_have_their_own_snr_range(tw_params):
     params = copy.deepcopy(tw_params)
-    params["mixing"].update(train_examples=12, train_free_share=0.0, val_examples=6,
-                            test_examples=6, val_free_hours=0.001, test_free_hours=0.001,
-                            snr_db=[10.0, 20.0], train_snr_db=[-10.0, -5.0])
+    params["mixing"].update(
+        train_examples=12,
+        train_free_share=0.0,
+        val_examples=6,
+        test_examples=6,
+        val_free_hours=0.001,
+        test_free_hours=0.001,
+        snr_db=[10.0, 20.0],
+        train_snr_db=[-10.0, -5.0],
+    )
     clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
     train, val, test, _ = nodes.make_model_inputs(clips, params, seed=0)
     for data, (low, high) in ((train, (-10.0, -5.0)), (val, (10.0, 20.0)), (test, (10.0, 20.0))):
@@ -409,9 +476,16 @@ def test_training_keywords_can_have_their_own_snr_range(tw_params):
 
 def test_training_examples_can_have_their_own_most_other_words(tw_params):
     params = copy.deepcopy(tw_params)
-    params["mixing"].update(train_examples=16, train_free_share=0.5, val_examples=6,
-                            test_examples=6, val_free_hours=0.005, test_free_hours=0.001,
-                            max_negatives=3, free_max_negatives=3)
+    params["mixing"].update(
+        train_examples=16,
+        train_free_share=0.5,
+        val_examples=6,
+        test_examples=6,
+        val_free_hours=0.005,
+        test_free_hours=0.001,
+        max_negatives=3,
+        free_max_negatives=3,
+    )
     clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
     default = nodes.make_model_inputs(clips, params, seed=0)
     params["mixing"]["train_max_negatives"] = 0
@@ -427,9 +501,15 @@ def test_training_examples_can_have_their_own_most_other_words(tw_params):
 
 def test_training_draws_backgrounds_by_their_weights(tw_params):
     params = copy.deepcopy(tw_params)
-    params["mixing"].update(train_examples=60, train_free_share=0.0, val_examples=40,
-                            test_examples=2, val_free_hours=0.001, test_free_hours=0.001,
-                            train_background_weights=None)
+    params["mixing"].update(
+        train_examples=60,
+        train_free_share=0.0,
+        val_examples=40,
+        test_examples=2,
+        val_free_hours=0.001,
+        test_free_hours=0.001,
+        train_background_weights=None,
+    )
     clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
     uniform = nodes.make_model_inputs(clips, params, seed=0)
     params["mixing"]["train_background_weights"] = {"babble": 50.0}
@@ -440,7 +520,8 @@ def test_training_draws_backgrounds_by_their_weights(tw_params):
     assert chances.sum() == pytest.approx(1.0)
     # one background per kind here: babble 50 against 1 for each of the other kinds
     assert chances[train_groups == "babble"].sum() == pytest.approx(
-        50 / (50 + len(train_groups) - 1))
+        50 / (50 + len(train_groups) - 1)
+    )
     assert nodes.background_p(banks["backgrounds"], groups["backgrounds"], p, "val") is None
     weighted = nodes.make_model_inputs(clips, params, seed=0)
     share = lambda data: np.mean(data["background"] == "babble")  # noqa: E731
@@ -450,12 +531,19 @@ def test_training_draws_backgrounds_by_their_weights(tw_params):
     # a group no background belongs to (the base's 'babble' with your own backgrounds)
     # is ignored: the draw is uniform again
     params["mixing"]["train_background_weights"] = {"chatter": 2.0}
-    assert nodes.background_p(banks["backgrounds"], groups["backgrounds"],
-                              parse_params(params), "train") is None
+    assert (
+        nodes.background_p(
+            banks["backgrounds"], groups["backgrounds"], parse_params(params), "train"
+        )
+        is None
+    )
     params["mixing"]["train_background_weights"] = {"chatter": 2.0, "babble": 50.0}
     np.testing.assert_array_equal(
-        nodes.background_p(banks["backgrounds"], groups["backgrounds"],
-                           parse_params(params), "train"), chances)
+        nodes.background_p(
+            banks["backgrounds"], groups["backgrounds"], parse_params(params), "train"
+        ),
+        chances,
+    )
     params["mixing"]["train_background_weights"] = {"babble": 0}
     with pytest.raises(ValueError, match="train_background_weights must be numbers > 0"):
         parse_params(params)
@@ -464,9 +552,11 @@ def test_training_draws_backgrounds_by_their_weights(tw_params):
 def test_frr_by_group_and_snr_band():
     hit = np.array([True, False, True, True, False, False])
     groups = np.array(["a", "a", "b", "b", "b", "c"])
-    assert nodes.frr_by(hit, groups) == {"a": {"keywords": 2, "frr": 0.5},
-                                         "b": {"keywords": 3, "frr": 1 / 3},
-                                         "c": {"keywords": 1, "frr": 1.0}}
+    assert nodes.frr_by(hit, groups) == {
+        "a": {"keywords": 2, "frr": 0.5},
+        "b": {"keywords": 3, "frr": 1 / 3},
+        "c": {"keywords": 1, "frr": 1.0},
+    }
     assert list(nodes.frr_by(hit, groups, ["c", "x", "a"])) == ["c", "a"]  # order kept
     edges = (0.0, 5.0, 10.0, 20.0)
     assert nodes.band_names(edges) == ["0-5 dB", "5-10 dB", "10-20 dB"]
@@ -478,10 +568,12 @@ def test_frr_by_group_and_snr_band():
 def test_training_seed_changes_the_training_not_the_data(tw_params):
     generator = np.random.default_rng(0)
     n, frames, steps = 8, 598, 146
-    data = {"x": generator.normal(0, 1, (n, frames, 101)).astype(np.float16),
-            "y": (generator.random((n, steps)) < 0.1).astype(np.uint8),
-            "after_other": np.zeros((n, steps), dtype=np.uint8),
-            "free": np.zeros(n, dtype=bool)}
+    data = {
+        "x": generator.normal(0, 1, (n, frames, 101)).astype(np.float16),
+        "y": (generator.random((n, steps)) < 0.1).astype(np.uint8),
+        "after_other": np.zeros((n, steps), dtype=np.uint8),
+        "free": np.zeros(n, dtype=bool),
+    }
 
     def trained(seed, training_seed):
         params = copy.deepcopy(tw_params)
@@ -490,9 +582,9 @@ def test_training_seed_changes_the_training_not_the_data(tw_params):
         return np.concatenate([w.reshape(-1) for w in model.get_weights()])
 
     same = trained(0, 5)
-    np.testing.assert_array_equal(trained(1, 5), same)      # the training seed rules
-    assert not np.allclose(trained(0, 6), same)              # another one: other weights
-    np.testing.assert_array_equal(trained(5, None), same)    # None: the global seed
+    np.testing.assert_array_equal(trained(1, 5), same)  # the training seed rules
+    assert not np.allclose(trained(0, 6), same)  # another one: other weights
+    np.testing.assert_array_equal(trained(5, None), same)  # None: the global seed
 
 
 def test_other_word_weight_weighs_the_steps_after_other_words(tw_params):
@@ -501,15 +593,19 @@ def test_other_word_weight_weighs_the_steps_after_other_words(tw_params):
     generator = np.random.default_rng(0)
     n, frames, steps = 16, 598, 146
     after_other = np.zeros((n, steps), dtype=np.uint8)
-    after_other[:, ::2] = 1                                 # every other step
-    data = {"x": generator.normal(0, 1, (n, frames, 101)).astype(np.float16),
-            "y": np.zeros((n, steps), dtype=np.uint8), "after_other": after_other,
-            "free": np.zeros(n, dtype=bool)}
+    after_other[:, ::2] = 1  # every other step
+    data = {
+        "x": generator.normal(0, 1, (n, frames, 101)).astype(np.float16),
+        "y": np.zeros((n, steps), dtype=np.uint8),
+        "after_other": after_other,
+        "free": np.zeros(n, dtype=bool),
+    }
     losses, val_losses = {}, {}
     for weight in (1.0, 3.0):
         params = copy.deepcopy(tw_params)
-        params["training"].update(epochs=1, learning_rate=1e-12, other_word_weight=weight,
-                                  early_stopping_patience=1)
+        params["training"].update(
+            epochs=1, learning_rate=1e-12, other_word_weight=weight, early_stopping_patience=1
+        )
         _, history = nodes.train_model(data, data, params, seed=0)
         losses[weight], val_losses[weight] = history["loss"][0], history["val_loss"][0]
     assert losses[3.0] / losses[1.0] == pytest.approx(2.0, rel=0.05)  # (1 + 3) / 2
@@ -517,8 +613,11 @@ def test_other_word_weight_weighs_the_steps_after_other_words(tw_params):
 
 
 def test_family_metrics_split_heard_families_from_held_out_engines() -> None:
-    frr = {"espeak": (np.array([0.0, 0.1, 0.5]), 30), "piper": (np.array([0.0, 0.2, 0.4]), 10),
-           "flite": (np.array([0.1, 0.3, 0.9]), 20)}
+    frr = {
+        "espeak": (np.array([0.0, 0.1, 0.5]), 30),
+        "piper": (np.array([0.0, 0.2, 0.4]), 10),
+        "flite": (np.array([0.1, 0.3, 0.9]), 20),
+    }
     metrics = nodes._family_metrics("test", frr, 1, {"espeak", "piper", "user"})
     assert metrics["test_frr_family_flite"] == 0.3
     assert metrics["test_frr_heldout_engine"] == 0.3
@@ -535,7 +634,7 @@ def test_trained_families_are_espeak_and_the_train_engines(tw_params: dict) -> N
 def test_an_implausibly_short_word_clip_is_warned_about_by_name(tw_params, caplog):
     p = parse_params(tw_params)
     raw = {f"s{i}/word.wav": (_tone(0.4), RATE) for i in range(3)}
-    raw["s3/clipped.wav"] = (_tone(0.01), RATE)            # a 10 ms "keyword"
+    raw["s3/clipped.wav"] = (_tone(0.01), RATE)  # a 10 ms "keyword"
     with caplog.at_level("WARNING"):
         clips, *_ = nodes._user_clips("positives", raw, p, seed=0)
     assert len(clips) == 4

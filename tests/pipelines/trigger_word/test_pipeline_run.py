@@ -15,8 +15,14 @@ from tests.pipelines.trigger_word.conftest import write_recording
 
 pytestmark = pytest.mark.e2e
 
-TEST_METRICS = ("test_frr", "test_fa_per_hour", "test_precision", "test_recall", "test_f1",
-                "threshold")
+TEST_METRICS = (
+    "test_frr",
+    "test_fa_per_hour",
+    "test_precision",
+    "test_recall",
+    "test_f1",
+    "threshold",
+)
 DETECT = "data/07_model_output/trigger_word"
 
 
@@ -36,8 +42,12 @@ def test_training_run_is_tracked(trained_trigger_word: KedroProject) -> None:
     assert epochs >= 1
     assert len(client.get_metric_history(run.info.run_id, "val_loss")) == epochs
     plots = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
-    assert {"plots/examples.png", "plots/training_curves.png", "plots/det_curve.png",
-            "plots/frr_breakdown.png"} <= plots
+    assert {
+        "plots/examples.png",
+        "plots/training_curves.png",
+        "plots/det_curve.png",
+        "plots/frr_breakdown.png",
+    } <= plots
     examples = {a.path for a in client.list_artifacts(run.info.run_id, "examples")}
     assert {"examples/example_0.wav", "examples/example_1.wav"} <= examples
     (version,) = client.search_model_versions("name = 'trigger_word'")
@@ -68,7 +78,8 @@ def test_training_loss_falls_and_reports(trained_trigger_word: KedroProject) -> 
 
 
 def test_test_frr_is_broken_down_by_background_snr_and_voice(
-        trained_trigger_word: KedroProject) -> None:
+    trained_trigger_word: KedroProject,
+) -> None:
     reporting = trained_trigger_word.path / "data/08_reporting/trigger_word"
     report = json.loads((reporting / "test_metrics.json").read_text())
     breakdown = report["test_frr_breakdown"]
@@ -82,11 +93,20 @@ def test_test_frr_is_broken_down_by_background_snr_and_voice(
         misses = sum(g["frr"] * g["keywords"] for g in groups)
         assert misses == pytest.approx(report["metrics"]["test_frr"] * keywords), by
     assert set(breakdown["by_snr"]) <= {"10-15 dB", "15-20 dB"}
-    assert set(breakdown["by_background"]) <= {"white", "pink", "brown", "hum", "babble",
-                                               "room", "music"}  # background kinds
+    assert set(breakdown["by_background"]) <= {
+        "white",
+        "pink",
+        "brown",
+        "hum",
+        "babble",
+        "room",
+        "music",
+    }  # background kinds
     for background, bands in breakdown["by_background_and_snr"].items():
-        assert sum(b["keywords"] for b in bands.values()) \
+        assert (
+            sum(b["keywords"] for b in bands.values())
             == breakdown["by_background"][background]["keywords"]
+        )
     (run,) = trained_trigger_word.runs("trigger_word")
     for band in breakdown["by_snr"]:
         assert f"test_frr_snr_{band.replace(' dB', 'dB')}" in run.data.metrics
@@ -94,8 +114,9 @@ def test_test_frr_is_broken_down_by_background_snr_and_voice(
         assert f"test_frr_background_{background}" in run.data.metrics
 
 
-def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroProject,
-                                                    tmp_path: Path) -> None:
+def test_detects_the_keyword_in_held_out_recordings(
+    trained_trigger_word: KedroProject, tmp_path: Path
+) -> None:
     """16 kHz mono and 44.1 kHz stereo files in a test voice: detections at the keyword.
 
     ``long_25s.wav`` is longer than one scoring window (10 s, overlap 2 s): its first
@@ -104,14 +125,20 @@ def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroP
     """
     folder = tmp_path / "new recordings"
     truth = {
-        "mono_16k.wav": write_recording(folder, "mono_16k.wav",
-                                        [("activate", 0.5), ("activate", 3.5)],
-                                        "en-029+m4", 16000, 6.0),
-        "stereo_44k.wav": write_recording(folder, "stereo_44k.wav", [("activate", 1.0)],
-                                          "en-029+f4", 44100, 3.0, stereo=True),
-        "long_25s.wav": write_recording(folder, "long_25s.wav",
-                                        [("activate", 8.6), ("activate", 21.0)],
-                                        "en-029+m4", 16000, 25.0),
+        "mono_16k.wav": write_recording(
+            folder, "mono_16k.wav", [("activate", 0.5), ("activate", 3.5)], "en-029+m4", 16000, 6.0
+        ),
+        "stereo_44k.wav": write_recording(
+            folder, "stereo_44k.wav", [("activate", 1.0)], "en-029+f4", 44100, 3.0, stereo=True
+        ),
+        "long_25s.wav": write_recording(
+            folder,
+            "long_25s.wav",
+            [("activate", 8.6), ("activate", 21.0)],
+            "en-029+m4",
+            16000,
+            25.0,
+        ),
     }
     from tests.conftest import PROJECT_ROOT
 
@@ -123,8 +150,12 @@ def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroP
     # 0.02 h of validation keyword-free audio makes the 0.5 FA/h budget "no false accept
     # at all"; the tiny model's false-accept peaks (≤ ~0.9) reach its keyword peaks
     # (~0.83-0.88), so the chosen threshold is ~0.9 and nothing would be detected.
-    project.run("--pipelines", "trigger_word_detect", "--params",
-                f"input_dir={folder},trigger_word.detect.threshold=0.5")
+    project.run(
+        "--pipelines",
+        "trigger_word_detect",
+        "--params",
+        f"input_dir={folder},trigger_word.detect.threshold=0.5",
+    )
     table = pd.read_csv(project.path / DETECT / "detections.csv")
     assert list(table.columns) == ["file", "time_s", "score"]
     assert set(table["file"]) <= set(truth) | {wav.name for wav in shipped}
@@ -138,8 +169,7 @@ def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroP
         assert (project.path / DETECT / "plots" / f"{name}.png").stat().st_size > 1000
     from dl_pipelines import audio
 
-    chimed, rate = audio.load_audio(project.path / DETECT / "chimed/stereo_44k.wav",
-                                    mono=False)
+    chimed, rate = audio.load_audio(project.path / DETECT / "chimed/stereo_44k.wav", mono=False)
     original, _ = audio.load_audio(folder / "stereo_44k.wav", mono=False)
     assert rate == 44100 and chimed.shape == original.shape
     assert not np.allclose(chimed, original, atol=1e-3)  # the chime is in
@@ -148,7 +178,8 @@ def test_detects_the_keyword_in_held_out_recordings(trained_trigger_word: KedroP
 
 
 def test_a_recording_at_16_khz_is_detected_as_at_44_khz(
-        trained_trigger_word: KedroProject, tmp_path: Path) -> None:
+    trained_trigger_word: KedroProject, tmp_path: Path
+) -> None:
     """The same recording at 44.1 and 16 kHz (what phones and headsets record): each
     keyword found in the 44.1 kHz copy is found in the other, at the same time. (The
     tiny test model does not hear 8 kHz audio; the base model's figures on 8 kHz are in
@@ -156,31 +187,47 @@ def test_a_recording_at_16_khz_is_detected_as_at_44_khz(
     from dl_pipelines import audio
 
     folder = tmp_path / "rates"
-    ends = write_recording(folder, "at_44k.wav", [("activate", 0.5), ("activate", 3.5)],
-                           "en-029+m4", 44100, 6.0, seed=3)
+    ends = write_recording(
+        folder,
+        "at_44k.wav",
+        [("activate", 0.5), ("activate", 3.5)],
+        "en-029+m4",
+        44100,
+        6.0,
+        seed=3,
+    )
     samples, rate = audio.load_audio(folder / "at_44k.wav")
     for low in (16000,):
         (folder / f"at_{low // 1000}k.wav").write_bytes(
-            audio.wav_bytes(audio.resample(samples, rate, low), low))
+            audio.wav_bytes(audio.resample(samples, rate, low), low)
+        )
     project = trained_trigger_word
-    project.run("--pipelines", "trigger_word_detect", "--params",
-                f"input_dir={folder},trigger_word.detect.threshold=0.5")
+    project.run(
+        "--pipelines",
+        "trigger_word_detect",
+        "--params",
+        f"input_dir={folder},trigger_word.detect.threshold=0.5",
+    )
     table = pd.read_csv(project.path / DETECT / "detections.csv")
-    found = {name: table.loc[table["file"] == name, "time_s"].to_numpy()
-             for name in ("at_44k.wav", "at_16k.wav")}
+    found = {
+        name: table.loc[table["file"] == name, "time_s"].to_numpy()
+        for name in ("at_44k.wav", "at_16k.wav")
+    }
     for end in ends:
         assert np.any(np.abs(found["at_44k.wav"] - end) < 0.5), (end, found)
         assert np.any(np.abs(found["at_16k.wav"] - end) < 0.5), (end, found)
 
 
 def test_the_run_reports_each_voice_family_and_the_held_out_engine(
-        trained_trigger_word: KedroProject) -> None:
+    trained_trigger_word: KedroProject,
+) -> None:
     """Validation and test each hold out a whole synthesiser; the FRR of every family
     is logged, and the DET curve has a line per family."""
     from dl_pipelines.pipelines.trigger_word import engines
 
-    report = json.loads((trained_trigger_word.path /
-                         "data/08_reporting/trigger_word/test_metrics.json").read_text())
+    report = json.loads(
+        (trained_trigger_word.path / "data/08_reporting/trigger_word/test_metrics.json").read_text()
+    )
     assert "espeak" in report["frr_by_family"]["test"]
     (run,) = trained_trigger_word.runs("trigger_word")
     metrics = run.data.metrics
@@ -198,17 +245,20 @@ def test_the_run_reports_each_voice_family_and_the_held_out_engine(
 
 
 # ---------------------------------------------------------------------------- bad input
-def test_corrupt_wav_fails_the_detect_run_naming_it(trained_trigger_word: KedroProject,
-                                                    tmp_path: Path) -> None:
+def test_corrupt_wav_fails_the_detect_run_naming_it(
+    trained_trigger_word: KedroProject, tmp_path: Path
+) -> None:
     folder = tmp_path / "bad"
     write_recording(folder, "good.wav", [("activate", 0.2)], "en-029+m4", 16000, 1.5)
     (folder / "broken.wav").write_bytes(b"RIFF....WAVEnot really")
     csv = trained_trigger_word.path / DETECT / "detections.csv"
     before = csv.read_bytes() if csv.exists() else None
-    result = trained_trigger_word.run("--pipelines", "trigger_word_detect", "--params",
-                                      f"input_dir={folder}", check=False)
-    trained_trigger_word.assert_failed_cleanly(result, "trigger_word_detect", "broken.wav",
-                                               "Cannot decode")
+    result = trained_trigger_word.run(
+        "--pipelines", "trigger_word_detect", "--params", f"input_dir={folder}", check=False
+    )
+    trained_trigger_word.assert_failed_cleanly(
+        result, "trigger_word_detect", "broken.wav", "Cannot decode"
+    )
     assert (csv.read_bytes() if csv.exists() else None) == before
 
 

@@ -13,8 +13,16 @@ RATE = 16000
 
 
 def _background(kind: str, seed: int = 0, seconds: float = 4.0) -> np.ndarray:
-    return background(kind, seconds, RATE, np.random.default_rng(seed), ["water", "people"],
-                      ["en-us+m1", "en+f2"], 0.0, 10.0)
+    return background(
+        kind,
+        seconds,
+        RATE,
+        np.random.default_rng(seed),
+        ["water", "people"],
+        ["en-us+m1", "en+f2"],
+        0.0,
+        10.0,
+    )
 
 
 @pytest.mark.parametrize("kind", [k for k in BACKGROUND_KINDS if k != "babble"])
@@ -30,8 +38,8 @@ def test_every_kind_is_at_minus_20_dbfs_and_reproducible(kind):
 
 
 def _frame_levels_db(x: np.ndarray, frame: int = 160) -> np.ndarray:
-    frames = x[:len(x) // frame * frame].reshape(-1, frame).astype(np.float64)
-    return 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
+    frames = x[: len(x) // frame * frame].reshape(-1, frame).astype(np.float64)
+    return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

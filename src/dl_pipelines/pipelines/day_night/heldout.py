@@ -58,8 +58,9 @@ class HeldoutParams:
             raise ValueError(f"grid_size must be >= 1, got {self.grid_size}")
 
 
-def make_heldout_set(photos: dict[str, np.ndarray], params: dict[str, Any],
-                     image_size: list[int], classes: list[str]) -> dict[str, np.ndarray]:
+def make_heldout_set(
+    photos: dict[str, np.ndarray], params: dict[str, Any], image_size: list[int], classes: list[str]
+) -> dict[str, np.ndarray]:
     """Draw the held-out geometric scenes and crop the held-out photos.
 
     Args:
@@ -78,8 +79,7 @@ def make_heldout_set(photos: dict[str, np.ndarray], params: dict[str, Any],
     images, labels, groups, names = [], [], [], []
     for kind in config.kinds:
         for i in range(config.scenes_per_kind):
-            pair = draw_scene(kind, size, rng(config.seed, "heldout", kind, i),
-                              config.supersample)
+            pair = draw_scene(kind, size, rng(config.seed, "heldout", kind, i), config.supersample)
             for label, image in enumerate(pair):
                 images.append(image)
                 labels.append(label)
@@ -87,11 +87,15 @@ def make_heldout_set(photos: dict[str, np.ndarray], params: dict[str, Any],
                 names.append(f"{kind}-{i:03d}/{classes[label]}")
     for name, class_name in config.photos.items():
         if class_name not in classes:
-            raise ValueError(f"day_night.heldout.photos.{name}: '{class_name}' is not one of "
-                             f"the classes {list(classes)}.")
+            raise ValueError(
+                f"day_night.heldout.photos.{name}: '{class_name}' is not one of "
+                f"the classes {list(classes)}."
+            )
         if name not in photos:
-            raise ValueError(f"day_night.heldout.photos names '{name}', which is not an image "
-                             "of the catalog entry day_night_heldout_photos.")
+            raise ValueError(
+                f"day_night.heldout.photos names '{name}', which is not an image "
+                "of the catalog entry day_night_heldout_photos."
+            )
         generator = rng(config.seed, "heldout_photo", name)
         for i in range(config.photo_crops):
             crop = random_square_crop(photos[name], generator, *config.crop_fraction)
@@ -100,15 +104,21 @@ def make_heldout_set(photos: dict[str, np.ndarray], params: dict[str, Any],
             groups.append(f"{name}_{class_name}")
             names.append(f"{name}/crop-{i:03d}")
     if not images:
-        raise ValueError("The held-out set is empty: raise day_night.heldout.scenes_per_kind "
-                         "or photo_crops.")
+        raise ValueError(
+            "The held-out set is empty: raise day_night.heldout.scenes_per_kind or photo_crops."
+        )
     logger.info("Held-out set: %d images in %d groups.", len(images), len(set(groups)))
-    return {"images": np.stack(images), "labels": np.asarray(labels, dtype=np.int64),
-            "groups": np.asarray(groups), "names": np.asarray(names)}
+    return {
+        "images": np.stack(images),
+        "labels": np.asarray(labels, dtype=np.int64),
+        "groups": np.asarray(groups),
+        "names": np.asarray(names),
+    }
 
 
-def evaluate_heldout(model: Any, heldout: dict[str, np.ndarray], threshold: float,
-                     classes: list[str]) -> tuple[dict, pd.DataFrame, dict[str, Any]]:
+def evaluate_heldout(
+    model: Any, heldout: dict[str, np.ndarray], threshold: float, classes: list[str]
+) -> tuple[dict, pd.DataFrame, dict[str, Any]]:
     """Score the held-out set: overall, per class and per group accuracy.
 
     Returns:
@@ -121,11 +131,16 @@ def evaluate_heldout(model: Any, heldout: dict[str, np.ndarray], threshold: floa
     p_night = predict_probabilities(model, heldout["images"])
     y_pred = (p_night >= threshold).astype(np.int64)
     correct = y_pred == y_true
-    table = pd.DataFrame({
-        "name": heldout["names"], "group": heldout["groups"],
-        "label": [classes[i] for i in y_true], "p_night": np.round(p_night, 6),
-        "predicted": [classes[i] for i in y_pred], "correct": correct,
-    })
+    table = pd.DataFrame(
+        {
+            "name": heldout["names"],
+            "group": heldout["groups"],
+            "label": [classes[i] for i in y_true],
+            "p_night": np.round(p_night, 6),
+            "predicted": [classes[i] for i in y_pred],
+            "correct": correct,
+        }
+    )
     figures = {"heldout_accuracy": float(correct.mean())}
     if len(set(y_true.tolist())) == 2:
         figures["heldout_roc_auc"] = float(skm.roc_auc_score(y_true, p_night))
@@ -135,28 +150,36 @@ def evaluate_heldout(model: Any, heldout: dict[str, np.ndarray], threshold: floa
     for group, rows in table.groupby("group", sort=True):
         figures[f"heldout_accuracy_{group}"] = float(rows["correct"].mean())
     wrong = table[~table["correct"]]
-    logger.info("Held-out: accuracy %.4f on %d images (%d wrong).",
-                figures["heldout_accuracy"], len(table), len(wrong))
+    logger.info(
+        "Held-out: accuracy %.4f on %d images (%d wrong).",
+        figures["heldout_accuracy"],
+        len(table),
+        len(wrong),
+    )
     for row in wrong.itertuples():
-        logger.warning("Held-out misclassified: %s (%s, p_night=%.3f)", row.name, row.label,
-                       row.p_night)
+        logger.warning(
+            "Held-out misclassified: %s (%s, p_night=%.3f)", row.name, row.label, row.p_night
+        )
     report = {
         "metrics": figures,
         "threshold": threshold,
         "n_heldout": int(len(table)),
         "groups": {g: int(n) for g, n in table["group"].value_counts(sort=False).items()},
-        "misclassified": [{"name": r.name, "label": r.label, "p_night": float(r.p_night)}
-                          for r in wrong.itertuples()],
+        "misclassified": [
+            {"name": r.name, "label": r.label, "p_night": float(r.p_night)}
+            for r in wrong.itertuples()
+        ],
     }
     return as_mlflow_metrics(figures), table, report
 
 
-def plot_heldout(heldout: dict[str, np.ndarray], predictions: pd.DataFrame,
-                 params: dict[str, Any]) -> Figure:
+def plot_heldout(
+    heldout: dict[str, np.ndarray], predictions: pd.DataFrame, params: dict[str, Any]
+) -> Figure:
     """A grid of held-out images with p(night): every mistake first, then each group."""
     config = parse(HeldoutParams, params, "day_night.heldout")
     wrong = np.flatnonzero(~predictions["correct"].to_numpy())
-    chosen = list(wrong[:config.grid_size])
+    chosen = list(wrong[: config.grid_size])
     generator = rng(config.seed, "heldout_grid")
     groups = sorted(set(heldout["groups"].tolist()))
     per_group = max(1, (config.grid_size - len(chosen)) // max(1, len(groups)))
@@ -165,9 +188,13 @@ def plot_heldout(heldout: dict[str, np.ndarray], predictions: pd.DataFrame,
         take = min(len(right), per_group, config.grid_size - len(chosen))
         chosen.extend(generator.choice(right, take, replace=False).tolist())
     chosen = np.asarray(chosen, dtype=np.int64)
-    captions = [f"{predictions['group'].iat[i]}\np={predictions['p_night'].iat[i]:.2f}"
-                for i in chosen]
+    captions = [
+        f"{predictions['group'].iat[i]}\np={predictions['p_night'].iat[i]:.2f}" for i in chosen
+    ]
     colours = ["tab:green" if predictions["correct"].iat[i] else "tab:red" for i in chosen]
     return plotting.image_grid(
-        heldout["images"][chosen], captions, colours,
-        title="Held-out images (never trained on): p = p(night); red = wrong")
+        heldout["images"][chosen],
+        captions,
+        colours,
+        title="Held-out images (never trained on): p = p(night); red = wrong",
+    )

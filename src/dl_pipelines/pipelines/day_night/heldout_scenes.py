@@ -89,7 +89,7 @@ class Scene:
         self.lights.append((x, y, radius, self.lamp if colour is None else colour))
 
     def glow(self, x: float, y: float, radius: float, stretch: float = 1.0) -> np.ndarray:
-        yy, xx = np.mgrid[0:self.side, 0:self.side].astype(np.float32)
+        yy, xx = np.mgrid[0 : self.side, 0 : self.side].astype(np.float32)
         d2 = ((xx - x) / radius) ** 2 + ((yy - y) / (radius * stretch)) ** 2
         return (1.0 / (1.0 + d2) ** 1.5)[..., None]
 
@@ -100,8 +100,10 @@ class Scene:
             return
         amplitude = self.rng.uniform(0.5, 2.5) * self.side / 128
         phase, frequency = self.rng.uniform(0, 6.3), self.rng.uniform(0.4, 1.2)
-        for canvas, factor in ((self.day, self.rng.uniform(0.45, 0.7)),
-                               (self.night, self.rng.uniform(*darken))):
+        for canvas, factor in (
+            (self.day, self.rng.uniform(0.45, 0.7)),
+            (self.night, self.rng.uniform(*darken)),
+        ):
             for y in range(top, self.side):
                 source = min(top - 1, max(0, 2 * top - y))
                 shift = int(round(amplitude * np.sin(frequency * y + phase)))
@@ -131,8 +133,9 @@ class Scene:
         return images[0], images[1]
 
 
-def _windows(scene: Scene, x0: float, y0: float, x1: float, y1: float, lit_share: float,
-             night_wall) -> None:
+def _windows(
+    scene: Scene, x0: float, y0: float, x1: float, y1: float, lit_share: float, night_wall
+) -> None:
     """A grid of windows on a wall: dark glass by day, some lit by night."""
     rng = scene.rng
     columns, rows = int(rng.integers(3, 9)), int(rng.integers(3, 12))
@@ -143,8 +146,11 @@ def _windows(scene: Scene, x0: float, y0: float, x1: float, y1: float, lit_share
             m = scene.rect(left, top, left + 0.5 * cell_w, top + 0.5 * cell_h)
             lit = rng.random() < lit_share
             warm = np.array(LAMPS["warm_led"] if rng.random() < 0.7 else LAMPS["cool_led"])
-            scene.paint(m, np.full(3, rng.uniform(0.03, 0.12)),
-                        warm * rng.uniform(0.3, 1.0) if lit else night_wall)
+            scene.paint(
+                m,
+                np.full(3, rng.uniform(0.03, 0.12)),
+                warm * rng.uniform(0.3, 1.0) if lit else night_wall,
+            )
 
 
 def _trees(scene: Scene, ground: float) -> None:
@@ -152,8 +158,9 @@ def _trees(scene: Scene, ground: float) -> None:
     rng, s = scene.rng, scene.side
     for _ in range(int(rng.integers(0, 4))):
         cx, r = rng.uniform(0, s), rng.uniform(0.06, 0.16) * s
-        m = scene.mask(lambda d, cx=cx, r=r: d.ellipse([cx - r, ground - 2.2 * r,
-                                                       cx + r, ground], fill=255))
+        m = scene.mask(
+            lambda d, cx=cx, r=r: d.ellipse([cx - r, ground - 2.2 * r, cx + r, ground], fill=255)
+        )
         scene.paint(m, np.array([0.02, 0.05, 0.015]) * rng.uniform(0.5, 2), np.zeros(3))
 
 
@@ -170,28 +177,39 @@ def monument(scene: Scene) -> None:
     roof = rng.integers(3)
     if roof == 0:  # pediment
         apex = top - rng.uniform(0.08, 0.18) * s
-        body = scene.mask(lambda d: d.polygon([(x0, top), ((x0 + x1) / 2, apex), (x1, top)],
-                                              fill=255))
+        body = scene.mask(
+            lambda d: d.polygon([(x0, top), ((x0 + x1) / 2, apex), (x1, top)], fill=255)
+        )
     elif roof == 1:  # dome
         r = (x1 - x0) * rng.uniform(0.2, 0.35)
-        body = scene.mask(lambda d: d.ellipse([(x0 + x1) / 2 - r, top - r,
-                                               (x0 + x1) / 2 + r, top + r], fill=255))
+        body = scene.mask(
+            lambda d: d.ellipse([(x0 + x1) / 2 - r, top - r, (x0 + x1) / 2 + r, top + r], fill=255)
+        )
     else:  # tower
         tw = (x1 - x0) * rng.uniform(0.12, 0.25)
-        body = scene.rect((x0 + x1 - tw) / 2, rng.uniform(0.05, 0.2) * s, (x0 + x1 + tw) / 2,
-                          top)
+        body = scene.rect((x0 + x1 - tw) / 2, rng.uniform(0.05, 0.2) * s, (x0 + x1 + tw) / 2, top)
     body = np.maximum(body, scene.rect(x0, top, x1, ground))
     scene.paint(body, stone, stone * light * (falloff + 0.5 * (roof == 2)))
     shade_side = rng.random() < 0.5
     n = int(rng.integers(4, 10))
     for i in range(n):  # gaps between columns: shaded by day, darker by night
         left = x0 + (i + 0.55) * (x1 - x0) / n
-        gap = scene.rect(left, top + 0.08 * (ground - top), left + 0.3 * (x1 - x0) / n,
-                         ground - 0.05 * (ground - top))
-        scene.paint(gap, stone * (0.25 if shade_side else 0.4) * np.array([0.8, 0.9, 1.1]),
-                    stone * light * falloff * rng.uniform(0.1, 0.4))
-    scene.paint(scene.rect(0, ground, s, s), np.array([0.3, 0.29, 0.27]) * rng.uniform(0.4, 1),
-                np.array([0.01, 0.009, 0.008]) + 0.05 * scene.lamp * rng.uniform(0, 1))
+        gap = scene.rect(
+            left,
+            top + 0.08 * (ground - top),
+            left + 0.3 * (x1 - x0) / n,
+            ground - 0.05 * (ground - top),
+        )
+        scene.paint(
+            gap,
+            stone * (0.25 if shade_side else 0.4) * np.array([0.8, 0.9, 1.1]),
+            stone * light * falloff * rng.uniform(0.1, 0.4),
+        )
+    scene.paint(
+        scene.rect(0, ground, s, s),
+        np.array([0.3, 0.29, 0.27]) * rng.uniform(0.4, 1),
+        np.array([0.01, 0.009, 0.008]) + 0.05 * scene.lamp * rng.uniform(0, 1),
+    )
     _trees(scene, s)
 
 
@@ -202,8 +220,9 @@ def bridge(scene: Scene) -> None:
     thick = rng.uniform(0.04, 0.08) * s
     scene.sky(level / s)
     bank = rng.uniform(0.02, 0.1) * s  # the far bank, low buildings
-    scene.paint(scene.rect(0, level - bank, s, level), np.array([0.12, 0.13, 0.12]),
-                np.full(3, 0.004))
+    scene.paint(
+        scene.rect(0, level - bank, s, level), np.array([0.12, 0.13, 0.12]), np.full(3, 0.004)
+    )
     stone = np.array(STONE[rng.integers(len(STONE))], np.float32)
     lit = rng.random() < 0.6
     arches = int(rng.integers(2, 6))
@@ -211,9 +230,11 @@ def bridge(scene: Scene) -> None:
     body = scene.rect(0, deck, s, level)
     for i in range(arches):
         cx, r = (i + 0.5) * span, 0.4 * span
-        hole = scene.mask(lambda d, cx=cx, r=r: d.ellipse(
-            [cx - r, deck + thick, cx + r, deck + thick + 2 * (level - deck - thick)],
-            fill=255))
+        hole = scene.mask(
+            lambda d, cx=cx, r=r: d.ellipse(
+                [cx - r, deck + thick, cx + r, deck + thick + 2 * (level - deck - thick)], fill=255
+            )
+        )
         body = np.clip(body - hole, 0, 1)
     glow_colour = stone * scene.lamp * (rng.uniform(0.4, 0.9) if lit else 0.02)
     scene.paint(body, stone * 0.8, glow_colour)
@@ -221,8 +242,9 @@ def bridge(scene: Scene) -> None:
     lamps = int(rng.integers(3, 9))
     for i in range(lamps):
         x = (i + rng.uniform(0.3, 0.7)) * s / lamps
-        scene.paint(scene.rect(x - 0.5, deck - post, x + 0.5, deck), np.full(3, 0.05),
-                    np.full(3, 0.01))
+        scene.paint(
+            scene.rect(x - 0.5, deck - post, x + 0.5, deck), np.full(3, 0.05), np.full(3, 0.01)
+        )
         scene.light(x, deck - post, rng.uniform(0.01, 0.025) * s)
     scene.water(level, (0.25, 0.5))
 
@@ -258,36 +280,48 @@ def street(scene: Scene) -> None:
         wall = np.array(STONE[rng.integers(len(STONE))], np.float32) * rng.uniform(0.6, 1.1)
         night_wall = wall * rng.uniform(0.01, 0.05)
         scene.paint(scene.rect(x, top, x + width, kerb), wall, night_wall)
-        _windows(scene, x, top, x + width, kerb - 0.2 * (kerb - top), rng.uniform(0.2, 0.6),
-                 night_wall)
+        _windows(
+            scene, x, top, x + width, kerb - 0.2 * (kerb - top), rng.uniform(0.2, 0.6), night_wall
+        )
         shop = scene.rect(x + 0.1 * width, kerb - 0.17 * (kerb - top), x + 0.9 * width, kerb)
         scene.paint(shop, np.full(3, 0.06), scene.lamp * rng.uniform(0.2, 0.8))
         x += width
     if rng.random() < 0.5:  # a shaded side of the street by day
-        shade = scene.mask(lambda d: d.polygon([(0, 0), (rng.uniform(0.2, 0.6) * s, 0),
-                                                (rng.uniform(0.1, 0.5) * s, s), (0, s)],
-                                               fill=255))
+        shade = scene.mask(
+            lambda d: d.polygon(
+                [(0, 0), (rng.uniform(0.2, 0.6) * s, 0), (rng.uniform(0.1, 0.5) * s, s), (0, s)],
+                fill=255,
+            )
+        )
         scene.day *= 1 - shade * 0.75
     post = rng.uniform(0.25, 0.45) * s
     for i in range(int(rng.integers(1, 4))):
         px = (i + rng.uniform(0.2, 0.8)) * s / 3
-        scene.paint(scene.rect(px - 1, kerb + 0.05 * s - post, px + 1, kerb + 0.05 * s),
-                    np.full(3, 0.03), np.full(3, 0.005))
+        scene.paint(
+            scene.rect(px - 1, kerb + 0.05 * s - post, px + 1, kerb + 0.05 * s),
+            np.full(3, 0.03),
+            np.full(3, 0.005),
+        )
         scene.light(px, kerb + 0.05 * s - post, rng.uniform(0.015, 0.03) * s)
     road = np.array([0.09, 0.09, 0.1], np.float32) * rng.uniform(0.6, 1.5)
     if rng.random() < 0.5:
         scene.paint(scene.rect(0, kerb, s, s), road, road * 0.05)
     else:  # wet road: a dim mirror
         scene.water(kerb, (0.15, 0.35))
-        scene.day[int(kerb):] = scene.day[int(kerb):] * 0.3 + road
+        scene.day[int(kerb) :] = scene.day[int(kerb) :] * 0.3 + road
 
 
 SCENE_KINDS: dict[str, Callable[[Scene], None]] = {
-    "monument": monument, "bridge": bridge, "skyline": skyline, "street": street}
+    "monument": monument,
+    "bridge": bridge,
+    "skyline": skyline,
+    "street": street,
+}
 
 
-def draw_scene(kind: str, size: tuple[int, int], rng: np.random.Generator,
-               supersample: int) -> tuple[np.ndarray, np.ndarray]:
+def draw_scene(
+    kind: str, size: tuple[int, int], rng: np.random.Generator, supersample: int
+) -> tuple[np.ndarray, np.ndarray]:
     """One scene of ``kind`` drawn by day and by night: two RGB ``uint8`` images."""
     if kind not in SCENE_KINDS:
         raise ValueError(f"Unknown held-out scene kind '{kind}': use {sorted(SCENE_KINDS)}")

@@ -33,16 +33,24 @@ from PIL import Image
 from dl_pipelines.images import linear_to_srgb, resize, srgb_to_linear
 
 #: Linear RGB of artificial lights: sodium, high-pressure sodium, tungsten, LED, cool LED.
-LIGHTS = ((1.0, 0.45, 0.10), (1.0, 0.62, 0.30), (1.0, 0.72, 0.45), (1.0, 0.9, 0.8),
-          (0.82, 0.9, 1.0))
+LIGHTS = (
+    (1.0, 0.45, 0.10),
+    (1.0, 0.62, 0.30),
+    (1.0, 0.72, 0.45),
+    (1.0, 0.9, 0.8),
+    (0.82, 0.9, 1.0),
+)
 LUMINANCE = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
-def _check_range(name: str, value: tuple[float, float], low: float = 0.0,
-                 high: float = float("inf")) -> None:
+def _check_range(
+    name: str, value: tuple[float, float], low: float = 0.0, high: float = float("inf")
+) -> None:
     if not low <= value[0] <= value[1] <= high:
-        raise ValueError(f"{name} must be a range [low, high] with {low} <= low <= high"
-                         f"{'' if high == float('inf') else f' <= {high}'}, got {list(value)}")
+        raise ValueError(
+            f"{name} must be a range [low, high] with {low} <= low <= high"
+            f"{'' if high == float('inf') else f' <= {high}'}, got {list(value)}"
+        )
 
 
 def _check_share(name: str, value: float) -> None:
@@ -79,15 +87,29 @@ class LitNightModel:
     def __post_init__(self) -> None:
         for name in ("share", "flat_share", "window_share", "water_share", "lamp_row_share"):
             _check_share(name, getattr(self, name))
-        for name in ("sky_fraction", "subject_level", "floodlight_floor", "window_size",
-                     "reflectance", "lamp_radius", "lamp_halo"):
+        for name in (
+            "sky_fraction",
+            "subject_level",
+            "floodlight_floor",
+            "window_size",
+            "reflectance",
+            "lamp_radius",
+            "lamp_halo",
+        ):
             _check_range(name, getattr(self, name), high=1.0)
-        for name in ("sky_level", "horizon_glow", "floodlight_gamma", "lamps",
-                     "lamp_intensity", "read_noise"):
+        for name in (
+            "sky_level",
+            "horizon_glow",
+            "floodlight_gamma",
+            "lamps",
+            "lamp_intensity",
+            "read_noise",
+        ):
             _check_range(name, getattr(self, name))
         if self.sky_level[1] >= self.subject_level[0]:
-            raise ValueError("sky_level must stay below subject_level (the sky is darker "
-                             "than the lit subject)")
+            raise ValueError(
+                "sky_level must stay below subject_level (the sky is darker than the lit subject)"
+            )
         if self.shot_noise < 0:
             raise ValueError(f"shot_noise must be >= 0, got {self.shot_noise}")
 
@@ -111,8 +133,9 @@ class ShadedDayModel:
 
 
 # ------------------------------------------------------------------------------ lit night
-def render_lit_night(crop: np.ndarray, size: tuple[int, int], rng: np.random.Generator,
-                     model: LitNightModel) -> np.ndarray:
+def render_lit_night(
+    crop: np.ndarray, size: tuple[int, int], rng: np.random.Generator, model: LitNightModel
+) -> np.ndarray:
     """A night scene lit by artificial light from a photo crop (module docstring)."""
     height, width = size
     albedo = srgb_to_linear(resize(crop, size))
@@ -139,7 +162,8 @@ def render_lit_night(crop: np.ndarray, size: tuple[int, int], rng: np.random.Gen
 
     sky_t = np.clip(yy / np.maximum(edge[None, :], 1.0), 0.0, 1.0)[..., None]
     zenith = rng.uniform(*model.sky_level) * np.array(
-        [0.25, 0.45, 1.0] if rng.random() < 0.6 else [1.0, 1.0, 1.0], dtype=np.float32)
+        [0.25, 0.45, 1.0] if rng.random() < 0.6 else [1.0, 1.0, 1.0], dtype=np.float32
+    )
     glow = rng.uniform(*model.horizon_glow) * np.array(LIGHTS[1], dtype=np.float32)
     sky = zenith + (glow - zenith) * sky_t**3
     scene = sky * (1 - subject) + lit * subject
@@ -154,8 +178,9 @@ def render_lit_night(crop: np.ndarray, size: tuple[int, int], rng: np.random.Gen
             streak[:level_y] = 0.0
             scene = scene + rng.uniform(*model.reflectance) * streak[..., None] * colour
     for x, y, radius, colour in lamps:  # a bright core and the lens's wide, faint halo
-        glow = (_gaussian(size, x, y, radius, radius) + rng.uniform(*model.lamp_halo)
-                * _gaussian(size, x, y, 5 * radius, 5 * radius))
+        glow = _gaussian(size, x, y, radius, radius) + rng.uniform(*model.lamp_halo) * _gaussian(
+            size, x, y, 5 * radius, 5 * radius
+        )
         scene = scene + rng.uniform(*model.lamp_intensity) * glow[..., None] * colour
 
     signal = np.clip(scene, 0.0, None)
@@ -164,8 +189,9 @@ def render_lit_night(crop: np.ndarray, size: tuple[int, int], rng: np.random.Gen
     return linear_to_srgb(noisy)
 
 
-def _lamps(size: tuple[int, int], rng: np.random.Generator,
-           model: LitNightModel) -> list[tuple[float, float, float, np.ndarray]]:
+def _lamps(
+    size: tuple[int, int], rng: np.random.Generator, model: LitNightModel
+) -> list[tuple[float, float, float, np.ndarray]]:
     """Lamps ``(x, y, radius, colour)``: anywhere, or in a row on posts (bridge, street)."""
     height, width = size
     count = int(rng.integers(model.lamps[0], model.lamps[1] + 1))
@@ -173,16 +199,29 @@ def _lamps(size: tuple[int, int], rng: np.random.Generator,
     if rng.random() < model.lamp_row_share:  # evenly spaced, one height, one colour
         row = rng.uniform(0.05, 0.8) * height
         spacing = width / max(count, 1)
-        return [((i + rng.uniform(0.3, 0.7)) * spacing, row + rng.normal(0, 0.01 * height),
-                 rng.uniform(*model.lamp_radius) * width, colour) for i in range(count)]
-    return [(rng.uniform(0, width), rng.uniform(0.05, 0.95) * height,
-             rng.uniform(*model.lamp_radius) * width,
-             np.array(LIGHTS[rng.integers(len(LIGHTS))], dtype=np.float32))
-            for _ in range(count)]
+        return [
+            (
+                (i + rng.uniform(0.3, 0.7)) * spacing,
+                row + rng.normal(0, 0.01 * height),
+                rng.uniform(*model.lamp_radius) * width,
+                colour,
+            )
+            for i in range(count)
+        ]
+    return [
+        (
+            rng.uniform(0, width),
+            rng.uniform(0.05, 0.95) * height,
+            rng.uniform(*model.lamp_radius) * width,
+            np.array(LIGHTS[rng.integers(len(LIGHTS))], dtype=np.float32),
+        )
+        for _ in range(count)
+    ]
 
 
-def skyline(width: int, height: int, rng: np.random.Generator,
-            sky_fraction: tuple[float, float]) -> np.ndarray:
+def skyline(
+    width: int, height: int, rng: np.random.Generator, sky_fraction: tuple[float, float]
+) -> np.ndarray:
     """Row of the subject's top edge in every column: roofs (steps) or a smooth line."""
     base = rng.uniform(*sky_fraction) * height
     if rng.random() < 0.5:
@@ -190,7 +229,7 @@ def skyline(width: int, height: int, rng: np.random.Generator,
         x = 0
         while x < width:
             step = int(rng.integers(max(2, width // 10), max(3, width // 2)))
-            edge[x:x + step] = base + rng.uniform(-0.15, 0.15) * height
+            edge[x : x + step] = base + rng.uniform(-0.15, 0.15) * height
             x += step
     else:
         coarse = rng.uniform(-0.15, 0.15, size=5).astype(np.float32) * height
@@ -198,8 +237,9 @@ def skyline(width: int, height: int, rng: np.random.Generator,
     return np.clip(edge, 1.0, 0.9 * height).astype(np.float32)
 
 
-def _windows(size: tuple[int, int], rng: np.random.Generator,
-             side: tuple[float, float]) -> np.ndarray:
+def _windows(
+    size: tuple[int, int], rng: np.random.Generator, side: tuple[float, float]
+) -> np.ndarray:
     """Lit windows: a jittered grid of bright rectangles (linear, one channel)."""
     height, width = size
     out = np.zeros((height, width, 1), dtype=np.float32)
@@ -210,12 +250,13 @@ def _windows(size: tuple[int, int], rng: np.random.Generator,
     for top in range(int(rng.integers(0, pitch_y)), height, pitch_y):
         for left in range(int(rng.integers(0, pitch_x)), width, pitch_x):
             if rng.random() < lit_share:
-                out[top:top + h, left:left + w] = rng.uniform(0.4, 1.0)
+                out[top : top + h, left : left + w] = rng.uniform(0.4, 1.0)
     return out
 
 
-def _mirror(scene: np.ndarray, level: int, rng: np.random.Generator,
-            reflectance: tuple[float, float]) -> np.ndarray:
+def _mirror(
+    scene: np.ndarray, level: int, rng: np.random.Generator, reflectance: tuple[float, float]
+) -> np.ndarray:
     """Water or wet ground below row ``level``: the scene mirrored with a ripple."""
     out = scene.copy()
     height = scene.shape[0]
@@ -233,13 +274,14 @@ def _blur(image: np.ndarray, factor: int) -> np.ndarray:
     """A heavily smoothed, normalised copy (mean 1): down- then up-sampled."""
     height, width = image.shape[:2]
     small = resize(linear_to_srgb(image), (max(1, height // factor), max(1, width // factor)))
-    smooth = srgb_to_linear(np.asarray(Image.fromarray(small).resize(
-        (width, height), Image.Resampling.BICUBIC)))
+    smooth = srgb_to_linear(
+        np.asarray(Image.fromarray(small).resize((width, height), Image.Resampling.BICUBIC))
+    )
     return smooth / max(float(smooth.mean()), 1e-6)
 
 
 def _gaussian(size: tuple[int, int], x: float, y: float, sx: float, sy: float) -> np.ndarray:
-    yy, xx = np.mgrid[0:size[0], 0:size[1]].astype(np.float32)
+    yy, xx = np.mgrid[0 : size[0], 0 : size[1]].astype(np.float32)
     return np.exp(-0.5 * (((xx - x) / sx) ** 2 + ((yy - y) / sy) ** 2))
 
 
@@ -258,14 +300,16 @@ def add_shade(image: np.ndarray, rng: np.random.Generator, model: ShadedDayModel
             distance = (xx - cx) * np.cos(angle) + (yy - cy) * np.sin(angle)
             mask = np.clip(distance / rng.uniform(0.5, 3.0) + 0.5, 0.0, 1.0)
         elif kind == 1:  # dark foreground: the bottom with an uneven top edge
-            top = height * (rng.uniform(0.45, 0.85)
-                            + rng.uniform(-0.1, 0.1, size=4).astype(np.float32))
+            top = height * (
+                rng.uniform(0.45, 0.85) + rng.uniform(-0.1, 0.1, size=4).astype(np.float32)
+            )
             edge = np.interp(np.linspace(0, 3, width), np.arange(4), top)
             mask = np.clip(yy - edge[None, :] + 0.5, 0.0, 1.0)
         else:  # a dark object: a smooth blob
             coarse = rng.random((4, 4)).astype(np.float32)
-            blob = np.asarray(Image.fromarray(coarse).resize((width, height),
-                                                             Image.Resampling.BICUBIC))
+            blob = np.asarray(
+                Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC)
+            )
             mask = np.clip((blob - rng.uniform(0.55, 0.75)) * 8.0, 0.0, 1.0)
         shade = 2.0 ** -rng.uniform(*model.shade_stops) * skylight
         linear = linear * (1 - mask[..., None]) + linear * shade * mask[..., None]

@@ -10,9 +10,14 @@ from keras import layers
 from dl_pipelines.losses import binary_cross_entropy
 
 
-def build_day_night_cnn(input_shape: tuple[int, int, int], filters: Sequence[int],
-                        kernel_size: int, dense_units: int, dropout: float,
-                        learning_rate: float) -> keras.Model:
+def build_day_night_cnn(
+    input_shape: tuple[int, int, int],
+    filters: Sequence[int],
+    kernel_size: int,
+    dense_units: int,
+    dropout: float,
+    learning_rate: float,
+) -> keras.Model:
     """A shallow CNN: [conv → ReLU → max-pool] × len(filters) → global average → dense → sigmoid.
 
     The model takes raw pixels (float 0–255) and rescales them itself, so a served
@@ -25,8 +30,7 @@ def build_day_night_cnn(input_shape: tuple[int, int, int], filters: Sequence[int
     inputs = keras.Input(shape=input_shape, name="image")
     x = layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
     for i, n in enumerate(filters):
-        x = layers.Conv2D(n, kernel_size, padding="same", activation="relu",
-                          name=f"conv{i + 1}")(x)
+        x = layers.Conv2D(n, kernel_size, padding="same", activation="relu", name=f"conv{i + 1}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     x = layers.Dropout(dropout, name="dropout")(x)

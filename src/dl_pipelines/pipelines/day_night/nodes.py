@@ -122,9 +122,13 @@ class EvaluationParams:
 
 
 # ----------------------------------------------------------------------------------- data
-def assemble_images(raw_images: dict[str, np.ndarray], sample_photos: dict[str, np.ndarray],
-                    params: dict[str, Any], seed: int,
-                    held_out: dict[str, str] | None = None) -> dict[str, np.ndarray]:
+def assemble_images(
+    raw_images: dict[str, np.ndarray],
+    sample_photos: dict[str, np.ndarray],
+    params: dict[str, Any],
+    seed: int,
+    held_out: dict[str, str] | None = None,
+) -> dict[str, np.ndarray]:
     """Resize the user's class folders to the model size, or make the default set.
 
     Args:
@@ -147,8 +151,12 @@ def assemble_images(raw_images: dict[str, np.ndarray], sample_photos: dict[str, 
     if kept:
         logger.info("Photos %s are held out for evaluation: not used for training.", kept)
     pool = {name: photo for name, photo in sample_photos.items() if name not in kept}
-    logger.info("data/01_raw/day_night is empty: making the default set from %d real photos "
-                "and %d procedural scenes.", len(pool), data.default_data.sky_scenes)
+    logger.info(
+        "data/01_raw/day_night is empty: making the default set from %d real photos "
+        "and %d procedural scenes.",
+        len(pool),
+        data.default_data.sky_scenes,
+    )
     return _default_set(pool, data, seed)
 
 
@@ -158,19 +166,27 @@ def _from_class_folders(raw_images: dict[str, np.ndarray], data: DataParams) -> 
     for key, image in raw_images.items():
         class_name = key.split("/", 1)[0]
         if class_name not in index:
-            raise ValueError(f"Image '{key}' is in folder '{class_name}', which is not one of "
-                             f"the classes {list(data.classes)}.")
+            raise ValueError(
+                f"Image '{key}' is in folder '{class_name}', which is not one of "
+                f"the classes {list(data.classes)}."
+            )
         images.append(resize(image, data.image_size))
         labels.append(index[class_name])
         names.append(key)
-    return {"images": np.stack(images), "labels": np.asarray(labels, dtype=np.int64),
-            "groups": np.asarray(names), "names": np.asarray(names)}
+    return {
+        "images": np.stack(images),
+        "labels": np.asarray(labels, dtype=np.int64),
+        "groups": np.asarray(names),
+        "names": np.asarray(names),
+    }
 
 
 def _default_set(photos: dict[str, np.ndarray], data: DataParams, seed: int) -> dict:
     if not photos:
-        raise ValueError("No sample photos to build the default day/night set from: add "
-                         "images to data/01_raw/day_night/{day,night}/.")
+        raise ValueError(
+            "No sample photos to build the default day/night set from: add "
+            "images to data/01_raw/day_night/{day,night}/."
+        )
     config = data.default_data
     images, labels, groups, names = [], [], [], []
 
@@ -183,8 +199,9 @@ def _default_set(photos: dict[str, np.ndarray], data: DataParams, seed: int) -> 
     lit, shaded = config.lit_night, config.shaded_day
     for photo_name, photo in photos.items():
         count = config.crops_per_photo
-        photo_crops = crops(photo, 2 * count, rng(seed, "default_data", photo_name),
-                            config.crop_fraction)
+        photo_crops = crops(
+            photo, 2 * count, rng(seed, "default_data", photo_name), config.crop_fraction
+        )
         for i, crop in enumerate(photo_crops):
             # One generator per image and per renderer: switching a renderer on or off,
             # or reseeding it, leaves every other image as it was.
@@ -207,12 +224,17 @@ def _default_set(photos: dict[str, np.ndarray], data: DataParams, seed: int) -> 
         day, night = sky_scene(data.image_size, rng(seed, "sky", i))
         add(day, DAY, f"sky-{i:04d}", f"sky-{i:04d}/day")
         add(night, NIGHT, f"sky-{i:04d}", f"sky-{i:04d}/night")
-    return {"images": np.stack(images), "labels": np.asarray(labels, dtype=np.int64),
-            "groups": np.asarray(groups), "names": np.asarray(names)}
+    return {
+        "images": np.stack(images),
+        "labels": np.asarray(labels, dtype=np.int64),
+        "groups": np.asarray(groups),
+        "names": np.asarray(names),
+    }
 
 
-def split_images(images: dict[str, np.ndarray], fractions: dict[str, float], seed: int,
-                 classes: list[str]) -> tuple[dict, dict, dict, dict[str, Any]]:
+def split_images(
+    images: dict[str, np.ndarray], fractions: dict[str, float], seed: int, classes: list[str]
+) -> tuple[dict, dict, dict, dict[str, Any]]:
     """Stratified train/val/test split by source (no photo feeds two splits).
 
     Returns:
@@ -220,10 +242,12 @@ def split_images(images: dict[str, np.ndarray], fractions: dict[str, float], see
     """
     if set(fractions) != {"train", "val", "test"}:
         raise ValueError(f"day_night.split must give train, val and test, got {list(fractions)}")
-    indices = grouped_stratified_split(images["labels"], images["groups"], fractions,
-                                       rng(seed, "split"))
-    parts = {name: {key: value[idx] for key, value in images.items()}
-             for name, idx in indices.items()}
+    indices = grouped_stratified_split(
+        images["labels"], images["groups"], fractions, rng(seed, "split")
+    )
+    parts = {
+        name: {key: value[idx] for key, value in images.items()} for name, idx in indices.items()
+    }
     report: dict[str, Any] = {}
     for name, part in parts.items():
         counts = np.bincount(part["labels"], minlength=len(classes))
@@ -231,34 +255,47 @@ def split_images(images: dict[str, np.ndarray], fractions: dict[str, float], see
             "images": int(len(part["labels"])),
             "sources": int(len(set(part["groups"].tolist()))),
             **{f"n_{c}": int(n) for c, n in zip(classes, counts, strict=True)},
-            **{f"share_{c}": round(float(n) / max(1, counts.sum()), 4)
-               for c, n in zip(classes, counts, strict=True)},
+            **{
+                f"share_{c}": round(float(n) / max(1, counts.sum()), 4)
+                for c, n in zip(classes, counts, strict=True)
+            },
         }
-        logger.info("%s: %d images from %d sources, %s", name, report[name]["images"],
-                    report[name]["sources"], ", ".join(f"{c}={n}" for c, n in
-                                                       zip(classes, counts, strict=True)))
+        logger.info(
+            "%s: %d images from %d sources, %s",
+            name,
+            report[name]["images"],
+            report[name]["sources"],
+            ", ".join(f"{c}={n}" for c, n in zip(classes, counts, strict=True)),
+        )
     return parts["train"], parts["val"], parts["test"], report
 
 
-def plot_examples(train: dict[str, np.ndarray], classes: list[str], seed: int,
-                  per_class: int = 8) -> Figure:
+def plot_examples(
+    train: dict[str, np.ndarray], classes: list[str], seed: int, per_class: int = 8
+) -> Figure:
     """A grid of training images: one row of each class."""
     generator = rng(seed, "examples")
     chosen = []
     for label in range(len(classes)):
         candidates = np.flatnonzero(train["labels"] == label)
-        chosen.extend(generator.choice(candidates, min(per_class, len(candidates)),
-                                       replace=False))
+        chosen.extend(generator.choice(candidates, min(per_class, len(candidates)), replace=False))
     chosen = np.asarray(chosen)
-    return plotting.image_grid(train["images"][chosen],
-                               [classes[label] for label in train["labels"][chosen]],
-                               columns=per_class, title="Training examples")
+    return plotting.image_grid(
+        train["images"][chosen],
+        [classes[label] for label in train["labels"][chosen]],
+        columns=per_class,
+        title="Training examples",
+    )
 
 
 # ------------------------------------------------------------------------------- training
-def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
-                model_params: dict[str, Any], training_params: dict[str, Any],
-                seed: int) -> tuple[Any, dict[str, list[float]]]:
+def train_model(
+    train: dict[str, np.ndarray],
+    val: dict[str, np.ndarray],
+    model_params: dict[str, Any],
+    training_params: dict[str, Any],
+    seed: int,
+) -> tuple[Any, dict[str, list[float]]]:
     """Train the shallow CNN with early stopping on the validation loss.
 
     Every epoch's metrics go to the active MLflow run as ``train_*`` / ``val_*``.
@@ -277,28 +314,50 @@ def train_model(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
     config = parse(TrainingParams, training_params, "day_night.training")
     seed_everything(seed)
     model = build_day_night_cnn(
-        input_shape=train["images"].shape[1:], filters=arch.filters,
-        kernel_size=arch.kernel_size, dense_units=arch.dense_units, dropout=arch.dropout,
+        input_shape=train["images"].shape[1:],
+        filters=arch.filters,
+        kernel_size=arch.kernel_size,
+        dense_units=arch.dense_units,
+        dropout=arch.dropout,
         learning_rate=config.learning_rate,
     )
-    logger.info("Training %s (%d parameters) on %d images, validating on %d.", model.name,
-                model.count_params(), len(train["labels"]), len(val["labels"]))
+    logger.info(
+        "Training %s (%d parameters) on %d images, validating on %d.",
+        model.name,
+        model.count_params(),
+        len(train["labels"]),
+        len(val["labels"]),
+    )
     y_train = train["labels"].astype("float32")[:, None]
     y_val = val["labels"].astype("float32")[:, None]
     batches = ArrayBatches(
-        train["images"], y_train, config.batch_size, shuffle=True, seed=seed,
+        train["images"],
+        y_train,
+        config.batch_size,
+        shuffle=True,
+        seed=seed,
         augment=random_horizontal_flip if config.horizontal_flip else None,
-        workers=config.input_workers, max_queue_size=config.prefetch_batches,
+        workers=config.input_workers,
+        max_queue_size=config.prefetch_batches,
     )
-    validation = ArrayBatches(val["images"], y_val, config.batch_size,
-                              workers=config.input_workers,
-                              max_queue_size=config.prefetch_batches)
+    validation = ArrayBatches(
+        val["images"],
+        y_val,
+        config.batch_size,
+        workers=config.input_workers,
+        max_queue_size=config.prefetch_batches,
+    )
     history = model.fit(
-        batches, validation_data=validation, epochs=config.epochs, verbose=config.verbose,
+        batches,
+        validation_data=validation,
+        epochs=config.epochs,
+        verbose=config.verbose,
         callbacks=[
-            keras.callbacks.EarlyStopping(monitor="val_loss",
-                                          patience=config.early_stopping_patience,
-                                          restore_best_weights=True),
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss",
+                patience=config.early_stopping_patience,
+                restore_best_weights=True,
+            ),
             MlflowMetricsCallback(),
         ],
     )
@@ -319,8 +378,9 @@ def predict_probabilities(model: Any, images: np.ndarray, batch_size: int = 256)
     return np.asarray(outputs, dtype=np.float32).reshape(-1)
 
 
-def evaluate_model(model: Any, test: dict[str, np.ndarray], params: dict[str, Any],
-                   classes: list[str]) -> tuple[dict, dict[str, Any], dict[str, np.ndarray]]:
+def evaluate_model(
+    model: Any, test: dict[str, np.ndarray], params: dict[str, Any], classes: list[str]
+) -> tuple[dict, dict[str, Any], dict[str, np.ndarray]]:
     """Score the test split: accuracy, precision, recall, F1, ROC AUC, confusion matrix.
 
     Returns:
@@ -336,10 +396,10 @@ def evaluate_model(model: Any, test: dict[str, np.ndarray], params: dict[str, An
         "test_precision": skm.precision_score(y_true, y_pred, zero_division=0),
         "test_recall": skm.recall_score(y_true, y_pred, zero_division=0),
         "test_f1": skm.f1_score(y_true, y_pred, zero_division=0),
-        "test_roc_auc": (skm.roc_auc_score(y_true, p_night) if len(set(y_true.tolist())) == 2
-                         else float("nan")),
-        "test_loss": float(skm.log_loss(y_true, np.clip(p_night, 1e-7, 1 - 1e-7),
-                                        labels=[0, 1])),
+        "test_roc_auc": (
+            skm.roc_auc_score(y_true, p_night) if len(set(y_true.tolist())) == 2 else float("nan")
+        ),
+        "test_loss": float(skm.log_loss(y_true, np.clip(p_night, 1e-7, 1 - 1e-7), labels=[0, 1])),
     }
     figures = {k: float(v) for k, v in figures.items()}
     matrix = skm.confusion_matrix(y_true, y_pred, labels=list(range(len(classes))))
@@ -356,9 +416,13 @@ def evaluate_model(model: Any, test: dict[str, np.ndarray], params: dict[str, An
     return as_mlflow_metrics(figures), report, predictions
 
 
-def plot_evaluation(test: dict[str, np.ndarray], predictions: dict[str, np.ndarray],
-                    report: dict[str, Any], params: dict[str, Any],
-                    seed: int) -> tuple[Figure, Figure, Figure]:
+def plot_evaluation(
+    test: dict[str, np.ndarray],
+    predictions: dict[str, np.ndarray],
+    report: dict[str, Any],
+    params: dict[str, Any],
+    seed: int,
+) -> tuple[Figure, Figure, Figure]:
     """Confusion matrix, ROC curve and a grid of test predictions (red = wrong)."""
     config = parse(EvaluationParams, params, "day_night.evaluation")
     classes = report["classes"]
@@ -370,23 +434,32 @@ def plot_evaluation(test: dict[str, np.ndarray], predictions: dict[str, np.ndarr
         fpr, tpr, _ = skm.roc_curve(y_true, p_night)
     else:
         fpr, tpr = np.array([0.0, 1.0]), np.array([0.0, 1.0])
-    roc = plotting.roc_curve_figure(fpr, tpr, report["metrics"]["test_roc_auc"],
-                                    "day_night test ROC")
+    roc = plotting.roc_curve_figure(
+        fpr, tpr, report["metrics"]["test_roc_auc"], "day_night test ROC"
+    )
 
     wrong = np.flatnonzero(predictions["predicted"] != y_true)
     right = np.flatnonzero(predictions["predicted"] == y_true)
     generator = rng(seed, "prediction_grid")
     n_wrong = min(len(wrong), config.sample_grid_size // 2)
-    chosen = np.concatenate([
-        wrong[:n_wrong],
-        generator.choice(right, min(len(right), config.sample_grid_size - n_wrong),
-                         replace=False),
-    ]).astype(np.int64)
+    chosen = np.concatenate(
+        [
+            wrong[:n_wrong],
+            generator.choice(
+                right, min(len(right), config.sample_grid_size - n_wrong), replace=False
+            ),
+        ]
+    ).astype(np.int64)
     captions = [f"{classes[predictions['predicted'][i]]} p={p_night[i]:.2f}" for i in chosen]
-    colours = ["tab:red" if predictions["predicted"][i] != y_true[i] else "tab:green"
-               for i in chosen]
-    grid = plotting.image_grid(test["images"][chosen], captions, colours,
-                               title="Test predictions (p = p(night); red = wrong)")
+    colours = [
+        "tab:red" if predictions["predicted"][i] != y_true[i] else "tab:green" for i in chosen
+    ]
+    grid = plotting.image_grid(
+        test["images"][chosen],
+        captions,
+        colours,
+        title="Test predictions (p = p(night); red = wrong)",
+    )
     return confusion, roc, grid
 
 
@@ -408,8 +481,13 @@ def gate_for_registry(model: Any, report: dict[str, Any], min_test_accuracy: flo
 
 
 # ----------------------------------------------------------------------------- prediction
-def predict_folder(model: Any, images: dict[str, np.ndarray], image_size: list[int],
-                   params: dict[str, Any], classes: list[str]) -> pd.DataFrame:
+def predict_folder(
+    model: Any,
+    images: dict[str, np.ndarray],
+    image_size: list[int],
+    params: dict[str, Any],
+    classes: list[str],
+) -> pd.DataFrame:
     """Score every image of a folder: columns ``file``, ``p_night``, ``label``.
 
     Raises:
@@ -417,12 +495,20 @@ def predict_folder(model: Any, images: dict[str, np.ndarray], image_size: list[i
     """
     config = parse(EvaluationParams, params, "day_night.evaluation")
     if not images:
-        raise ValueError("The predict folder holds no image: pass a folder of JPEG/PNG "
-                         "files with `--params input_dir=<folder>`.")
+        raise ValueError(
+            "The predict folder holds no image: pass a folder of JPEG/PNG "
+            "files with `--params input_dir=<folder>`."
+        )
     files = list(images)
     batch = np.stack([resize(images[f], tuple(image_size)) for f in files])
     p_night = predict_probabilities(model, batch)
     labels = [classes[int(p >= config.threshold)] for p in p_night]
-    logger.info("Scored %d images: %d %s, %d %s.", len(files), labels.count(classes[0]),
-                classes[0], labels.count(classes[1]), classes[1])
+    logger.info(
+        "Scored %d images: %d %s, %d %s.",
+        len(files),
+        labels.count(classes[0]),
+        classes[0],
+        labels.count(classes[1]),
+        classes[1],
+    )
     return pd.DataFrame({"file": files, "p_night": np.round(p_night, 6), "label": labels})

@@ -49,8 +49,14 @@ class NightModel:
     read_noise: float
 
     def __post_init__(self) -> None:
-        for name in ("exposure_stops", "auto_exposure", "blue_shift", "desaturation",
-                     "light_radius", "light_intensity"):
+        for name in (
+            "exposure_stops",
+            "auto_exposure",
+            "blue_shift",
+            "desaturation",
+            "light_radius",
+            "light_intensity",
+        ):
             low, high = getattr(self, name)
             if not 0 <= low <= high:
                 raise ValueError(f"{name} must be a range [low, high] with 0 <= low <= high")
@@ -64,8 +70,9 @@ class DayModel:
     white_balance: float
 
 
-def render_day(crop: np.ndarray, size: tuple[int, int], rng: np.random.Generator,
-               model: DayModel) -> np.ndarray:
+def render_day(
+    crop: np.ndarray, size: tuple[int, int], rng: np.random.Generator, model: DayModel
+) -> np.ndarray:
     """A daylight image from a crop: resize, exposure and white-balance jitter."""
     linear = srgb_to_linear(resize(crop, size))
     gain = 2.0 ** rng.uniform(*model.exposure_stops)
@@ -73,12 +80,13 @@ def render_day(crop: np.ndarray, size: tuple[int, int], rng: np.random.Generator
     return linear_to_srgb(linear * gain * balance)
 
 
-def render_night(crop: np.ndarray, size: tuple[int, int], rng: np.random.Generator,
-                 model: NightModel) -> np.ndarray:
+def render_night(
+    crop: np.ndarray, size: tuple[int, int], rng: np.random.Generator, model: NightModel
+) -> np.ndarray:
     """A night image from a crop, by the camera model in the module docstring."""
     albedo = srgb_to_linear(resize(crop, size))
     stops = rng.uniform(*model.exposure_stops)
-    scene = albedo * 2.0 ** -stops
+    scene = albedo * 2.0**-stops
 
     blue = rng.uniform(*model.blue_shift)
     scene = scene * np.array([blue, 0.5 * (1 + blue), 1.0], dtype=np.float32)
@@ -95,8 +103,9 @@ def render_night(crop: np.ndarray, size: tuple[int, int], rng: np.random.Generat
     return linear_to_srgb(noisy)
 
 
-def _artificial_lights(albedo: np.ndarray, rng: np.random.Generator,
-                       model: NightModel) -> np.ndarray:
+def _artificial_lights(
+    albedo: np.ndarray, rng: np.random.Generator, model: NightModel
+) -> np.ndarray:
     """Glow of point lights plus the light they throw on nearby surfaces (linear RGB)."""
     height, width = albedo.shape[:2]
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -124,7 +133,8 @@ def sky_scene(size: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarr
     t = np.linspace(0.0, 1.0, horizon, dtype=np.float32)[:, None, None]
     ground_colour = np.array(
         [(0.10, 0.22, 0.05), (0.25, 0.18, 0.10), (0.20, 0.20, 0.22)][rng.integers(3)],
-        dtype=np.float32)
+        dtype=np.float32,
+    )
     texture = 0.6 + 0.8 * _smooth_noise((height - horizon, width), rng, cells=8)[..., None]
     ground = ground_colour * texture
 
@@ -140,7 +150,8 @@ def sky_scene(size: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarr
     night_zenith = np.array([0.002, 0.003, 0.010], dtype=np.float32)
     night_horizon = np.array([0.030, 0.018, 0.010], dtype=np.float32) * rng.uniform(0.5, 2)
     sky_night = (night_zenith + (night_horizon - night_zenith) * t) * np.ones(
-        (1, width, 1), np.float32)
+        (1, width, 1), np.float32
+    )
     stars = (rng.random((horizon, width)) < 0.015) * rng.uniform(0.05, 0.6, (horizon, width))
     sky_night = sky_night + stars[..., None].astype(np.float32)
     night = np.concatenate([sky_night, ground * 0.01], axis=0)
@@ -150,7 +161,7 @@ def sky_scene(size: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarr
     for _ in range(rng.integers(0, 6)):
         wy = int(rng.integers(horizon, height))
         wx = int(rng.integers(0, width))
-        night[wy:wy + 2, wx:wx + 2] += np.array(LIGHT_COLOURS[2], dtype=np.float32) * 0.6
+        night[wy : wy + 2, wx : wx + 2] += np.array(LIGHT_COLOURS[2], dtype=np.float32) * 0.6
     night = night + rng.normal(0, 0.004, night.shape).astype(np.float32)
     return linear_to_srgb(day), linear_to_srgb(night)
 
@@ -167,11 +178,12 @@ def _smooth_noise(shape: tuple[int, int], rng: np.random.Generator, cells: int) 
 
 def _disc(size: tuple[int, int], cx: float, cy: float, radius: float) -> np.ndarray:
     """A soft-edged disc of ones on zeros."""
-    yy, xx = np.mgrid[0:size[0], 0:size[1]].astype(np.float32)
+    yy, xx = np.mgrid[0 : size[0], 0 : size[1]].astype(np.float32)
     return np.clip(radius + 0.5 - np.hypot(yy - cy, xx - cx), 0.0, 1.0)
 
 
-def crops(photo: np.ndarray, count: int, rng: np.random.Generator,
-          fraction: tuple[float, float]) -> list[np.ndarray]:
+def crops(
+    photo: np.ndarray, count: int, rng: np.random.Generator, fraction: tuple[float, float]
+) -> list[np.ndarray]:
     """``count`` random square crops of a photo (side a random share of its short side)."""
     return [random_square_crop(photo, rng, *fraction) for _ in range(count)]

@@ -10,9 +10,13 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=nodes.predict_folder,
-                inputs=["day_night_model", "day_night_predict_images",
-                        "params:day_night.data.image_size", "params:day_night.evaluation",
-                        "params:day_night.data.classes"],
+                inputs=[
+                    "day_night_model",
+                    "day_night_predict_images",
+                    "params:day_night.data.image_size",
+                    "params:day_night.evaluation",
+                    "params:day_night.data.classes",
+                ],
                 outputs="day_night_predictions",
                 name="predict_folder_node",
             ),

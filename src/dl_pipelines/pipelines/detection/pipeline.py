@@ -17,8 +17,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=nodes.split_scenes,
                 inputs=["detection_scenes", "params:detection.data", "params:seed"],
-                outputs=["detection_train", "detection_val", "detection_test",
-                         "detection_split_report"],
+                outputs=[
+                    "detection_train",
+                    "detection_val",
+                    "detection_test",
+                    "detection_split_report",
+                ],
                 name="split_detection_scenes_node",
             ),
             Node(
@@ -29,15 +33,25 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.fit_anchors,
-                inputs=["detection_train", "params:detection.model",
-                        "params:detection.data.classes", "params:seed"],
+                inputs=[
+                    "detection_train",
+                    "params:detection.model",
+                    "params:detection.data.classes",
+                    "params:seed",
+                ],
                 outputs="detection_spec",
                 name="fit_anchors_node",
             ),
             Node(
                 func=nodes.train_detector,
-                inputs=["detection_train", "detection_val", "detection_spec",
-                        "params:detection.model", "params:detection.training", "params:seed"],
+                inputs=[
+                    "detection_train",
+                    "detection_val",
+                    "detection_spec",
+                    "params:detection.model",
+                    "params:detection.training",
+                    "params:seed",
+                ],
                 outputs=["detection_model", "detection_history"],
                 name="train_detector_node",
             ),
@@ -49,16 +63,27 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.evaluate_detector,
-                inputs=["detection_model", "detection_test", "detection_spec",
-                        "params:detection.evaluation"],
-                outputs=["detection_test_metrics", "detection_test_report",
-                         "detection_test_predictions"],
+                inputs=[
+                    "detection_model",
+                    "detection_test",
+                    "detection_spec",
+                    "params:detection.evaluation",
+                ],
+                outputs=[
+                    "detection_test_metrics",
+                    "detection_test_report",
+                    "detection_test_predictions",
+                ],
                 name="evaluate_detector_node",
             ),
             Node(
                 func=nodes.plot_detections,
-                inputs=["detection_test", "detection_test_predictions", "detection_spec",
-                        "params:detection.evaluation"],
+                inputs=[
+                    "detection_test",
+                    "detection_test_predictions",
+                    "detection_spec",
+                    "params:detection.evaluation",
+                ],
                 outputs="detection_predictions_plot",
                 name="plot_detections_node",
             ),

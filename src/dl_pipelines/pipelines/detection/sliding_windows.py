@@ -18,8 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def build_window_classifier(window: int, num_classes: int, filters: Sequence[int] = (8, 16),
-                            dense_units: int = 32):
+def build_window_classifier(
+    window: int, num_classes: int, filters: Sequence[int] = (8, 16), dense_units: int = 32
+):
     """``[conv 3×3 valid → ReLU → max-pool 2] × len(filters)`` → flatten → dense → softmax."""
     import keras
     from keras import layers
@@ -69,8 +70,9 @@ def to_fully_convolutional(classifier):
             kernel, bias = layer.get_weights()
             size = flat_shape[:2] if flat_shape is not None else (1, 1)
             channels = flat_shape[2] if flat_shape is not None else kernel.shape[0]
-            conv = layers.Conv2D(kernel.shape[1], size, activation=layer.activation,
-                                 name=f"{layer.name}_as_conv")
+            conv = layers.Conv2D(
+                kernel.shape[1], size, activation=layer.activation, name=f"{layer.name}_as_conv"
+            )
             x = conv(x)
             converted.append((conv, [kernel.reshape(*size, channels, kernel.shape[1]), bias]))
             flat_shape = None
@@ -85,15 +87,21 @@ def to_fully_convolutional(classifier):
     return model
 
 
-def sliding_window_scores(classifier, image: np.ndarray, stride: int,
-                          batch_size: int = 256) -> np.ndarray:
+def sliding_window_scores(
+    classifier, image: np.ndarray, stride: int, batch_size: int = 256
+) -> np.ndarray:
     """Crop every ``w × w`` window at ``stride`` steps and classify the crops one by one
     (in batches): ``(rows, cols, classes)``."""
     window = int(classifier.input_shape[1])
     height, width = image.shape[:2]
     rows = (height - window) // stride + 1
     cols = (width - window) // stride + 1
-    crops = np.stack([image[r * stride:r * stride + window, c * stride:c * stride + window]
-                      for r in range(rows) for c in range(cols)]).astype("float32")
+    crops = np.stack(
+        [
+            image[r * stride : r * stride + window, c * stride : c * stride + window]
+            for r in range(rows)
+            for c in range(cols)
+        ]
+    ).astype("float32")
     scores = classifier.predict(crops, batch_size=batch_size, verbose=0)
     return np.asarray(scores).reshape(rows, cols, -1)

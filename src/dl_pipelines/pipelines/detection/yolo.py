@@ -28,8 +28,14 @@ logger = logging.getLogger(__name__)
 
 
 # -------------------------------------------------------------------------- targets
-def encode_targets(boxes: np.ndarray, classes: np.ndarray, image_size: tuple[int, int],
-                   grid: int, anchors: np.ndarray, num_classes: int) -> tuple[np.ndarray, int]:
+def encode_targets(
+    boxes: np.ndarray,
+    classes: np.ndarray,
+    image_size: tuple[int, int],
+    grid: int,
+    anchors: np.ndarray,
+    num_classes: int,
+) -> tuple[np.ndarray, int]:
     """Ground-truth boxes of one image → the ``(S, S, B, 5 + C)`` target tensor.
 
     A box goes to the cell holding its centre and to the free anchor of that cell with
@@ -81,8 +87,9 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def decode(raw: np.ndarray, image_size: tuple[int, int], anchors: np.ndarray,
-           activated: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decode(
+    raw: np.ndarray, image_size: tuple[int, int], anchors: np.ndarray, activated: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Network output (or targets, ``activated=True``) of one image → every box.
 
     Args:
@@ -103,8 +110,11 @@ def decode(raw: np.ndarray, image_size: tuple[int, int], anchors: np.ndarray,
     if activated:
         p_c, offset, class_p = raw[..., 0], raw[..., 1:3], raw[..., 5:]
     else:
-        p_c, offset, class_p = _sigmoid(raw[..., 0]), _sigmoid(raw[..., 1:3]), _softmax(
-            raw[..., 5:])
+        p_c, offset, class_p = (
+            _sigmoid(raw[..., 0]),
+            _sigmoid(raw[..., 1:3]),
+            _softmax(raw[..., 5:]),
+        )
     rows, cols = np.meshgrid(np.arange(grid_h), np.arange(grid_w), indexing="ij")
     bx = (cols[..., None] + offset[..., 0]) * cell_w
     by = (rows[..., None] + offset[..., 1]) * cell_h
@@ -119,8 +129,15 @@ def decode(raw: np.ndarray, image_size: tuple[int, int], anchors: np.ndarray,
 
 
 # ---------------------------------------------------------------------------- model
-def build_detector(image_size: tuple[int, int], grid: int, n_anchors: int, num_classes: int,
-                   filters: Sequence[int], head_filters: int, p_c_prior: float = 0.01):
+def build_detector(
+    image_size: tuple[int, int],
+    grid: int,
+    n_anchors: int,
+    num_classes: int,
+    filters: Sequence[int],
+    head_filters: int,
+    p_c_prior: float = 0.01,
+):
     """A small fully-convolutional YOLO-style detector.
 
     ``[conv 3×3 → BN → ReLU → max-pool 2] × len(filters)`` brings the image down to the
@@ -133,9 +150,11 @@ def build_detector(image_size: tuple[int, int], grid: int, n_anchors: int, num_c
 
     height, width = image_size
     if height != width or height // 2 ** len(filters) != grid or height % 2 ** len(filters):
-        raise ValueError(f"image {image_size} halved {len(filters)} times (one per entry of "
-                         f"filters) must give the {grid}×{grid} grid: use a square image of "
-                         f"{grid * 2 ** len(filters)} px or change detection.model.filters.")
+        raise ValueError(
+            f"image {image_size} halved {len(filters)} times (one per entry of "
+            f"filters) must give the {grid}×{grid} grid: use a square image of "
+            f"{grid * 2 ** len(filters)} px or change detection.model.filters."
+        )
     inputs = keras.Input(shape=(height, width, 3), name="image")
     x = layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
     for i, n in enumerate(filters):

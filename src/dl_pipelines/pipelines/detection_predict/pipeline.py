@@ -10,8 +10,12 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=nodes.detect_folder,
-                inputs=["detection_model", "detection_spec", "detection_predict_images",
-                        "params:detection.evaluation"],
+                inputs=[
+                    "detection_model",
+                    "detection_spec",
+                    "detection_predict_images",
+                    "params:detection.evaluation",
+                ],
                 outputs=["detection_boxes", "detection_annotated_images"],
                 name="detect_folder_node",
             ),

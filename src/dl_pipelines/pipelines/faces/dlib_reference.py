@@ -20,8 +20,10 @@ from kedro.io import AbstractDataset, DatasetError
 logger = logging.getLogger(__name__)
 
 #: The fix printed whenever the reference cannot run.
-INSTALL_HINT = ("install the optional extra to score it: "
-                "`.venv/bin/pip install -e '.[dlib]'` (dlib-bin, face-recognition-models)")
+INSTALL_HINT = (
+    "install the optional extra to score it: "
+    "`.venv/bin/pip install -e '.[dlib]'` (dlib-bin, face-recognition-models)"
+)
 
 
 class DlibFaceModels(NamedTuple):
@@ -50,10 +52,14 @@ class DlibFaceModelsDataset(AbstractDataset[None, "DlibFaceModels | None"]):
           type: dl_pipelines.pipelines.faces.dlib_reference.DlibFaceModelsDataset
     """
 
-    def __init__(self, package: str = "face_recognition_models", folder: str = "models",
-                 shape_predictor: str = "shape_predictor_5_face_landmarks.dat",
-                 embedder: str = "dlib_face_recognition_resnet_model_v1.dat",
-                 metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        package: str = "face_recognition_models",
+        folder: str = "models",
+        shape_predictor: str = "shape_predictor_5_face_landmarks.dat",
+        embedder: str = "dlib_face_recognition_resnet_model_v1.dat",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
         self._package = package
         self._folder = folder
         self._files = {"shape_predictor": shape_predictor, "embedder": embedder}
@@ -80,13 +86,18 @@ class DlibFaceModelsDataset(AbstractDataset[None, "DlibFaceModels | None"]):
         paths = {role: folder / name for role, name in self._files.items()}
         missing = [str(path) for path in paths.values() if not path.is_file()]
         if missing:
-            logger.warning("dlib model file(s) %s are missing: reinstall '%s' "
-                           "(`.venv/bin/pip install --force-reinstall %s`).",
-                           ", ".join(missing), self._package,
-                           self._package.replace("_", "-"))
+            logger.warning(
+                "dlib model file(s) %s are missing: reinstall '%s' "
+                "(`.venv/bin/pip install --force-reinstall %s`).",
+                ", ".join(missing),
+                self._package,
+                self._package.replace("_", "-"),
+            )
             return None
-        return DlibFaceModels(dlib.shape_predictor(str(paths["shape_predictor"])),
-                              dlib.face_recognition_model_v1(str(paths["embedder"])))
+        return DlibFaceModels(
+            dlib.shape_predictor(str(paths["shape_predictor"])),
+            dlib.face_recognition_model_v1(str(paths["embedder"])),
+        )
 
     def save(self, data: None) -> None:
         raise DatasetError("DlibFaceModelsDataset is read-only.")
@@ -99,8 +110,7 @@ class DlibFaceModelsDataset(AbstractDataset[None, "DlibFaceModels | None"]):
         return {"package": self._package, "folder": self._folder, **self._files}
 
 
-def dlib_embeddings(models: DlibFaceModels, images: np.ndarray, jitters: int = 0
-                    ) -> np.ndarray:
+def dlib_embeddings(models: DlibFaceModels, images: np.ndarray, jitters: int = 0) -> np.ndarray:
     """dlib's 128-D descriptors of (n, h, w, 3) ``uint8`` face crops.
 
     Each crop is already a detected face, so the shape predictor looks for its 5
@@ -120,6 +130,5 @@ def dlib_embeddings(models: DlibFaceModels, images: np.ndarray, jitters: int = 0
         image = np.ascontiguousarray(image, dtype=np.uint8)
         height, width = image.shape[:2]
         landmarks = models.shape_predictor(image, dlib.rectangle(0, 0, width - 1, height - 1))
-        vectors[n] = np.asarray(models.embedder.compute_face_descriptor(image, landmarks,
-                                                                        jitters))
+        vectors[n] = np.asarray(models.embedder.compute_face_descriptor(image, landmarks, jitters))
     return vectors

@@ -83,13 +83,18 @@ def tar_at_far(distances: np.ndarray, same: np.ndarray, far: float) -> float:
 def verification_metrics(distances: np.ndarray, same: np.ndarray, tau: float) -> dict[str, float]:
     """Accuracy of d ≤ τ and the ROC AUC of −d on a set of pairs."""
     predicted = (np.asarray(distances) <= tau).astype(np.int64)
-    return {"accuracy": float(np.mean(predicted == same)),
-            "roc_auc": float(skm.roc_auc_score(same, -np.asarray(distances)))}
+    return {
+        "accuracy": float(np.mean(predicted == same)),
+        "roc_auc": float(skm.roc_auc_score(same, -np.asarray(distances))),
+    }
 
 
-def gallery_probe_split(persons: np.ndarray, enrolled_fraction: float, gallery_per_person: int,
-                        generator: np.random.Generator) -> tuple[np.ndarray, np.ndarray,
-                                                                 np.ndarray]:
+def gallery_probe_split(
+    persons: np.ndarray,
+    enrolled_fraction: float,
+    gallery_per_person: int,
+    generator: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Enrol some people (``gallery_per_person`` images each); every other image probes.
 
     Returns:
@@ -104,26 +109,34 @@ def gallery_probe_split(persons: np.ndarray, enrolled_fraction: float, gallery_p
     people = np.unique(persons)
     count = int(round(enrolled_fraction * len(people)))
     if count < 2:
-        raise ValueError(f"Recognition needs a gallery of at least 2 people; "
-                         f"{enrolled_fraction} of {len(people)} test people is {count}. Raise "
-                         "faces.evaluation.enrolled_fraction or the test share of people.")
+        raise ValueError(
+            f"Recognition needs a gallery of at least 2 people; "
+            f"{enrolled_fraction} of {len(people)} test people is {count}. Raise "
+            "faces.evaluation.enrolled_fraction or the test share of people."
+        )
     enrolled = np.sort(generator.choice(people, count, replace=False))
     gallery = []
     for person in enrolled:
         rows = np.flatnonzero(persons == person)
         if len(rows) <= gallery_per_person:
-            raise ValueError(f"Person '{person}' has {len(rows)} test images, not more than "
-                             f"faces.evaluation.gallery_per_person={gallery_per_person}: "
-                             "nothing is left to probe with. Lower gallery_per_person.")
+            raise ValueError(
+                f"Person '{person}' has {len(rows)} test images, not more than "
+                f"faces.evaluation.gallery_per_person={gallery_per_person}: "
+                "nothing is left to probe with. Lower gallery_per_person."
+            )
         gallery.extend(generator.choice(rows, gallery_per_person, replace=False))
     gallery = np.sort(np.asarray(gallery, dtype=np.int64))
     probes = np.setdiff1d(np.arange(len(persons)), gallery)
     return gallery, probes, enrolled
 
 
-def identify(gallery_embeddings: np.ndarray, gallery_persons: np.ndarray,
-             probe_embeddings: np.ndarray, tau: float | None,
-             neighbours: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def identify(
+    gallery_embeddings: np.ndarray,
+    gallery_persons: np.ndarray,
+    probe_embeddings: np.ndarray,
+    tau: float | None,
+    neighbours: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
     """k-NN identification of each probe; "unknown" when the nearest is farther than τ.
 
     Returns:
@@ -146,5 +159,7 @@ def clustering_metrics(embeddings: np.ndarray, persons: np.ndarray, seed: int) -
     """k-means with k = number of people; NMI and adjusted Rand index against the truth."""
     k = len(np.unique(persons))
     clusters = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(embeddings)
-    return {"nmi": float(skm.normalized_mutual_info_score(persons, clusters)),
-            "ari": float(skm.adjusted_rand_score(persons, clusters))}
+    return {
+        "nmi": float(skm.normalized_mutual_info_score(persons, clusters)),
+        "ari": float(skm.adjusted_rand_score(persons, clusters)),
+    }

@@ -16,9 +16,15 @@ from dl_pipelines import blocks
 BLOCKS = ("residual", "depthwise_separable")
 
 
-def build_encoder(input_shape: tuple[int, int, int], stem_filters: int,
-                  stage_filters: tuple[int, ...], block: str, embedding_dim: int,
-                  dropout: float, name: str = "face_encoder") -> Any:
+def build_encoder(
+    input_shape: tuple[int, int, int],
+    stem_filters: int,
+    stage_filters: tuple[int, ...],
+    block: str,
+    embedding_dim: int,
+    dropout: float,
+    name: str = "face_encoder",
+) -> Any:
     """A small CNN that maps a face crop to an L2-normalised embedding f(x), ‖f(x)‖ = 1.
 
     Per-image standardisation (zero mean, unit variance: exposure and contrast
@@ -40,8 +46,9 @@ def build_encoder(input_shape: tuple[int, int, int], stem_filters: int,
         raise ValueError(f"block must be one of {BLOCKS}, got {block!r}.")
     inputs = keras.Input(input_shape, name="face")
     # per-image standardisation: mean 0, variance 1 over each image's pixels and channels
-    x = keras.layers.LayerNormalization(axis=(1, 2, 3), center=False, scale=False,
-                                        epsilon=1e-3, name="standardize")(inputs)
+    x = keras.layers.LayerNormalization(
+        axis=(1, 2, 3), center=False, scale=False, epsilon=1e-3, name="standardize"
+    )(inputs)
     x = blocks.conv_bn_act(x, stem_filters, 3, name="stem")
     for i, filters in enumerate(stage_filters):
         if block == "residual":
@@ -72,8 +79,9 @@ def build_ensemble(encoders: list[Any]) -> Any:
     if len(set(names)) != len(names):
         raise ValueError(f"the members of an ensemble need distinct names, got {names}")
     inputs = keras.Input(tuple(encoders[0].input_shape[1:]), name="face")
-    mean = keras.layers.Average(name="mean_embedding")([_inference_copy(encoder)(inputs)
-                                                        for encoder in encoders])
+    mean = keras.layers.Average(name="mean_embedding")(
+        [_inference_copy(encoder)(inputs) for encoder in encoders]
+    )
     outputs = blocks.l2_normalize(mean, name="embedding")
     return keras.Model(inputs, outputs, name="face_encoder_ensemble")
 

@@ -26,26 +26,30 @@ from scipy import ndimage
 class NuisanceParams:
     """``faces.data.default_data.nuisance``: how strongly each change is drawn."""
 
-    exposure_stops: tuple[float, float]   # global brightness change, in stops
-    gamma: tuple[float, float]            # tone-curve exponent
-    side_light: float                     # max strength of a left/right light gradient
-    rotation_degrees: float               # in-plane rotation (head roll), ±
-    yaw_squeeze: float                    # horizontal squeeze (head turn), max share
-    scale: tuple[float, float]            # zoom of the face in the frame
-    shift: float                          # translation, share of the side, ±
-    blur_sigma: tuple[float, float]       # Gaussian blur sigma in pixels of the 25-px face
-    jpeg_quality: tuple[int, int]         # JPEG quality range
+    exposure_stops: tuple[float, float]  # global brightness change, in stops
+    gamma: tuple[float, float]  # tone-curve exponent
+    side_light: float  # max strength of a left/right light gradient
+    rotation_degrees: float  # in-plane rotation (head roll), ±
+    yaw_squeeze: float  # horizontal squeeze (head turn), max share
+    scale: tuple[float, float]  # zoom of the face in the frame
+    shift: float  # translation, share of the side, ±
+    blur_sigma: tuple[float, float]  # Gaussian blur sigma in pixels of the 25-px face
+    jpeg_quality: tuple[int, int]  # JPEG quality range
     jpeg_probability: float
     glasses_probability: float
     beard_probability: float
-    tint: float                           # max share of a colour tint (make-up, light colour)
-    contrast: tuple[float, float]         # contrast factor (< 1: flatter, ageing-like)
-    noise_sigma: float                    # sensor noise std in 0–255 units
-    flip_probability: float               # mirror image (a face is nearly symmetric)
+    tint: float  # max share of a colour tint (make-up, light colour)
+    contrast: tuple[float, float]  # contrast factor (< 1: flatter, ageing-like)
+    noise_sigma: float  # sensor noise std in 0–255 units
+    flip_probability: float  # mirror image (a face is nearly symmetric)
 
     def __post_init__(self) -> None:
-        for name in ("jpeg_probability", "glasses_probability", "beard_probability",
-                     "flip_probability"):
+        for name in (
+            "jpeg_probability",
+            "glasses_probability",
+            "beard_probability",
+            "flip_probability",
+        ):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in [0, 1]")
         if not 1 <= self.jpeg_quality[0] <= self.jpeg_quality[1] <= 100:
@@ -59,8 +63,7 @@ def upscale(face: np.ndarray, side: int) -> np.ndarray:
     array = np.asarray(face)
     if array.dtype != np.uint8:
         array = np.clip(np.rint(array * 255.0), 0, 255).astype(np.uint8)
-    image = Image.fromarray(array).convert("RGB").resize((side, side),
-                                                         Image.Resampling.BICUBIC)
+    image = Image.fromarray(array).convert("RGB").resize((side, side), Image.Resampling.BICUBIC)
     return np.asarray(image)
 
 
@@ -79,13 +82,13 @@ def _affine(image: np.ndarray, generator: np.random.Generator, p: NuisanceParams
     offset = centre - inverse @ (centre + shift)
     out = np.empty_like(image)
     for c in range(3):
-        out[..., c] = ndimage.affine_transform(image[..., c], inverse, offset=offset,
-                                               order=1, mode="nearest")
+        out[..., c] = ndimage.affine_transform(
+            image[..., c], inverse, offset=offset, order=1, mode="nearest"
+        )
     return out
 
 
-def _occluders(image: np.ndarray, generator: np.random.Generator,
-               p: NuisanceParams) -> np.ndarray:
+def _occluders(image: np.ndarray, generator: np.random.Generator, p: NuisanceParams) -> np.ndarray:
     """Dark glasses at eye height and/or a beard over the chin and cheeks."""
     side = image.shape[0]
     out = image.astype(np.float32)
@@ -93,7 +96,7 @@ def _occluders(image: np.ndarray, generator: np.random.Generator,
     if generator.random() < p.glasses_probability:
         eye_row = generator.uniform(0.30, 0.40)
         radius = generator.uniform(0.10, 0.14)
-        shade = generator.uniform(0.05, 0.5)           # sunglasses … light lenses
+        shade = generator.uniform(0.05, 0.5)  # sunglasses … light lenses
         lens = np.zeros((side, side), bool)
         for eye_col in (0.5 - 0.2, 0.5 + 0.2):
             lens |= ((rows - eye_row) / (0.8 * radius)) ** 2 + ((cols - eye_col) / radius) ** 2 < 1
@@ -103,14 +106,16 @@ def _occluders(image: np.ndarray, generator: np.random.Generator,
     if generator.random() < p.beard_probability:
         top = generator.uniform(0.72, 0.82)
         beard = (rows > top) & (np.abs(cols - 0.5) < 0.38 - 0.25 * (rows - top))
-        texture = generator.uniform(0.15, 0.45) * (1 + 0.3 * generator.standard_normal(
-            (side, side)))
+        texture = generator.uniform(0.15, 0.45) * (
+            1 + 0.3 * generator.standard_normal((side, side))
+        )
         out[beard] = out[beard] * texture[beard, None]
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def _photometric(image: np.ndarray, generator: np.random.Generator,
-                 p: NuisanceParams) -> np.ndarray:
+def _photometric(
+    image: np.ndarray, generator: np.random.Generator, p: NuisanceParams
+) -> np.ndarray:
     """Exposure, tone curve, side light, contrast, tint and sensor noise."""
     side = image.shape[0]
     x = image.astype(np.float32) / 255.0
@@ -126,23 +131,32 @@ def _photometric(image: np.ndarray, generator: np.random.Generator,
     return np.clip(np.rint(x * 255.0), 0, 255).astype(np.uint8)
 
 
-def _blur_and_compress(image: np.ndarray, generator: np.random.Generator,
-                       p: NuisanceParams, face_side: int) -> np.ndarray:
+def _blur_and_compress(
+    image: np.ndarray, generator: np.random.Generator, p: NuisanceParams, face_side: int
+) -> np.ndarray:
     sigma = generator.uniform(*p.blur_sigma) * image.shape[0] / face_side
     pil = Image.fromarray(image)
     if sigma > 0.05:
         pil = pil.filter(ImageFilter.GaussianBlur(radius=float(sigma)))
     if generator.random() < p.jpeg_probability:
         buffer = io.BytesIO()
-        pil.save(buffer, format="JPEG",
-                 quality=int(generator.integers(p.jpeg_quality[0], p.jpeg_quality[1] + 1)))
+        pil.save(
+            buffer,
+            format="JPEG",
+            quality=int(generator.integers(p.jpeg_quality[0], p.jpeg_quality[1] + 1)),
+        )
         buffer.seek(0)
         pil = Image.open(buffer).convert("RGB")
     return np.asarray(pil)
 
 
-def render_photo(face: np.ndarray, side: int, generator: np.random.Generator,
-                 params: NuisanceParams, face_side: int = 25) -> np.ndarray:
+def render_photo(
+    face: np.ndarray,
+    side: int,
+    generator: np.random.Generator,
+    params: NuisanceParams,
+    face_side: int = 25,
+) -> np.ndarray:
     """One photo of the person whose (grey, float) face crop is ``face``.
 
     Args:

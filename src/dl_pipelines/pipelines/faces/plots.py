@@ -53,8 +53,9 @@ def project_2d(embeddings: np.ndarray, method: str, seed: int) -> np.ndarray:
     from sklearn.manifold import TSNE
 
     perplexity = float(min(30, max(2, (len(embeddings) - 1) // 3)))
-    return TSNE(n_components=2, perplexity=perplexity, init="pca",
-                random_state=seed).fit_transform(embeddings)
+    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(
+        embeddings
+    )
 
 
 def embedding_map(points: np.ndarray, persons: np.ndarray, method: str) -> Figure:
@@ -66,8 +67,14 @@ def embedding_map(points: np.ndarray, persons: np.ndarray, method: str) -> Figur
     markers = "os^vDP*X<>"
     for i, person in enumerate(people):
         rows = persons == person
-        ax.scatter(points[rows, 0], points[rows, 1], s=14, color=colours[i],
-                   marker=markers[(i // 10) % len(markers)], label=str(person)[-12:])
+        ax.scatter(
+            points[rows, 0],
+            points[rows, 1],
+            s=14,
+            color=colours[i],
+            marker=markers[(i // 10) % len(markers)],
+            label=str(person)[-12:],
+        )
     if len(people) <= 20:
         ax.legend(fontsize=6, ncols=2, loc="best")
     ax.set_title(f"Test embeddings of unseen people ({method.upper()}), colour = person")

@@ -20,13 +20,14 @@ import numpy as np
 class MorphIdentity:
     """The per-identity parameters of one synthetic person."""
 
-    first: int      # index of the first parent face
-    second: int     # index of the second parent face
-    alpha: float    # weight of the first parent, in (0, 1)
+    first: int  # index of the first parent face
+    second: int  # index of the second parent face
+    alpha: float  # weight of the first parent, in (0, 1)
 
 
-def draw_identities(parents: list[int], count: int, blend: tuple[float, float],
-                    generator: np.random.Generator) -> list[MorphIdentity]:
+def draw_identities(
+    parents: list[int], count: int, blend: tuple[float, float], generator: np.random.Generator
+) -> list[MorphIdentity]:
     """``count`` distinct (unordered) parent pairs, each with its blend weight α.
 
     Raises:
@@ -37,16 +38,20 @@ def draw_identities(parents: list[int], count: int, blend: tuple[float, float],
         raise ValueError("Synthetic people need at least two training faces as parents.")
     pairs = len(parents) * (len(parents) - 1) // 2
     if count > pairs:
-        raise ValueError(f"{count} synthetic people asked for, but {len(parents)} training "
-                         f"faces make only {pairs} parent pairs: lower "
-                         "faces.data.default_data.synthetic_people.identities.")
+        raise ValueError(
+            f"{count} synthetic people asked for, but {len(parents)} training "
+            f"faces make only {pairs} parent pairs: lower "
+            "faces.data.default_data.synthetic_people.identities."
+        )
     if not 0 < blend[0] <= blend[1] < 1:
         raise ValueError(f"blend must be [low, high] within (0, 1), got {list(blend)}")
     first, second = np.triu_indices(len(parents), k=1)
     chosen = generator.choice(pairs, count, replace=False)
     alphas = generator.uniform(blend[0], blend[1], size=count)
-    return [MorphIdentity(int(parents[first[c]]), int(parents[second[c]]), float(a))
-            for c, a in zip(chosen, alphas, strict=True)]
+    return [
+        MorphIdentity(int(parents[first[c]]), int(parents[second[c]]), float(a))
+        for c, a in zip(chosen, alphas, strict=True)
+    ]
 
 
 def morph_face(faces: np.ndarray, identity: MorphIdentity) -> np.ndarray:

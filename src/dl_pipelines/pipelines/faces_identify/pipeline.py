@@ -10,9 +10,14 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=nodes.identify_folder,
-                inputs=["faces_encoder", "faces_gallery_images", "faces_probe_images",
-                        "faces_threshold", "params:faces.detection",
-                        "params:faces.evaluation.neighbours"],
+                inputs=[
+                    "faces_encoder",
+                    "faces_gallery_images",
+                    "faces_probe_images",
+                    "faces_threshold",
+                    "params:faces.detection",
+                    "params:faces.evaluation.neighbours",
+                ],
                 outputs="faces_identities",
                 name="faces_identify_folder_node",
             ),

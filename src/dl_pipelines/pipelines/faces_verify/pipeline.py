@@ -10,8 +10,13 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=nodes.verify_pair,
-                inputs=["faces_encoder", "faces_verify_image_a", "faces_verify_image_b",
-                        "faces_threshold", "params:faces.detection"],
+                inputs=[
+                    "faces_encoder",
+                    "faces_verify_image_a",
+                    "faces_verify_image_b",
+                    "faces_threshold",
+                    "params:faces.detection",
+                ],
                 outputs="faces_verification",
                 name="faces_verify_pair_node",
             ),

@@ -134,8 +134,9 @@ class Config:
         if self.dataset not in DATASETS:
             raise ValueError(f"dataset must be one of {DATASETS}, got '{self.dataset}'")
         if isinstance(self.models, str) and self.models != "all":
-            raise ValueError(f"models must be null, 'all' or a list of zoo members, got "
-                             f"'{self.models}'")
+            raise ValueError(
+                f"models must be null, 'all' or a list of zoo members, got '{self.models}'"
+            )
 
 
 def load_config(raw: Any) -> Config:
@@ -143,8 +144,10 @@ def load_config(raw: Any) -> Config:
     config = parse(Config, raw, SECTION)
     for name in DATASETS:
         if name not in config.per_dataset:
-            raise ParameterError(f"Parameters: missing '{SECTION}.per_dataset.{name}'. Fix it in "
-                                 f"conf/base/parameters_{SECTION}.yml.")
+            raise ParameterError(
+                f"Parameters: missing '{SECTION}.per_dataset.{name}'. Fix it in "
+                f"conf/base/parameters_{SECTION}.yml."
+            )
     for name in config.zoo:
         member(config, name)
     for name in selected_members(config):
@@ -152,7 +155,8 @@ def load_config(raw: Any) -> Config:
             raise ParameterError(
                 f"Parameter '{SECTION}.models' names '{name}', which is not in "
                 f"'{SECTION}.zoo' ({sorted(config.zoo)}). Fix it in "
-                f"conf/base/parameters_{SECTION}.yml.")
+                f"conf/base/parameters_{SECTION}.yml."
+            )
         training(config, name)
     return config
 
@@ -164,8 +168,9 @@ def member(config: Config, name: str) -> MemberParams:
 
 def dataset_params(config: Config) -> DatasetParams:
     """The parsed ``per_dataset`` entry of the chosen data set."""
-    return parse(DatasetParams, config.per_dataset[config.dataset],
-                 f"{SECTION}.per_dataset.{config.dataset}")
+    return parse(
+        DatasetParams, config.per_dataset[config.dataset], f"{SECTION}.per_dataset.{config.dataset}"
+    )
 
 
 def selected_members(config: Config) -> list[str]:
@@ -180,7 +185,5 @@ def selected_members(config: Config) -> list[str]:
 
 def training(config: Config, name: str) -> TrainingParams:
     """Training settings of member ``name``: common ← data set ← member."""
-    merged = {**config.training, **dataset_params(config).training,
-              **member(config, name).training}
+    merged = {**config.training, **dataset_params(config).training, **member(config, name).training}
     return parse(TrainingParams, merged, f"{SECTION}.training (for member '{name}')")
-

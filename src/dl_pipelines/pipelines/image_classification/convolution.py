@@ -24,8 +24,9 @@ SCHARR_VERTICAL = np.array([[3, 0, -3], [10, 0, -10], [3, 0, -3]], dtype=np.floa
 def output_size(n: int, f: int, padding: int = 0, stride: int = 1) -> int:
     """Output side of a convolution or pooling: ⌊(n + 2p − f) / s⌋ + 1."""
     if f < 1 or stride < 1 or padding < 0:
-        raise ValueError(f"need f >= 1, stride >= 1, padding >= 0; got f={f}, "
-                         f"stride={stride}, padding={padding}")
+        raise ValueError(
+            f"need f >= 1, stride >= 1, padding >= 0; got f={f}, stride={stride}, padding={padding}"
+        )
     if n + 2 * padding < f:
         raise ValueError(f"a {f}×{f} filter does not fit a {n}-wide input padded by {padding}")
     return (n + 2 * padding - f) // stride + 1
@@ -38,8 +39,13 @@ def same_padding(f: int) -> int:
     return (f - 1) // 2
 
 
-def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0, stride: int = 1,
-           pad_mode: str = "constant") -> np.ndarray:
+def conv2d(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    padding: int = 0,
+    stride: int = 1,
+    pad_mode: str = "constant",
+) -> np.ndarray:
     """One-channel 2-D cross-correlation with ``padding`` and ``stride``.
 
     ``pad_mode`` is NumPy's: ``constant`` pads with zeros (what CNN layers do), ``edge``
@@ -57,13 +63,14 @@ def conv2d(image: np.ndarray, kernel: np.ndarray, padding: int = 0, stride: int 
     out = np.empty((out_h, out_w))
     for i in range(out_h):
         for j in range(out_w):
-            window = padded[i * stride:i * stride + fh, j * stride:j * stride + fw]
+            window = padded[i * stride : i * stride + fh, j * stride : j * stride + fw]
             out[i, j] = np.sum(window * kernel)
     return out
 
 
-def pool2d(image: np.ndarray, size: int = 2, stride: int | None = None,
-           mode: str = "max") -> np.ndarray:
+def pool2d(
+    image: np.ndarray, size: int = 2, stride: int | None = None, mode: str = "max"
+) -> np.ndarray:
     """Max or average pooling of one channel ("valid", stride defaults to the size)."""
     image = np.asarray(image, dtype=np.float64)
     stride = size if stride is None else stride
@@ -72,12 +79,20 @@ def pool2d(image: np.ndarray, size: int = 2, stride: int | None = None,
         raise ValueError(f"mode must be 'max' or 'average', got '{mode}'")
     out_h = output_size(image.shape[0], size, 0, stride)
     out_w = output_size(image.shape[1], size, 0, stride)
-    return np.array([[reduce(image[i * stride:i * stride + size, j * stride:j * stride + size])
-                      for j in range(out_w)] for i in range(out_h)])
+    return np.array(
+        [
+            [
+                reduce(image[i * stride : i * stride + size, j * stride : j * stride + size])
+                for j in range(out_w)
+            ]
+            for i in range(out_h)
+        ]
+    )
 
 
-def conv_output_shape(spatial: tuple[int, ...], f: int, filters: int, padding: int = 0,
-                      stride: int = 1) -> tuple[int, ...]:
+def conv_output_shape(
+    spatial: tuple[int, ...], f: int, filters: int, padding: int = 0, stride: int = 1
+) -> tuple[int, ...]:
     """Output shape of a 1-D, 2-D or 3-D convolution with ``filters`` filters.
 
     A 1-D signal of length 14 with 16 filters of size 5 gives (10, 16); a 14×14×14
@@ -86,10 +101,11 @@ def conv_output_shape(spatial: tuple[int, ...], f: int, filters: int, padding: i
     return (*(output_size(n, f, padding, stride) for n in spatial), filters)
 
 
-def conv_parameters(f: int, channels_in: int, filters: int, dims: int = 2,
-                    bias: bool = True) -> int:
+def conv_parameters(
+    f: int, channels_in: int, filters: int, dims: int = 2, bias: bool = True
+) -> int:
     """Weights of a convolution layer: (f^dims · n_c + 1) · n_c' — independent of the input size."""
-    return (f ** dims * channels_in + int(bias)) * filters
+    return (f**dims * channels_in + int(bias)) * filters
 
 
 def conv_multiplications(n_out: int, f: int, channels_in: int, filters: int) -> int:
@@ -97,8 +113,9 @@ def conv_multiplications(n_out: int, f: int, channels_in: int, filters: int) -> 
     return n_out * n_out * f * f * channels_in * filters
 
 
-def depthwise_separable_multiplications(n_out: int, f: int, channels_in: int,
-                                        filters: int) -> tuple[int, int]:
+def depthwise_separable_multiplications(
+    n_out: int, f: int, channels_in: int, filters: int
+) -> tuple[int, int]:
     """(depthwise, pointwise) multiplications: n_out²·f²·n_c and n_out²·n_c·n_c'."""
     return n_out * n_out * f * f * channels_in, n_out * n_out * channels_in * filters
 
@@ -117,8 +134,10 @@ def edge_maps(grey: np.ndarray) -> dict[str, np.ndarray]:
     """
     grey = np.asarray(grey, dtype=np.float64)
     p = same_padding(3)
-    maps = {"vertical": conv2d(grey, VERTICAL_EDGE, p, pad_mode="edge"),
-            "horizontal": conv2d(grey, HORIZONTAL_EDGE, p, pad_mode="edge")}
+    maps = {
+        "vertical": conv2d(grey, VERTICAL_EDGE, p, pad_mode="edge"),
+        "horizontal": conv2d(grey, HORIZONTAL_EDGE, p, pad_mode="edge"),
+    }
     for name, kernel in (("sobel", SOBEL_VERTICAL), ("scharr", SCHARR_VERTICAL)):
         gx = conv2d(grey, kernel, p, pad_mode="edge")
         gy = conv2d(grey, kernel.T, p, pad_mode="edge")
@@ -133,4 +152,3 @@ def receptive_field(kernel_sizes: list[int], strides: list[int]) -> int:
         field += (f - 1) * jump
         jump *= s
     return field
-

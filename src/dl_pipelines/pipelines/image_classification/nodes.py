@@ -28,8 +28,9 @@ logger = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------------- data
-def prepare_data(digits: dict[str, np.ndarray], fashion_mnist: dict[str, Any],
-                 params: dict[str, Any], seed: int) -> tuple[dict, dict, dict, dict[str, Any]]:
+def prepare_data(
+    digits: dict[str, np.ndarray], fashion_mnist: dict[str, Any], params: dict[str, Any], seed: int
+) -> tuple[dict, dict, dict, dict[str, Any]]:
     """Load the chosen data set and split it: train / stratified validation / test.
 
     Fashion-MNIST keeps its official 10,000-image test split; digits (no official
@@ -54,8 +55,11 @@ def prepare_data(digits: dict[str, np.ndarray], fashion_mnist: dict[str, Any],
         labels = np.asarray(digits["labels"], dtype=np.int64)
         class_names = [str(c) for c in digits["class_names"]]
         train_idx, test_idx = train_test_split(
-            np.arange(len(labels)), test_size=config.data.digits_test_fraction,
-            stratify=labels, random_state=_int_seed(seed, "digits_test"))
+            np.arange(len(labels)),
+            test_size=config.data.digits_test_fraction,
+            stratify=labels,
+            random_state=_int_seed(seed, "digits_test"),
+        )
         x_train, y_train = images[train_idx], labels[train_idx]
         x_test, y_test = images[test_idx], labels[test_idx]
     else:
@@ -65,21 +69,34 @@ def prepare_data(digits: dict[str, np.ndarray], fashion_mnist: dict[str, Any],
         y_test = _labels(fashion_mnist["test_labels"](), len(x_test), "test_labels")
         class_names = list(config.data.fashion_mnist_classes)
     fit_idx, val_idx = train_test_split(
-        np.arange(len(y_train)), test_size=config.data.validation_fraction, stratify=y_train,
-        random_state=_int_seed(seed, "validation"))
+        np.arange(len(y_train)),
+        test_size=config.data.validation_fraction,
+        stratify=y_train,
+        random_state=_int_seed(seed, "validation"),
+    )
     splits = {
         "train": {"images": x_train[fit_idx], "labels": y_train[fit_idx]},
         "val": {"images": x_train[val_idx], "labels": y_train[val_idx]},
         "test": {"images": x_test, "labels": y_test},
     }
-    report: dict[str, Any] = {"dataset": config.dataset, "class_names": class_names,
-                              "image_shape": list(x_train.shape[1:])}
+    report: dict[str, Any] = {
+        "dataset": config.dataset,
+        "class_names": class_names,
+        "image_shape": list(x_train.shape[1:]),
+    }
     for name, split in splits.items():
         counts = np.bincount(split["labels"], minlength=len(class_names))
-        report[name] = {"images": int(len(split["labels"])),
-                        "per_class": dict(zip(class_names, map(int, counts), strict=True))}
-        logger.info("%s: %d images, %d to %d per class", name, len(split["labels"]),
-                    counts.min(), counts.max())
+        report[name] = {
+            "images": int(len(split["labels"])),
+            "per_class": dict(zip(class_names, map(int, counts), strict=True)),
+        }
+        logger.info(
+            "%s: %d images, %d to %d per class",
+            name,
+            len(split["labels"]),
+            counts.min(),
+            counts.max(),
+        )
     return splits["train"], splits["val"], splits["test"], report
 
 
@@ -89,35 +106,41 @@ def _int_seed(seed: int, stream: str) -> int:
 
 def _images(array: np.ndarray, name: str) -> np.ndarray:
     if array.ndim != 3 or array.dtype != np.uint8:
-        raise ValueError(f"Fashion-MNIST '{name}' must be uint8 images (n, h, w), got "
-                         f"{array.dtype} {array.shape}: is it an images file?")
+        raise ValueError(
+            f"Fashion-MNIST '{name}' must be uint8 images (n, h, w), got "
+            f"{array.dtype} {array.shape}: is it an images file?"
+        )
     return array[..., None]
 
 
 def _labels(array: np.ndarray, count: int, name: str) -> np.ndarray:
     if array.ndim != 1 or len(array) != count:
-        raise ValueError(f"Fashion-MNIST '{name}' must be {count} labels (one per image), "
-                         f"got shape {array.shape}: do the image and label files match?")
+        raise ValueError(
+            f"Fashion-MNIST '{name}' must be {count} labels (one per image), "
+            f"got shape {array.shape}: do the image and label files match?"
+        )
     if array.max(initial=0) > 9:
         raise ValueError(f"Fashion-MNIST '{name}' holds label {array.max()} > 9.")
     return array.astype(np.int64)
 
 
-def plot_examples(train: dict[str, np.ndarray], data_report: dict[str, Any], seed: int,
-                  per_class: int = 8) -> Figure:
+def plot_examples(
+    train: dict[str, np.ndarray], data_report: dict[str, Any], seed: int, per_class: int = 8
+) -> Figure:
     """A grid of training images: one row per class."""
     class_names = data_report["class_names"]
     generator = rng(seed, "examples")
     chosen = []
     for label in range(len(class_names)):
         candidates = np.flatnonzero(train["labels"] == label)
-        chosen.extend(generator.choice(candidates, min(per_class, len(candidates)),
-                                       replace=False))
+        chosen.extend(generator.choice(candidates, min(per_class, len(candidates)), replace=False))
     chosen = np.asarray(chosen)
-    return plotting.image_grid(_rgb(train["images"][chosen]),
-                               [class_names[i] for i in train["labels"][chosen]],
-                               columns=per_class,
-                               title=f"{data_report['dataset']}: training examples")
+    return plotting.image_grid(
+        _rgb(train["images"][chosen]),
+        [class_names[i] for i in train["labels"][chosen]],
+        columns=per_class,
+        title=f"{data_report['dataset']}: training examples",
+    )
 
 
 def _rgb(images: np.ndarray) -> np.ndarray:
@@ -126,9 +149,13 @@ def _rgb(images: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------- training
-def train_models(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
-                 data_report: dict[str, Any], params: dict[str, Any],
-                 seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def train_models(
+    train: dict[str, np.ndarray],
+    val: dict[str, np.ndarray],
+    data_report: dict[str, Any],
+    params: dict[str, Any],
+    seed: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train every selected zoo member, each in its own nested MLflow run.
 
     Returns:
@@ -139,14 +166,19 @@ def train_models(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
 
     config = cfg.load_config(params)
     names = cfg.selected_members(config)
-    logger.info("Training %d zoo members on %s: %s", len(names), config.dataset,
-                ", ".join(names))
+    logger.info("Training %d zoo members on %s: %s", len(names), config.dataset, ", ".join(names))
     models, summaries = {}, {}
     for i, name in enumerate(names, start=1):
         logger.info("[%d/%d] %s", i, len(names), name)
         models[name], summaries[name] = train_member(
-            name, cfg.member(config, name), cfg.training(config, name), train, val,
-            len(data_report["class_names"]), seed)
+            name,
+            cfg.member(config, name),
+            cfg.training(config, name),
+            train,
+            val,
+            len(data_report["class_names"]),
+            seed,
+        )
     return models, summaries
 
 
@@ -162,9 +194,12 @@ def predict_classes(model: Any, images: np.ndarray, batch_size: int = 512) -> np
     return np.asarray(scores).argmax(axis=-1)
 
 
-def evaluate_models(models: dict[str, Any], summaries: dict[str, Any],
-                    test: dict[str, np.ndarray], data_report: dict[str, Any]
-                    ) -> tuple[pd.DataFrame, dict, dict[str, Any], dict[str, np.ndarray]]:
+def evaluate_models(
+    models: dict[str, Any],
+    summaries: dict[str, Any],
+    test: dict[str, np.ndarray],
+    data_report: dict[str, Any],
+) -> tuple[pd.DataFrame, dict, dict[str, Any], dict[str, np.ndarray]]:
     """Score every member on the test split and rank them.
 
     ``models`` may hold the models or loaders returning them (``KerasModelsDataset``).
@@ -189,16 +224,25 @@ def evaluate_models(models: dict[str, Any], summaries: dict[str, Any],
         accuracy = accuracies[name] = float(skm.accuracy_score(y_true, y_pred))
         summary = summaries[name]
         log_to_member_run(summary.get("mlflow_run_id"), {"test_accuracy": accuracy})
-        rows.append({"model": name, "builder": summary["builder"], "loss": summary["loss"],
-                     "input": "×".join(map(str, summary["input_size"])),
-                     "params": summary["params_count"], "macs": summary["macs"],
-                     "test_accuracy": round(accuracy, 4),
-                     "train_seconds": round(summary["train_seconds"], 1),
-                     "epochs": summary["epochs_run"]})
-        logger.info("%s: test_accuracy=%.4f (%d parameters)", name, accuracy,
-                    summary["params_count"])
-    table = pd.DataFrame(rows).sort_values(["test_accuracy", "params"],
-                                           ascending=[False, True], ignore_index=True)
+        rows.append(
+            {
+                "model": name,
+                "builder": summary["builder"],
+                "loss": summary["loss"],
+                "input": "×".join(map(str, summary["input_size"])),
+                "params": summary["params_count"],
+                "macs": summary["macs"],
+                "test_accuracy": round(accuracy, 4),
+                "train_seconds": round(summary["train_seconds"], 1),
+                "epochs": summary["epochs_run"],
+            }
+        )
+        logger.info(
+            "%s: test_accuracy=%.4f (%d parameters)", name, accuracy, summary["params_count"]
+        )
+    table = pd.DataFrame(rows).sort_values(
+        ["test_accuracy", "params"], ascending=[False, True], ignore_index=True
+    )
     best = str(table.loc[0, "model"])
     metrics: dict[str, float] = {}
     for row in table.itertuples():
@@ -207,12 +251,20 @@ def evaluate_models(models: dict[str, Any], summaries: dict[str, Any],
         metrics[f"{row.model}.train_seconds"] = row.train_seconds
     metrics.update(test_accuracy=accuracies[best], params_count=float(table.loc[0, "params"]))
     matrix = skm.confusion_matrix(y_true, predictions[best], labels=range(len(class_names)))
-    report = {"dataset": data_report["dataset"], "n_test": int(len(y_true)),
-              "best_model": best, "class_names": class_names,
-              "models": table.to_dict(orient="records"),
-              "best_confusion_matrix": {"rows_true_columns_predicted": matrix.tolist()}}
-    return (table, as_mlflow_metrics(metrics), report,
-            {"predicted": predictions[best], "model": np.asarray(best)})
+    report = {
+        "dataset": data_report["dataset"],
+        "n_test": int(len(y_true)),
+        "best_model": best,
+        "class_names": class_names,
+        "models": table.to_dict(orient="records"),
+        "best_confusion_matrix": {"rows_true_columns_predicted": matrix.tolist()},
+    }
+    return (
+        table,
+        as_mlflow_metrics(metrics),
+        report,
+        {"predicted": predictions[best], "model": np.asarray(best)},
+    )
 
 
 # ------------------------------------------------------------------------------- figures
@@ -222,8 +274,13 @@ def plot_comparison(table: pd.DataFrame, data_report: dict[str, Any]) -> Figure:
     ax = fig.subplots()
     ax.scatter(table["params"], table["test_accuracy"], s=30)
     for row in table.itertuples():
-        ax.annotate(row.model, (row.params, row.test_accuracy), fontsize=8,
-                    xytext=(4, 3), textcoords="offset points")
+        ax.annotate(
+            row.model,
+            (row.params, row.test_accuracy),
+            fontsize=8,
+            xytext=(4, 3),
+            textcoords="offset points",
+        )
     ax.set_xscale("log")
     ax.set_xlabel("trainable + non-trainable parameters (log scale)")
     ax.set_ylabel("test accuracy")
@@ -250,30 +307,40 @@ def plot_training(summaries: dict[str, Any]) -> Figure:
     return fig
 
 
-def plot_best(test: dict[str, np.ndarray], best_predictions: dict[str, np.ndarray],
-              report: dict[str, Any], params: dict[str, Any]) -> tuple[Figure, Figure]:
+def plot_best(
+    test: dict[str, np.ndarray],
+    best_predictions: dict[str, np.ndarray],
+    report: dict[str, Any],
+    params: dict[str, Any],
+) -> tuple[Figure, Figure]:
     """Confusion matrix and a grid of misclassified test images of the best member."""
     config = cfg.load_config(params)
     best, names = report["best_model"], report["class_names"]
     matrix = np.asarray(report["best_confusion_matrix"]["rows_true_columns_predicted"])
-    confusion = plotting.confusion_matrix_figure(matrix, names,
-                                                 title=f"{best}: test confusion matrix")
+    confusion = plotting.confusion_matrix_figure(
+        matrix, names, title=f"{best}: test confusion matrix"
+    )
     predicted = best_predictions["predicted"]
-    wrong = np.flatnonzero(predicted != test["labels"])[:config.evaluation.misclassified_grid]
+    wrong = np.flatnonzero(predicted != test["labels"])[: config.evaluation.misclassified_grid]
     if len(wrong) == 0:
         fig = Figure(figsize=(4, 1.5))
         fig.text(0.5, 0.5, f"{best}: no misclassified test image", ha="center")
         return confusion, fig
     captions = [f"{names[test['labels'][i]]} → {names[predicted[i]]}" for i in wrong]
     captions[0] = f"{best}, true → predicted:\n{captions[0]}"
-    grid = plotting.image_grid(_rgb(test["images"][wrong]), captions,
-                               caption_colors=["red"] * len(wrong), columns=8,
-                               title="misclassified")
+    grid = plotting.image_grid(
+        _rgb(test["images"][wrong]),
+        captions,
+        caption_colors=["red"] * len(wrong),
+        columns=8,
+        title="misclassified",
+    )
     return confusion, grid
 
 
-def plot_linear_templates(models: dict[str, Any], summaries: dict[str, Any],
-                          data_report: dict[str, Any]) -> Figure:
+def plot_linear_templates(
+    models: dict[str, Any], summaries: dict[str, Any], data_report: dict[str, Any]
+) -> Figure:
     """Each linear member's weights as images: one template per class (a row of W)."""
     from dl_pipelines.pipelines.image_classification.training import linear_templates
 
@@ -305,13 +372,17 @@ def edge_detection(photos: dict[str, np.ndarray], params: dict[str, Any]) -> Fig
     """Vertical, horizontal, Sobel and Scharr edges of a real photo (the notes' filters)."""
     config = cfg.load_config(params).edge_detection
     if config.photo not in photos:
-        raise ValueError(f"image_classification.edge_detection.photo = '{config.photo}' is "
-                         f"not one of the sample photos {sorted(photos)}.")
+        raise ValueError(
+            f"image_classification.edge_detection.photo = '{config.photo}' is "
+            f"not one of the sample photos {sorted(photos)}."
+        )
     photo = photos[config.photo]
     grey = Image.fromarray(photo).convert("L")
     scale = config.size / max(grey.size)
-    grey = grey.resize((max(1, round(grey.size[0] * scale)), max(1, round(grey.size[1] * scale))),
-                       Image.Resampling.LANCZOS)
+    grey = grey.resize(
+        (max(1, round(grey.size[0] * scale)), max(1, round(grey.size[1] * scale))),
+        Image.Resampling.LANCZOS,
+    )
     maps = convolution.edge_maps(np.asarray(grey, dtype=np.float64) / 255.0)
     fig = Figure(figsize=(15, 3.4), layout="constrained")
     axes = fig.subplots(1, 5)

@@ -32,13 +32,15 @@ def input_size(member: MemberParams, data_size: tuple[int, int]) -> tuple[int, i
         return tuple(member.image_size)
     if member.builder == "efficientnet":
         side = model_zoo.efficientnet_input_size(
-            member.options.get("phi", 0.0), gamma=member.options.get("gamma", 1.15))
+            member.options.get("phi", 0.0), gamma=member.options.get("gamma", 1.15)
+        )
         return side, side
     return tuple(data_size)
 
 
-def build_member(name: str, member: MemberParams, data_shape: tuple[int, int, int],
-                 num_classes: int) -> tuple[Any, Any]:
+def build_member(
+    name: str, member: MemberParams, data_shape: tuple[int, int, int], num_classes: int
+) -> tuple[Any, Any]:
     """The zoo model wrapped to take raw pixels of the data set's size.
 
     Returns:
@@ -46,8 +48,7 @@ def build_member(name: str, member: MemberParams, data_shape: tuple[int, int, in
         member's input size → ``core`` (the zoo builder's model, nested).
     """
     size = input_size(member, data_shape[:2])
-    core = model_zoo.build(member.builder, (*size, data_shape[-1]), num_classes,
-                           **member.options)
+    core = model_zoo.build(member.builder, (*size, data_shape[-1]), num_classes, **member.options)
     inputs = keras.Input(data_shape, name="pixels")
     x = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
     if tuple(size) != tuple(data_shape[:2]):
@@ -64,9 +65,10 @@ def shift_and_flip(max_shift: int, flip: bool):
         h, w = x.shape[1:3]
         shifts = generator.integers(-max_shift, max_shift + 1, size=(len(x), 2))
         for i, (dy, dx) in enumerate(shifts):
-            src = x[i, max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
-            out[i, max(0, dy):max(0, dy) + src.shape[0], max(0, dx):max(0, dx) + src.shape[1]] \
-                = src
+            src = x[i, max(0, -dy) : h - max(0, dy), max(0, -dx) : w - max(0, dx)]
+            out[
+                i, max(0, dy) : max(0, dy) + src.shape[0], max(0, dx) : max(0, dx) + src.shape[1]
+            ] = src
         if flip:
             mirror = generator.random(len(x)) < 0.5
             out[mirror] = out[mirror, :, ::-1]
@@ -80,7 +82,8 @@ def make_optimizer(config: TrainingParams, steps_per_epoch: int) -> Any:
     rate: Any = config.learning_rate
     if config.schedule == "cosine":
         rate = keras.optimizers.schedules.CosineDecay(
-            config.learning_rate, decay_steps=max(1, config.epochs * steps_per_epoch))
+            config.learning_rate, decay_steps=max(1, config.epochs * steps_per_epoch)
+        )
     if config.optimizer == "adam":
         return keras.optimizers.Adam(rate)
     return keras.optimizers.SGD(rate, momentum=config.momentum, nesterov=True)
@@ -105,9 +108,15 @@ def log_to_member_run(run_id: str | None, metrics: dict[str, float]) -> None:
         client.log_metric(run_id, key, float(value))
 
 
-def train_member(name: str, member: MemberParams, config: TrainingParams,
-                 train: dict[str, np.ndarray], val: dict[str, np.ndarray], num_classes: int,
-                 seed: int) -> tuple[Any, dict[str, Any]]:
+def train_member(
+    name: str,
+    member: MemberParams,
+    config: TrainingParams,
+    train: dict[str, np.ndarray],
+    val: dict[str, np.ndarray],
+    num_classes: int,
+    seed: int,
+) -> tuple[Any, dict[str, Any]]:
     """Compile and fit one member with early stopping (best weights restored).
 
     Returns:
@@ -117,41 +126,77 @@ def train_member(name: str, member: MemberParams, config: TrainingParams,
     data_shape = tuple(train["images"].shape[1:])
     model, core = build_member(name, member, data_shape, num_classes)
     batches = ArrayBatches(
-        train["images"], train["labels"], config.batch_size, shuffle=True, seed=seed,
-        augment=(shift_and_flip(config.shift_pixels, config.horizontal_flip)
-                 if config.shift_pixels or config.horizontal_flip else None))
+        train["images"],
+        train["labels"],
+        config.batch_size,
+        shuffle=True,
+        seed=seed,
+        augment=(
+            shift_and_flip(config.shift_pixels, config.horizontal_flip)
+            if config.shift_pixels or config.horizontal_flip
+            else None
+        ),
+    )
     validation = ArrayBatches(val["images"], val["labels"], 512)
-    model.compile(optimizer=make_optimizer(config, len(batches)),
-                  loss=CLASSIFICATION_LOSSES[member.loss],
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+    model.compile(
+        optimizer=make_optimizer(config, len(batches)),
+        loss=CLASSIFICATION_LOSSES[member.loss],
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
     params_count = int(model.count_params())
     macs = model_zoo.estimate_macs(core)
-    logger.info("%s: %s with %s loss at %s, %d parameters, %.2f M MACs", name,
-                member.builder, member.loss, "×".join(map(str, core.input_shape[1:3])),
-                params_count, macs / 1e6)
+    logger.info(
+        "%s: %s with %s loss at %s, %d parameters, %.2f M MACs",
+        name,
+        member.builder,
+        member.loss,
+        "×".join(map(str, core.input_shape[1:3])),
+        params_count,
+        macs / 1e6,
+    )
     with member_run(name) as run_id:
         if run_id is not None:
-            mlflow.log_params({"builder": member.builder, "loss": member.loss,
-                               "input_size": list(core.input_shape[1:3]),
-                               **{f"options.{k}": v for k, v in member.options.items()},
-                               **{f"training.{k}": v for k, v in asdict(config).items()}})
+            mlflow.log_params(
+                {
+                    "builder": member.builder,
+                    "loss": member.loss,
+                    "input_size": list(core.input_shape[1:3]),
+                    **{f"options.{k}": v for k, v in member.options.items()},
+                    **{f"training.{k}": v for k, v in asdict(config).items()},
+                }
+            )
             mlflow.log_metrics({"params_count": params_count, "macs": macs})
         started = time.perf_counter()
         history = model.fit(
-            batches, validation_data=validation, epochs=config.epochs, verbose=config.verbose,
-            callbacks=[keras.callbacks.EarlyStopping(
-                monitor=config.monitor, patience=config.early_stopping_patience,
-                mode="min" if config.monitor == "val_loss" else "max",
-                restore_best_weights=True), MlflowMetricsCallback()])
+            batches,
+            validation_data=validation,
+            epochs=config.epochs,
+            verbose=config.verbose,
+            callbacks=[
+                keras.callbacks.EarlyStopping(
+                    monitor=config.monitor,
+                    patience=config.early_stopping_patience,
+                    mode="min" if config.monitor == "val_loss" else "max",
+                    restore_best_weights=True,
+                ),
+                MlflowMetricsCallback(),
+            ],
+        )
         seconds = time.perf_counter() - started
         if run_id is not None:
             mlflow.log_metric("train_seconds", seconds)
     history_dict = {k: [float(v) for v in values] for k, values in history.history.items()}
-    summary = {"builder": member.builder, "loss": member.loss,
-               "input_size": list(core.input_shape[1:3]), "params_count": params_count,
-               "macs": macs, "train_seconds": seconds,
-               "epochs_run": len(history_dict.get("loss", [])), "history": history_dict,
-               "mlflow_run_id": run_id}
+    summary = {
+        "builder": member.builder,
+        "loss": member.loss,
+        "input_size": list(core.input_shape[1:3]),
+        "params_count": params_count,
+        "macs": macs,
+        "train_seconds": seconds,
+        "epochs_run": len(history_dict.get("loss", [])),
+        "history": history_dict,
+        "mlflow_run_id": run_id,
+    }
     return model, summary
 
 

@@ -16,12 +16,22 @@ from collections.abc import Sequence
 
 def layout(num_classes: int, n_landmarks: int) -> dict[str, slice]:
     """Where each part of ``y`` lives."""
-    return {"p_c": slice(0, 1), "box": slice(1, 5), "classes": slice(5, 5 + num_classes),
-            "landmarks": slice(5 + num_classes, 5 + num_classes + 2 * n_landmarks)}
+    return {
+        "p_c": slice(0, 1),
+        "box": slice(1, 5),
+        "classes": slice(5, 5 + num_classes),
+        "landmarks": slice(5 + num_classes, 5 + num_classes + 2 * n_landmarks),
+    }
 
 
-def build_localizer(image_size: tuple[int, int], num_classes: int, n_landmarks: int,
-                    filters: Sequence[int], dense_units: int, dropout: float):
+def build_localizer(
+    image_size: tuple[int, int],
+    num_classes: int,
+    n_landmarks: int,
+    filters: Sequence[int],
+    dense_units: int,
+    dropout: float,
+):
     """[conv 3×3 → BN → ReLU → max-pool] × len(filters) → flatten → dense → four heads
     (sigmoid ``p_c``, sigmoid box, softmax classes, sigmoid landmarks) concatenated into
     ``y``. Takes raw 0–255 pixels."""
@@ -48,8 +58,13 @@ def build_localizer(image_size: tuple[int, int], num_classes: int, n_landmarks: 
     return keras.Model(inputs, outputs, name="localizer")
 
 
-def localization_loss(num_classes: int, n_landmarks: int, box_weight: float = 5.0,
-                      landmark_weight: float = 5.0, epsilon: float = 1e-7):
+def localization_loss(
+    num_classes: int,
+    n_landmarks: int,
+    box_weight: float = 5.0,
+    landmark_weight: float = 5.0,
+    epsilon: float = 1e-7,
+):
     """The notes' composite loss on ``y`` (see the module docstring).
 
     L = BCE(p_c) + p_c · [box_weight · ‖b − b̂‖² + CE(c, ĉ) + landmark_weight · ‖l − l̂‖²],
@@ -64,11 +79,14 @@ def localization_loss(num_classes: int, n_landmarks: int, box_weight: float = 5.
         p_pred = ops.clip(y_pred[:, 0], epsilon, 1 - epsilon)
         objectness = -(p_true * ops.log(p_pred) + (1 - p_true) * ops.log(1 - p_pred))
         box = ops.mean(ops.square(y_true[:, parts["box"]] - y_pred[:, parts["box"]]), axis=-1)
-        classes = -ops.sum(y_true[:, parts["classes"]]
-                           * ops.log(ops.clip(y_pred[:, parts["classes"]], epsilon, 1.0)),
-                           axis=-1)
-        landmarks = ops.mean(ops.square(y_true[:, parts["landmarks"]]
-                                        - y_pred[:, parts["landmarks"]]), axis=-1)
+        classes = -ops.sum(
+            y_true[:, parts["classes"]]
+            * ops.log(ops.clip(y_pred[:, parts["classes"]], epsilon, 1.0)),
+            axis=-1,
+        )
+        landmarks = ops.mean(
+            ops.square(y_true[:, parts["landmarks"]] - y_pred[:, parts["landmarks"]]), axis=-1
+        )
         return objectness + p_true * (box_weight * box + classes + landmark_weight * landmarks)
 
     loss.__name__ = "localization_loss"

@@ -10,16 +10,24 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=nodes.make_scenes,
-                inputs=["localization_raw", "sample_photos", "params:localization.data",
-                        "params:seed"],
+                inputs=[
+                    "localization_raw",
+                    "sample_photos",
+                    "params:localization.data",
+                    "params:seed",
+                ],
                 outputs="localization_scenes",
                 name="make_localization_scenes_node",
             ),
             Node(
                 func=nodes.split_scenes,
                 inputs=["localization_scenes", "params:localization.data", "params:seed"],
-                outputs=["localization_train", "localization_val", "localization_test",
-                         "localization_split_report"],
+                outputs=[
+                    "localization_train",
+                    "localization_val",
+                    "localization_test",
+                    "localization_split_report",
+                ],
                 name="split_localization_scenes_node",
             ),
             Node(
@@ -30,9 +38,14 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.train_localizer,
-                inputs=["localization_train", "localization_val",
-                        "params:localization.data.classes", "params:localization.model",
-                        "params:localization.training", "params:seed"],
+                inputs=[
+                    "localization_train",
+                    "localization_val",
+                    "params:localization.data.classes",
+                    "params:localization.model",
+                    "params:localization.training",
+                    "params:seed",
+                ],
                 outputs=["localization_model", "localization_history"],
                 name="train_localizer_node",
             ),
@@ -44,16 +57,27 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.evaluate_localizer,
-                inputs=["localization_model", "localization_test",
-                        "params:localization.data.classes", "params:localization.evaluation"],
-                outputs=["localization_test_metrics", "localization_test_report",
-                         "localization_test_predictions"],
+                inputs=[
+                    "localization_model",
+                    "localization_test",
+                    "params:localization.data.classes",
+                    "params:localization.evaluation",
+                ],
+                outputs=[
+                    "localization_test_metrics",
+                    "localization_test_report",
+                    "localization_test_predictions",
+                ],
                 name="evaluate_localizer_node",
             ),
             Node(
                 func=nodes.plot_predictions,
-                inputs=["localization_test", "localization_test_predictions",
-                        "params:localization.data.classes", "params:localization.evaluation"],
+                inputs=[
+                    "localization_test",
+                    "localization_test_predictions",
+                    "params:localization.data.classes",
+                    "params:localization.evaluation",
+                ],
                 outputs="localization_predictions_plot",
                 name="plot_localization_predictions_node",
             ),

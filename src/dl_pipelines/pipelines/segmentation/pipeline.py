@@ -10,16 +10,24 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=nodes.make_scenes,
-                inputs=["segmentation_raw", "sample_photos", "params:segmentation.data",
-                        "params:seed"],
+                inputs=[
+                    "segmentation_raw",
+                    "sample_photos",
+                    "params:segmentation.data",
+                    "params:seed",
+                ],
                 outputs="segmentation_scenes",
                 name="make_segmentation_scenes_node",
             ),
             Node(
                 func=nodes.split_scenes,
                 inputs=["segmentation_scenes", "params:segmentation.data", "params:seed"],
-                outputs=["segmentation_train", "segmentation_val", "segmentation_test",
-                         "segmentation_split_report"],
+                outputs=[
+                    "segmentation_train",
+                    "segmentation_val",
+                    "segmentation_test",
+                    "segmentation_split_report",
+                ],
                 name="split_segmentation_scenes_node",
             ),
             Node(
@@ -30,9 +38,14 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.train_unet,
-                inputs=["segmentation_train", "segmentation_val",
-                        "params:segmentation.data.classes", "params:segmentation.model",
-                        "params:segmentation.training", "params:seed"],
+                inputs=[
+                    "segmentation_train",
+                    "segmentation_val",
+                    "params:segmentation.data.classes",
+                    "params:segmentation.model",
+                    "params:segmentation.training",
+                    "params:seed",
+                ],
                 outputs=["segmentation_model", "segmentation_history"],
                 name="train_unet_node",
             ),
@@ -44,10 +57,16 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.evaluate_unet,
-                inputs=["segmentation_model", "segmentation_test",
-                        "params:segmentation.data.classes"],
-                outputs=["segmentation_test_metrics", "segmentation_test_report",
-                         "segmentation_test_predictions"],
+                inputs=[
+                    "segmentation_model",
+                    "segmentation_test",
+                    "params:segmentation.data.classes",
+                ],
+                outputs=[
+                    "segmentation_test_metrics",
+                    "segmentation_test_report",
+                    "segmentation_test_predictions",
+                ],
                 name="evaluate_unet_node",
             ),
             Node(

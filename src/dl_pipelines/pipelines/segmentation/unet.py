@@ -38,22 +38,25 @@ def build_unet(image_size: tuple[int, int], num_classes: int, depth: int, width:
     from keras import layers
 
     height, width_px = image_size
-    if height % 2 ** depth or width_px % 2 ** depth:
-        raise ValueError(f"image size {image_size} must be divisible by 2**depth = {2 ** depth}:"
-                         " change segmentation.model.depth or the image size.")
+    if height % 2**depth or width_px % 2**depth:
+        raise ValueError(
+            f"image size {image_size} must be divisible by 2**depth = {2**depth}:"
+            " change segmentation.model.depth or the image size."
+        )
     inputs = keras.Input(shape=(height, width_px, 3), name="image")
     x = layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
     skips = []
     for level in range(depth):
-        x = conv_block(x, width * 2 ** level, f"down{level + 1}")
+        x = conv_block(x, width * 2**level, f"down{level + 1}")
         skips.append(x)
         x = layers.MaxPooling2D(2, name=f"pool{level + 1}")(x)
-    x = conv_block(x, width * 2 ** depth, "bottleneck")
+    x = conv_block(x, width * 2**depth, "bottleneck")
     for level in reversed(range(depth)):
-        x = layers.Conv2DTranspose(width * 2 ** level, 2, strides=2, padding="same",
-                                   name=f"up{level + 1}_transpose")(x)
+        x = layers.Conv2DTranspose(
+            width * 2**level, 2, strides=2, padding="same", name=f"up{level + 1}_transpose"
+        )(x)
         x = layers.Concatenate(name=f"up{level + 1}_skip")([x, skips[level]])
-        x = conv_block(x, width * 2 ** level, f"up{level + 1}")
+        x = conv_block(x, width * 2**level, f"up{level + 1}")
     outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="classes")(x)
     return keras.Model(inputs, outputs, name="unet")
 

@@ -32,19 +32,36 @@ FILES = {
     "tflite_streaming_dynamic_range": "model_streaming_dynamic_range.tflite",
 }
 #: LiteRT formats: their quantisation (whole-sequence models).
-TFLITE_QUANTISATION = {"tflite_float": "float", "tflite_dynamic_range": "dynamic_range",
-                       "tflite_int8": "int8"}
+TFLITE_QUANTISATION = {
+    "tflite_float": "float",
+    "tflite_dynamic_range": "dynamic_range",
+    "tflite_int8": "int8",
+}
 #: Streaming LiteRT formats (a keyword detector's step model): their quantisation.
-STREAMING_QUANTISATION = {"tflite_streaming_float": "float",
-                          "tflite_streaming_dynamic_range": "dynamic_range"}
+STREAMING_QUANTISATION = {
+    "tflite_streaming_float": "float",
+    "tflite_streaming_dynamic_range": "dynamic_range",
+}
 #: The name of each LiteRT format in ``model.json``'s ``files``.
-VARIANTS = {**{fmt: q for fmt, q in TFLITE_QUANTISATION.items()},
-            **{fmt: f"streaming_{q}" for fmt, q in STREAMING_QUANTISATION.items()}}
+VARIANTS = {
+    **{fmt: q for fmt, q in TFLITE_QUANTISATION.items()},
+    **{fmt: f"streaming_{q}" for fmt, q in STREAMING_QUANTISATION.items()},
+}
 #: Layers that mix time steps, which a streaming step model cannot hold (only the first
 #: 'valid' Conv1D and unidirectional GRUs are carried across chunks).
-_TEMPORAL = ("Conv1D", "LSTM", "SimpleRNN", "Bidirectional", "MaxPooling1D",
-             "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
-             "Attention", "MultiHeadAttention", "Conv1DTranspose")
+_TEMPORAL = (
+    "Conv1D",
+    "LSTM",
+    "SimpleRNN",
+    "Bidirectional",
+    "MaxPooling1D",
+    "AveragePooling1D",
+    "GlobalAveragePooling1D",
+    "GlobalMaxPooling1D",
+    "Attention",
+    "MultiHeadAttention",
+    "Conv1DTranspose",
+)
 
 
 def keras_bytes(model: Any) -> bytes:
@@ -65,10 +82,12 @@ def saved_model_files(model: Any, input_shape: Sequence[int]) -> dict[str, bytes
     spec = tf.TensorSpec((None, *input_shape), tf.float32, name="input")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "saved_model"
-        model.export(str(folder), format="tf_saved_model", input_signature=[spec],
-                     verbose=False)
-        return {path.relative_to(folder).as_posix(): path.read_bytes()
-                for path in sorted(folder.rglob("*")) if path.is_file()}
+        model.export(str(folder), format="tf_saved_model", input_signature=[spec], verbose=False)
+        return {
+            path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+        }
 
 
 def onnx_bytes(model: Any, input_shape: Sequence[int], opset: int) -> bytes:
@@ -82,8 +101,9 @@ def onnx_bytes(model: Any, input_shape: Sequence[int], opset: int) -> bytes:
     return proto.SerializeToString()
 
 
-def _convert(function: Any, specs: Sequence[Any], quantization: str,
-             representative: np.ndarray | None) -> bytes:
+def _convert(
+    function: Any, specs: Sequence[Any], quantization: str, representative: np.ndarray | None
+) -> bytes:
     """LiteRT flatbuffer of a traced function (frozen first: variables become constants)."""
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import (
@@ -91,17 +111,19 @@ def _convert(function: Any, specs: Sequence[Any], quantization: str,
     )
 
     if quantization not in ("float", "dynamic_range", "int8"):
-        raise ValueError(f"quantization must be float, dynamic_range or int8, got "
-                         f"{quantization!r}")
+        raise ValueError(f"quantization must be float, dynamic_range or int8, got {quantization!r}")
     concrete = function.get_concrete_function(*specs)
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [convert_variables_to_constants_v2(concrete)])
+        [convert_variables_to_constants_v2(concrete)]
+    )
     if quantization != "float":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantization == "int8":
         if representative is None or len(representative) == 0:
-            raise ValueError("int8 quantisation needs representative inputs (the "
-                             "pipeline's own data) to calibrate the activations.")
+            raise ValueError(
+                "int8 quantisation needs representative inputs (the "
+                "pipeline's own data) to calibrate the activations."
+            )
         data = np.asarray(representative, dtype=np.float32)
 
         def examples() -> Iterator[list[np.ndarray]]:
@@ -113,8 +135,12 @@ def _convert(function: Any, specs: Sequence[Any], quantization: str,
     return bytes(converter.convert())
 
 
-def tflite_bytes(model: Any, input_shape: Sequence[int], quantization: str = "float",
-                 representative: np.ndarray | None = None) -> bytes:
+def tflite_bytes(
+    model: Any,
+    input_shape: Sequence[int],
+    quantization: str = "float",
+    representative: np.ndarray | None = None,
+) -> bytes:
     """A LiteRT flatbuffer taking one input of shape ``(1, *input_shape)``.
 
     Args:
@@ -126,8 +152,12 @@ def tflite_bytes(model: Any, input_shape: Sequence[int], quantization: str = "fl
     import tensorflow as tf
 
     function = tf.function(lambda x: model(x, training=False))
-    return _convert(function, [tf.TensorSpec((1, *input_shape), tf.float32, name="input")],
-                    quantization, representative)
+    return _convert(
+        function,
+        [tf.TensorSpec((1, *input_shape), tf.float32, name="input")],
+        quantization,
+        representative,
+    )
 
 
 def conv_geometry(model: Any) -> tuple[int, int]:
@@ -136,8 +166,10 @@ def conv_geometry(model: Any) -> tuple[int, int]:
 
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv1D)]
     if not convs:
-        raise ValueError(f"Model '{model.name}' has no Conv1D: a streaming export needs a "
-                         "detector whose first layer maps frames to steps.")
+        raise ValueError(
+            f"Model '{model.name}' has no Conv1D: a streaming export needs a "
+            "detector whose first layer maps frames to steps."
+        )
     return int(convs[0].kernel_size[0]), int(convs[0].strides[0])
 
 
@@ -158,8 +190,9 @@ def streaming_step_model(model: Any, chunk_steps: int) -> Any:
 
     kernel, stride = conv_geometry(model)
     n_freqs = int(model.input_shape[-1])
-    frames = keras.Input(((chunk_steps - 1) * stride + kernel, n_freqs), batch_size=1,
-                         name="frames")
+    frames = keras.Input(
+        ((chunk_steps - 1) * stride + kernel, n_freqs), batch_size=1, name="frames"
+    )
     x, states, new_states, convs = frames, [], [], 0
     for layer in model.layers:
         kind = type(layer).__name__
@@ -167,8 +200,9 @@ def streaming_step_model(model: Any, chunk_steps: int) -> Any:
             continue
         if isinstance(layer, keras.layers.GRU):
             if layer.go_backwards or not layer.return_sequences:
-                raise ValueError(f"GRU '{layer.name}' must run forward and return sequences "
-                                 "to be streamed.")
+                raise ValueError(
+                    f"GRU '{layer.name}' must run forward and return sequences to be streamed."
+                )
             config = {**layer.get_config(), "unroll": True, "return_state": True}
             step = keras.layers.GRU.from_config(config)
             state = keras.Input((layer.units,), batch_size=1, name=f"state_{len(states) + 1}")
@@ -177,10 +211,11 @@ def streaming_step_model(model: Any, chunk_steps: int) -> Any:
             states.append(state)
             new_states.append(new_state)
             continue
-        if kind in _TEMPORAL and not (kind == "Conv1D" and convs == 0
-                                      and layer.padding == "valid"):
-            raise ValueError(f"Layer '{layer.name}' ({kind}) mixes time steps: only the first "
-                             "'valid' Conv1D and unidirectional GRUs can be streamed.")
+        if kind in _TEMPORAL and not (kind == "Conv1D" and convs == 0 and layer.padding == "valid"):
+            raise ValueError(
+                f"Layer '{layer.name}' ({kind}) mixes time steps: only the first "
+                "'valid' Conv1D and unidirectional GRUs can be streamed."
+            )
         convs += kind == "Conv1D"
         x = layer(x)
     if not states:
@@ -188,8 +223,7 @@ def streaming_step_model(model: Any, chunk_steps: int) -> Any:
     return keras.Model([frames, *states], [x, *new_states], name=f"{model.name}_step")
 
 
-def tflite_streaming_bytes(model: Any, chunk_steps: int,
-                           quantization: str = "float") -> bytes:
+def tflite_streaming_bytes(model: Any, chunk_steps: int, quantization: str = "float") -> bytes:
     """The LiteRT flatbuffer of :func:`streaming_step_model` (``float`` or
     ``dynamic_range``; full int8 of the recurrent state is not offered, see
     docs/shipping.md)."""
@@ -203,9 +237,14 @@ def tflite_streaming_bytes(model: Any, chunk_steps: int,
     return _convert(function, specs, quantization, None)
 
 
-def export_all(model: Any, input_shape: Sequence[int], formats: Sequence[str],
-               onnx_opset: int, representative: np.ndarray | None,
-               chunk_steps: int | None = None) -> dict[str, bytes]:
+def export_all(
+    model: Any,
+    input_shape: Sequence[int],
+    formats: Sequence[str],
+    onnx_opset: int,
+    representative: np.ndarray | None,
+    chunk_steps: int | None = None,
+) -> dict[str, bytes]:
     """The files of every format in ``formats`` (see :data:`FILES`), by relative path.
 
     ``chunk_steps``: output steps per streaming step (streaming formats only).
@@ -213,10 +252,12 @@ def export_all(model: Any, input_shape: Sequence[int], formats: Sequence[str],
     import keras
 
     if keras.backend.backend() != "tensorflow":
-        raise ValueError(f"The exports are traced with TensorFlow, but Keras runs on "
-                         f"{keras.backend.backend()}: run the shipping pipeline with "
-                         "KERAS_BACKEND=tensorflow (the default; a model trained on any "
-                         "backend exports).")
+        raise ValueError(
+            f"The exports are traced with TensorFlow, but Keras runs on "
+            f"{keras.backend.backend()}: run the shipping pipeline with "
+            "KERAS_BACKEND=tensorflow (the default; a model trained on any "
+            "backend exports)."
+        )
     unknown = sorted(set(formats) - set(FILES))
     if unknown:
         raise ValueError(f"Unknown export format(s) {unknown}: choose from {sorted(FILES)}.")
@@ -228,14 +269,17 @@ def export_all(model: Any, input_shape: Sequence[int], formats: Sequence[str],
         elif fmt == "onnx":
             files[FILES[fmt]] = onnx_bytes(model, input_shape, onnx_opset)
         elif fmt in TFLITE_QUANTISATION:
-            files[FILES[fmt]] = tflite_bytes(model, input_shape, TFLITE_QUANTISATION[fmt],
-                                             representative)
+            files[FILES[fmt]] = tflite_bytes(
+                model, input_shape, TFLITE_QUANTISATION[fmt], representative
+            )
         elif fmt in STREAMING_QUANTISATION:
             if not chunk_steps:
-                raise ValueError(f"{fmt} needs chunk_steps (shipping.models.<model>."
-                                 "streaming_chunk_steps).")
-            files[FILES[fmt]] = tflite_streaming_bytes(model, chunk_steps,
-                                                       STREAMING_QUANTISATION[fmt])
+                raise ValueError(
+                    f"{fmt} needs chunk_steps (shipping.models.<model>.streaming_chunk_steps)."
+                )
+            files[FILES[fmt]] = tflite_streaming_bytes(
+                model, chunk_steps, STREAMING_QUANTISATION[fmt]
+            )
     return files
 
 
@@ -243,9 +287,9 @@ def file_sizes(files: dict[str, bytes]) -> dict[str, int]:
     """Bytes on disk of each format present in ``files`` (a folder: all its files)."""
     sizes = {}
     for fmt, name in FILES.items():
-        total = sum(len(data) for path, data in files.items()
-                    if path == name or path.startswith(f"{name}/"))
+        total = sum(
+            len(data) for path, data in files.items() if path == name or path.startswith(f"{name}/")
+        )
         if total:
             sizes[fmt] = total
     return sizes
-

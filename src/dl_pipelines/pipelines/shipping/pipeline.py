@@ -10,24 +10,29 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=nodes.export_model,
-                inputs=["shipping_registered_model", "shipping_calibration_inputs",
-                        "params:shipping", "params:trigger_word"],
+                inputs=[
+                    "shipping_registered_model",
+                    "shipping_calibration_inputs",
+                    "params:shipping",
+                    "params:trigger_word",
+                ],
                 outputs="shipping_candidate_exports",
                 name="shipping_export_model_node",
             ),
             Node(
                 func=nodes.check_parity,
-                inputs=["shipping_candidate_exports", "shipping_test_inputs",
-                        "params:shipping"],
-                outputs=["shipping_exports", "shipping_parity_metrics",
-                         "shipping_parity_report"],
+                inputs=["shipping_candidate_exports", "shipping_test_inputs", "params:shipping"],
+                outputs=["shipping_exports", "shipping_parity_metrics", "shipping_parity_report"],
                 name="shipping_check_parity_node",
             ),
             Node(
                 func=nodes.measure_formats,
                 inputs=["shipping_exports", "shipping_test_inputs", "params:shipping"],
-                outputs=["shipping_tradeoffs", "shipping_tradeoffs_plot",
-                         "shipping_tradeoff_metrics"],
+                outputs=[
+                    "shipping_tradeoffs",
+                    "shipping_tradeoffs_plot",
+                    "shipping_tradeoff_metrics",
+                ],
                 name="shipping_measure_formats_node",
             ),
         ],

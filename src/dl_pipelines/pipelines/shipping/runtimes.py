@@ -29,8 +29,10 @@ def _file(files: dict[str, bytes], fmt: str) -> bytes:
     try:
         return files[name]
     except KeyError:
-        raise ValueError(f"The exports hold no {fmt} file ({name}): add {fmt} to "
-                         "shipping.models.<model>.formats.") from None
+        raise ValueError(
+            f"The exports hold no {fmt} file ({name}): add {fmt} to "
+            "shipping.models.<model>.formats."
+        ) from None
 
 
 def load(fmt: str, files: dict[str, bytes]) -> Predict:
@@ -42,13 +44,14 @@ def load(fmt: str, files: dict[str, bytes]) -> Predict:
             path = Path(tmp) / FILES["keras"]
             path.write_bytes(_file(files, fmt))
             model = keras.saving.load_model(path, compile=False)
-        return lambda x: np.asarray(model.predict_on_batch(np.asarray(x, np.float32)),
-                                    dtype=np.float32)
+        return lambda x: np.asarray(
+            model.predict_on_batch(np.asarray(x, np.float32)), dtype=np.float32
+        )
     if fmt == "saved_model":
         import tensorflow as tf
 
         prefix = f"{FILES['saved_model']}/"
-        folder_files = {k[len(prefix):]: v for k, v in files.items() if k.startswith(prefix)}
+        folder_files = {k[len(prefix) :]: v for k, v in files.items() if k.startswith(prefix)}
         if not folder_files:
             _file(files, fmt)
         with tempfile.TemporaryDirectory() as tmp:
@@ -62,11 +65,13 @@ def load(fmt: str, files: dict[str, bytes]) -> Predict:
     if fmt == "onnx":
         import onnxruntime
 
-        session = onnxruntime.InferenceSession(_file(files, fmt),
-                                               providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(
+            _file(files, fmt), providers=["CPUExecutionProvider"]
+        )
         name = session.get_inputs()[0].name
-        return lambda x: np.asarray(session.run(None, {name: np.asarray(x, np.float32)})[0],
-                                    dtype=np.float32)
+        return lambda x: np.asarray(
+            session.run(None, {name: np.asarray(x, np.float32)})[0], dtype=np.float32
+        )
     if fmt in TFLITE_QUANTISATION:
         from dl_pipelines.ship.litert import LiteRTModel
 
@@ -75,6 +80,7 @@ def load(fmt: str, files: dict[str, bytes]) -> Predict:
         from dl_pipelines.ship.litert import StreamingLiteRTModel
 
         detector = json.loads(_file(files, "manifest"))["detector"]
-        return StreamingLiteRTModel(_file(files, fmt), detector["kernel"],
-                                    detector["stride"]).predict
+        return StreamingLiteRTModel(
+            _file(files, fmt), detector["kernel"], detector["stride"]
+        ).predict
     raise ValueError(f"Unknown export format {fmt!r}: choose from {sorted(FILES)}.")

@@ -24,8 +24,16 @@ logger = logging.getLogger(__name__)
 _PROBE_STEP = 1e4
 
 
-def optimise_lbfgs(extractor, initial: np.ndarray, content: np.ndarray, style: np.ndarray,
-                   weights, config, name: str, metric_prefix: str = "") -> dict[str, Any]:
+def optimise_lbfgs(
+    extractor,
+    initial: np.ndarray,
+    content: np.ndarray,
+    style: np.ndarray,
+    weights,
+    config,
+    name: str,
+    metric_prefix: str = "",
+) -> dict[str, Any]:
     """Like ``nodes.optimise_image`` with ``optimizer: lbfgs``; ``steps`` = L-BFGS iterations."""
     import keras
     from keras import ops
@@ -34,8 +42,9 @@ def optimise_lbfgs(extractor, initial: np.ndarray, content: np.ndarray, style: n
     from dl_pipelines.pipelines.style_transfer import model as st_model
 
     probe = keras.optimizers.SGD(learning_rate=1.0)
-    optimiser = st_model.build_pixel_optimiser(extractor, initial, content, style, weights,
-                                               probe, clip=False)
+    optimiser = st_model.build_pixel_optimiser(
+        extractor, initial, content, style, weights, probe, clip=False
+    )
     shape = tuple(optimiser.image.shape)
     state: dict[str, Any] = {"scale": 1.0, "probed": False}
 
@@ -60,11 +69,18 @@ def optimise_lbfgs(extractor, initial: np.ndarray, content: np.ndarray, style: n
         history["step"].append(step)
         for column in st_model.COST_COLUMNS:
             history[column].append(costs[column])
-        log_metrics_to_active_run({f"{metric_prefix}{c}": costs[c]
-                                   for c in st_model.COST_COLUMNS}, step=step)
-        logger.info("%s L-BFGS iteration %d/%d: total %.4g (content %.4g, style %.4g)", name,
-                    step, config.steps, costs["total_loss"], costs["content_loss"],
-                    costs["style_loss"])
+        log_metrics_to_active_run(
+            {f"{metric_prefix}{c}": costs[c] for c in st_model.COST_COLUMNS}, step=step
+        )
+        logger.info(
+            "%s L-BFGS iteration %d/%d: total %.4g (content %.4g, style %.4g)",
+            name,
+            step,
+            config.steps,
+            costs["total_loss"],
+            costs["content_loss"],
+            costs["style_loss"],
+        )
 
     record(0, st_model.evaluate(optimiser))
 
@@ -78,13 +94,24 @@ def optimise_lbfgs(extractor, initial: np.ndarray, content: np.ndarray, style: n
             if step % config.snapshot_every == 0:
                 snapshots[step] = st_model.generated_image(optimiser)
 
-    result = minimize(cost_and_gradient, initial.astype(np.float64).ravel(), jac=True,
-                      method="L-BFGS-B", bounds=Bounds(0.0, 255.0),
-                      callback=callback, options={"maxiter": config.steps})
+    result = minimize(
+        cost_and_gradient,
+        initial.astype(np.float64).ravel(),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=Bounds(0.0, 255.0),
+        callback=callback,
+        options={"maxiter": config.steps},
+    )
     seconds = time.perf_counter() - started
     optimiser.image.assign(result.x.reshape(shape).astype(np.float32))
     steps = max(iteration["n"], 1)
     record(steps, st_model.evaluate(optimiser))
     snapshots[steps] = st_model.generated_image(optimiser)
-    return {"image": snapshots[steps], "history": history, "snapshots": snapshots,
-            "seconds": seconds, "step_seconds": seconds / steps}
+    return {
+        "image": snapshots[steps],
+        "history": history,
+        "snapshots": snapshots,
+        "seconds": seconds,
+        "step_seconds": seconds / steps,
+    }

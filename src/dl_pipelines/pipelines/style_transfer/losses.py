@@ -60,8 +60,11 @@ def layer_style_cost(style_gram, generated_features):
     return ops.mean(per_image)
 
 
-def style_cost(style_grams: Mapping[str, object], generated_features: Mapping[str, object],
-               layer_weights: Mapping[str, float]):
+def style_cost(
+    style_grams: Mapping[str, object],
+    generated_features: Mapping[str, object],
+    layer_weights: Mapping[str, float],
+):
     """``J_style = Σ_l λ_l · J_style[l]`` over the style layers.
 
     Args:
@@ -71,8 +74,9 @@ def style_cost(style_grams: Mapping[str, object], generated_features: Mapping[st
     """
     total = 0.0
     for layer, weight in layer_weights.items():
-        total = total + float(weight) * layer_style_cost(style_grams[layer],
-                                                         generated_features[layer])
+        total = total + float(weight) * layer_style_cost(
+            style_grams[layer], generated_features[layer]
+        )
     return total
 
 
@@ -85,13 +89,15 @@ def total_variation(images):
     n_h, n_w, n_c = (ops.shape(images)[i] for i in (-3, -2, -1))
     vertical = ops.square(images[..., 1:, :, :] - images[..., :-1, :, :])
     horizontal = ops.square(images[..., :, 1:, :] - images[..., :, :-1, :])
-    per_image = (ops.sum(vertical, axis=(-3, -2, -1))
-                 + ops.sum(horizontal, axis=(-3, -2, -1))) / float(n_h * n_w * n_c)
+    per_image = (
+        ops.sum(vertical, axis=(-3, -2, -1)) + ops.sum(horizontal, axis=(-3, -2, -1))
+    ) / float(n_h * n_w * n_c)
     return ops.mean(per_image)
 
 
-def total_cost(j_content, j_style, j_tv=0.0, alpha: float = 1.0, beta: float = 1.0,
-               tv_weight: float = 0.0):
+def total_cost(
+    j_content, j_style, j_tv=0.0, alpha: float = 1.0, beta: float = 1.0, tv_weight: float = 0.0
+):
     """``J(G) = α·J_content + β·J_style + w_tv·J_tv``."""
     return alpha * j_content + beta * j_style + tv_weight * j_tv
 

@@ -77,28 +77,45 @@ class ClipPixels(keras.constraints.Constraint):
 class PixelOptimiser(keras.Model):
     """The generated image G as a trainable variable; ``call`` returns its cost row."""
 
-    def __init__(self, extractor, initial_image: np.ndarray, content_targets: dict,
-                 style_grams: dict, weights: CostWeights, clip: bool = True,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        extractor,
+        initial_image: np.ndarray,
+        content_targets: dict,
+        style_grams: dict,
+        weights: CostWeights,
+        clip: bool = True,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         self.extractor = extractor
         self.cost_weights = weights
         self.content_targets = {k: ops.convert_to_tensor(v) for k, v in content_targets.items()}
         self.style_grams = {k: ops.convert_to_tensor(v) for k, v in style_grams.items()}
         self.image = self.add_weight(
-            name="generated_image", shape=initial_image.shape,
+            name="generated_image",
+            shape=initial_image.shape,
             initializer=keras.initializers.Constant(initial_image.astype("float32")),
-            constraint=ClipPixels() if clip else None, trainable=True)
+            constraint=ClipPixels() if clip else None,
+            trainable=True,
+        )
 
     def call(self, dummy):
         features = self.extractor(self.image)
-        return _cost_row(self.image, features, self.content_targets, self.style_grams,
-                         self.cost_weights)
+        return _cost_row(
+            self.image, features, self.content_targets, self.style_grams, self.cost_weights
+        )
 
 
-def build_pixel_optimiser(extractor, initial_image: np.ndarray, content_image: np.ndarray,
-                          style_image: np.ndarray, weights: CostWeights, optimizer,
-                          clip: bool = True):
+def build_pixel_optimiser(
+    extractor,
+    initial_image: np.ndarray,
+    content_image: np.ndarray,
+    style_image: np.ndarray,
+    weights: CostWeights,
+    optimizer,
+    clip: bool = True,
+):
     """A compiled :class:`PixelOptimiser`; call ``train_on_batch(DUMMY, DUMMY)`` per step.
 
     Args:
@@ -111,13 +128,21 @@ def build_pixel_optimiser(extractor, initial_image: np.ndarray, content_image: n
     """
     content_targets = _features(extractor, content_image, weights.content_layers)
     style_features = _features(extractor, style_image, tuple(weights.style_layers))
-    style_grams = {k: ops.convert_to_numpy(gram_matrix(v))[0]
-                   for k, v in style_features.items()}
-    model = PixelOptimiser(extractor, initial_image[None].astype("float32"), content_targets,
-                           style_grams, weights, clip=clip)
-    model.compile(optimizer=optimizer, loss=lambda y_true, y_pred: y_pred[:, 0],
-                  metrics=[_column(i, name) for i, name in enumerate(COST_COLUMNS)],
-                  jit_compile=False)
+    style_grams = {k: ops.convert_to_numpy(gram_matrix(v))[0] for k, v in style_features.items()}
+    model = PixelOptimiser(
+        extractor,
+        initial_image[None].astype("float32"),
+        content_targets,
+        style_grams,
+        weights,
+        clip=clip,
+    )
+    model.compile(
+        optimizer=optimizer,
+        loss=lambda y_true, y_pred: y_pred[:, 0],
+        metrics=[_column(i, name) for i, name in enumerate(COST_COLUMNS)],
+        jit_compile=False,
+    )
     model(DUMMY)
     return model
 
@@ -144,10 +169,10 @@ def evaluate(model: PixelOptimiser) -> dict[str, float]:
 
 
 # ----------------------------------------------------------------- feed-forward stylizer
-def _conv_norm(x, filters: int, kernel: int, strides: int = 1, relu: bool = True,
-               name: str = ""):
-    x = keras.layers.Conv2D(filters, kernel, strides=strides, padding="same",
-                            name=f"{name}_conv")(x)
+def _conv_norm(x, filters: int, kernel: int, strides: int = 1, relu: bool = True, name: str = ""):
+    x = keras.layers.Conv2D(filters, kernel, strides=strides, padding="same", name=f"{name}_conv")(
+        x
+    )
     x = keras.layers.GroupNormalization(groups=filters, name=f"{name}_instance_norm")(x)
     return keras.layers.ReLU(name=f"{name}_relu")(x) if relu else x
 
@@ -156,8 +181,9 @@ def _conv_norm(x, filters: int, kernel: int, strides: int = 1, relu: bool = True
 STYLIZER_NAME = "stylizer"
 
 
-def build_transform_net(filters: tuple[int, int, int] = (16, 32, 64),
-                        residual_blocks: int = 3, style: str | None = None) -> keras.Model:
+def build_transform_net(
+    filters: tuple[int, int, int] = (16, 32, 64), residual_blocks: int = 3, style: str | None = None
+) -> keras.Model:
     """Johnson et al.'s image-transform network, narrower: RGB [0, 255] → RGB [0, 255].
 
     9×9 conv, two stride-2 convs, residual blocks, two ×2 upsamplings (nearest + conv,
@@ -190,7 +216,7 @@ def build_transform_net(filters: tuple[int, int, int] = (16, 32, 64),
 def stylizer_style(transform: keras.Model) -> str | None:
     """The style a transform net was trained for, or ``None`` if its name does not say."""
     prefix = f"{STYLIZER_NAME}__"
-    return transform.name[len(prefix):] if transform.name.startswith(prefix) else None
+    return transform.name[len(prefix) :] if transform.name.startswith(prefix) else None
 
 
 class StylizerTrainer(keras.Model):
@@ -200,8 +226,9 @@ class StylizerTrainer(keras.Model):
     targets are the Gram matrices of the style image at the crop size.
     """
 
-    def __init__(self, transform: keras.Model, extractor, style_grams: dict,
-                 weights: CostWeights, **kwargs) -> None:
+    def __init__(
+        self, transform: keras.Model, extractor, style_grams: dict, weights: CostWeights, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.transform = transform
         self.extractor = extractor
@@ -216,9 +243,14 @@ class StylizerTrainer(keras.Model):
         return _cost_row(stylised, features, targets, self.style_grams, self.cost_weights)
 
 
-def build_stylizer_trainer(transform: keras.Model, extractor, style_image: np.ndarray,
-                           crop_size: int, weights: CostWeights,
-                           optimizer) -> StylizerTrainer:
+def build_stylizer_trainer(
+    transform: keras.Model,
+    extractor,
+    style_image: np.ndarray,
+    crop_size: int,
+    weights: CostWeights,
+    optimizer,
+) -> StylizerTrainer:
     """A compiled :class:`StylizerTrainer`; fit it on crops with ``y`` = anything (ignored).
 
     The style's Gram matrices are computed on the whole ``style_image`` (at the size
@@ -226,13 +258,17 @@ def build_stylizer_trainer(transform: keras.Model, extractor, style_image: np.nd
     ``crop area / style area``: a Gram matrix is a sum over positions.
     """
     style_features = _features(extractor, style_image, tuple(weights.style_layers))
-    scale = crop_size ** 2 / float(style_image.shape[0] * style_image.shape[1])
-    style_grams = {k: ops.convert_to_numpy(gram_matrix(v))[0] * scale
-                   for k, v in style_features.items()}
+    scale = crop_size**2 / float(style_image.shape[0] * style_image.shape[1])
+    style_grams = {
+        k: ops.convert_to_numpy(gram_matrix(v))[0] * scale for k, v in style_features.items()
+    }
     trainer = StylizerTrainer(transform, extractor, style_grams, weights)
-    trainer.compile(optimizer=optimizer, loss=lambda y_true, y_pred: y_pred[:, 0],
-                    metrics=[_column(i, name) for i, name in enumerate(COST_COLUMNS)],
-                    jit_compile=False)
+    trainer.compile(
+        optimizer=optimizer,
+        loss=lambda y_true, y_pred: y_pred[:, 0],
+        metrics=[_column(i, name) for i, name in enumerate(COST_COLUMNS)],
+        jit_compile=False,
+    )
     return trainer
 
 
@@ -240,25 +276,35 @@ def stylise(transform: keras.Model, image: np.ndarray) -> np.ndarray:
     """One forward pass: ``(h, w, 3)`` → stylised uint8, any size (edge-padded to ×4)."""
     height, width = image.shape[:2]
     pad_h, pad_w = -height % 4, -width % 4
-    padded = np.pad(np.asarray(image, dtype="float32"), ((0, pad_h), (0, pad_w), (0, 0)),
-                    mode="edge")
+    padded = np.pad(
+        np.asarray(image, dtype="float32"), ((0, pad_h), (0, pad_w), (0, 0)), mode="edge"
+    )
     out = ops.convert_to_numpy(transform(padded[None], training=False))[0, :height, :width]
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
-def image_costs(extractor, image: np.ndarray, content: np.ndarray, style: np.ndarray,
-                weights: CostWeights) -> dict[str, float]:
+def image_costs(
+    extractor, image: np.ndarray, content: np.ndarray, style: np.ndarray, weights: CostWeights
+) -> dict[str, float]:
     """``{total_loss, content_loss, style_loss, tv_loss}`` of ``image`` for a pair."""
     layers = (*weights.content_layers, *weights.style_layers)
     targets = _features(extractor, content, weights.content_layers)
-    style_grams = {k: gram_matrix(v) for k, v in
-                   _features(extractor, style, tuple(weights.style_layers)).items()}
+    style_grams = {
+        k: gram_matrix(v)
+        for k, v in _features(extractor, style, tuple(weights.style_layers)).items()
+    }
     pixels = np.asarray(image, dtype="float32")[None]
     features = extractor(pixels)
-    row = _cost_row(ops.convert_to_tensor(pixels), {k: features[k] for k in layers},
-                    targets, {k: v[0] for k, v in style_grams.items()}, weights)
-    return {name: float(v) for name, v in
-            zip(COST_COLUMNS, ops.convert_to_numpy(row)[0], strict=True)}
+    row = _cost_row(
+        ops.convert_to_tensor(pixels),
+        {k: features[k] for k in layers},
+        targets,
+        {k: v[0] for k, v in style_grams.items()},
+        weights,
+    )
+    return {
+        name: float(v) for name, v in zip(COST_COLUMNS, ops.convert_to_numpy(row)[0], strict=True)
+    }
 
 
 class CostLogger(keras.callbacks.Callback):
@@ -295,6 +341,11 @@ class CostLogger(keras.callbacks.Callback):
         log_metrics_to_active_run({f"{self.prefix}{c}": v for c, v in costs.items()}, step=step)
         elapsed = time.perf_counter() - self._started
         logging.getLogger(__name__).info(
-            "stylizer step %d/%d: total %.4g (content %.4g, style %.4g), %.2f s/step", step,
-            self.total_steps, costs["total_loss"], costs["content_loss"], costs["style_loss"],
-            elapsed / step)
+            "stylizer step %d/%d: total %.4g (content %.4g, style %.4g), %.2f s/step",
+            step,
+            self.total_steps,
+            costs["total_loss"],
+            costs["content_loss"],
+            costs["style_loss"],
+            elapsed / step,
+        )

@@ -59,8 +59,9 @@ class ImagesParams:
             raise ValueError("min_input_size must be >= 1 and painted_size >= 64")
         unknown = sorted(set(self.painted_styles) - set(PAINTERS))
         if unknown:
-            raise ValueError(f"unknown painted style(s) {unknown}; the painters are "
-                             f"{sorted(PAINTERS)}")
+            raise ValueError(
+                f"unknown painted style(s) {unknown}; the painters are {sorted(PAINTERS)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,9 @@ class CostParams:
             raise ValueError("alpha, beta and tv_weight must be >= 0")
         for layer, weight in self.style_layers.items():
             if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
-                raise ValueError(f"style layer weight λ of '{layer}' must be a number >= 0, "
-                                 f"got {weight!r}")
+                raise ValueError(
+                    f"style layer weight λ of '{layer}' must be a number >= 0, got {weight!r}"
+                )
 
 
 @dataclass(frozen=True)
@@ -145,11 +147,13 @@ class ApplyParams:
 
     def __post_init__(self) -> None:
         if self.method not in APPLY_METHODS:
-            raise ValueError(f"method must be one of {APPLY_METHODS} (`--params method=…`), "
-                             f"got '{self.method}'")
+            raise ValueError(
+                f"method must be one of {APPLY_METHODS} (`--params method=…`), got '{self.method}'"
+            )
         if not self.style:
-            raise ValueError("style must be a style name or an image path "
-                             "(`--params style=<name or path>`)")
+            raise ValueError(
+                "style must be a style name or an image path (`--params style=<name or path>`)"
+            )
         if self.image_size < 16:
             raise ValueError(f"image_size must be at least 16 px, got {self.image_size}")
         if self.output_format not in ("png", "jpg"):
@@ -168,14 +172,18 @@ def _pairs(raw: Any, contents: Mapping, styles: Mapping) -> list[tuple[str, str]
         raise ValueError("style_transfer.pairs is empty: list [content, style] pairs to render.")
     for content, style in pairs:
         if content not in contents:
-            raise ValueError(f"Unknown content image '{content}' in style_transfer.pairs; the "
-                             f"content images are {sorted(contents)} (file names without "
-                             "ending, from data/01_raw/style_transfer/content/ and the "
-                             "defaults).")
+            raise ValueError(
+                f"Unknown content image '{content}' in style_transfer.pairs; the "
+                f"content images are {sorted(contents)} (file names without "
+                "ending, from data/01_raw/style_transfer/content/ and the "
+                "defaults)."
+            )
         if style not in styles:
-            raise ValueError(f"Unknown style '{style}' in style_transfer.pairs; the styles are "
-                             f"{sorted(styles)} (file names without ending, from "
-                             "data/01_raw/style_transfer/style/ and the defaults).")
+            raise ValueError(
+                f"Unknown style '{style}' in style_transfer.pairs; the styles are "
+                f"{sorted(styles)} (file names without ending, from "
+                "data/01_raw/style_transfer/style/ and the defaults)."
+            )
     return pairs
 
 
@@ -192,8 +200,10 @@ def _named(images: Mapping[str, np.ndarray], kind: str, min_size: int) -> dict[s
     for key, image in images.items():
         name = PurePosixPath(key).stem
         if name in named:
-            raise ValueError(f"Two {kind} images are both called '{name}': '{origin[name]}' and "
-                             f"'{key}' in data/01_raw/style_transfer/{kind}/. Rename one.")
+            raise ValueError(
+                f"Two {kind} images are both called '{name}': '{origin[name]}' and "
+                f"'{key}' in data/01_raw/style_transfer/{kind}/. Rename one."
+            )
         _check_size(image, f"{kind} image '{key}'", min_size)
         named[name], origin[name] = image, key
     return named
@@ -202,15 +212,22 @@ def _named(images: Mapping[str, np.ndarray], kind: str, min_size: int) -> dict[s
 def _check_size(image: np.ndarray, what: str, min_size: int) -> None:
     """Reject an image whose short side is under ``min_size`` px, naming it."""
     if min(image.shape[:2]) < min_size:
-        raise ValueError(f"The {what} is {image.shape[1]}×{image.shape[0]} px; images need "
-                         f"at least {min_size} px on their short side "
-                         "(style_transfer.images.min_input_size). Replace it with a larger "
-                         "image.")
+        raise ValueError(
+            f"The {what} is {image.shape[1]}×{image.shape[0]} px; images need "
+            f"at least {min_size} px on their short side "
+            "(style_transfer.images.min_input_size). Replace it with a larger "
+            "image."
+        )
 
 
-def collect_images(user_content: dict[str, np.ndarray], user_style: dict[str, np.ndarray],
-                   default_content: dict[str, np.ndarray], default_style: dict[str, np.ndarray],
-                   params: dict[str, Any], seed: int) -> tuple[dict, dict]:
+def collect_images(
+    user_content: dict[str, np.ndarray],
+    user_style: dict[str, np.ndarray],
+    default_content: dict[str, np.ndarray],
+    default_style: dict[str, np.ndarray],
+    params: dict[str, Any],
+    seed: int,
+) -> tuple[dict, dict]:
     """The content and style images there are, by name.
 
     The defaults (real photos and textures installed with scikit-image, scikit-learn and
@@ -233,8 +250,15 @@ def collect_images(user_content: dict[str, np.ndarray], user_style: dict[str, np
     for name in config.painted_styles:
         style[name] = paint(name, config.painted_size, rng(seed, "painted", name))
     style.update(_named(user_style, "style", config.min_input_size))
-    logger.info("%d content images (%d yours), %d styles (%d yours): %s × %s", len(content),
-                len(user_content), len(style), len(user_style), sorted(content), sorted(style))
+    logger.info(
+        "%d content images (%d yours), %d styles (%d yours): %s × %s",
+        len(content),
+        len(user_content),
+        len(style),
+        len(user_style),
+        sorted(content),
+        sorted(style),
+    )
     return content, style
 
 
@@ -250,7 +274,7 @@ def cover(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     scale = min(height / target_h, width / target_w)
     crop_h, crop_w = max(1, round(target_h * scale)), max(1, round(target_w * scale))
     top, left = (height - crop_h) // 2, (width - crop_w) // 2
-    return resize(image[top:top + crop_h, left:left + crop_w], (target_h, target_w))
+    return resize(image[top : top + crop_h, left : left + crop_w], (target_h, target_w))
 
 
 def fit_long_side(image: np.ndarray, size: int) -> np.ndarray:
@@ -269,20 +293,24 @@ def _cost_weights(params: dict[str, Any], weights: Mapping[str, Any]):
     architecture = architecture_of(weights)
     validate_layers(cost.content_layers, architecture, "style_transfer.cost.content_layers")
     validate_layers(list(cost.style_layers), architecture, "style_transfer.cost.style_layers")
-    return CostWeights(alpha=cost.alpha, beta=cost.beta, tv_weight=cost.tv_weight,
-                       content_layers=tuple(cost.content_layers),
-                       style_layers={k: float(v) for k, v in cost.style_layers.items()})
+    return CostWeights(
+        alpha=cost.alpha,
+        beta=cost.beta,
+        tv_weight=cost.tv_weight,
+        content_layers=tuple(cost.content_layers),
+        style_layers={k: float(v) for k, v in cost.style_layers.items()},
+    )
 
 
 def _extractor(vgg_weights: Mapping[str, Any], weights) -> Any:
     from dl_pipelines.pipelines.style_transfer.vgg import build_extractor, build_vgg
 
-    return build_extractor(build_vgg(vgg_weights),
-                           [*weights.content_layers, *weights.style_layers])
+    return build_extractor(build_vgg(vgg_weights), [*weights.content_layers, *weights.style_layers])
 
 
-def _initial_image(content: np.ndarray, config: OptimisationParams,
-                   generator: np.random.Generator) -> np.ndarray:
+def _initial_image(
+    content: np.ndarray, config: OptimisationParams, generator: np.random.Generator
+) -> np.ndarray:
     base = content.astype(np.float32)
     if config.init == "content":
         return base
@@ -292,9 +320,16 @@ def _initial_image(content: np.ndarray, config: OptimisationParams,
     return np.clip(base + noise, 0, 255)
 
 
-def optimise_image(extractor, content: np.ndarray, style: np.ndarray, weights,
-                   config: OptimisationParams, generator: np.random.Generator,
-                   name: str, metric_prefix: str = "") -> dict[str, Any]:
+def optimise_image(
+    extractor,
+    content: np.ndarray,
+    style: np.ndarray,
+    weights,
+    config: OptimisationParams,
+    generator: np.random.Generator,
+    name: str,
+    metric_prefix: str = "",
+) -> dict[str, Any]:
     """Run gradient descent on the pixels of G for one content × style pair.
 
     Every ``log_every`` steps (and at the last) the costs are logged as a progress
@@ -316,11 +351,17 @@ def optimise_image(extractor, content: np.ndarray, style: np.ndarray, weights,
     if config.optimizer == "lbfgs":
         from dl_pipelines.pipelines.style_transfer.lbfgs import optimise_lbfgs
 
-        return optimise_lbfgs(extractor, initial, content, style, weights, config, name,
-                              metric_prefix)
+        return optimise_lbfgs(
+            extractor, initial, content, style, weights, config, name, metric_prefix
+        )
     optimiser = st_model.build_pixel_optimiser(
-        extractor, initial, content, style, weights,
-        keras.optimizers.Adam(learning_rate=config.learning_rate))
+        extractor,
+        initial,
+        content,
+        style,
+        weights,
+        keras.optimizers.Adam(learning_rate=config.learning_rate),
+    )
     history: dict[str, list[float]] = {"step": [], **{c: [] for c in st_model.COST_COLUMNS}}
     snapshots = {0: st_model.generated_image(optimiser)}
 
@@ -328,12 +369,20 @@ def optimise_image(extractor, content: np.ndarray, style: np.ndarray, weights,
         history["step"].append(step)
         for column in st_model.COST_COLUMNS:
             history[column].append(float(costs[column]))
-        log_metrics_to_active_run({f"{metric_prefix}{c}": costs[c]
-                                   for c in st_model.COST_COLUMNS}, step=step)
-        logger.info("%s step %d/%d: total %.4g (content %.4g, style %.4g, tv %.4g), "
-                    "%.2f s/step", name, step, config.steps, costs["total_loss"],
-                    costs["content_loss"], costs["style_loss"], costs["tv_loss"],
-                    elapsed / max(step, 1))
+        log_metrics_to_active_run(
+            {f"{metric_prefix}{c}": costs[c] for c in st_model.COST_COLUMNS}, step=step
+        )
+        logger.info(
+            "%s step %d/%d: total %.4g (content %.4g, style %.4g, tv %.4g), %.2f s/step",
+            name,
+            step,
+            config.steps,
+            costs["total_loss"],
+            costs["content_loss"],
+            costs["style_loss"],
+            costs["tv_loss"],
+            elapsed / max(step, 1),
+        )
 
     started = time.perf_counter()
     traced = started  # after the first step, which also traces/compiles the step function
@@ -346,19 +395,31 @@ def optimise_image(extractor, content: np.ndarray, style: np.ndarray, weights,
         if step and step % config.snapshot_every == 0:
             snapshots[step] = st_model.generated_image(optimiser)
     seconds = time.perf_counter() - started
-    step_seconds = ((time.perf_counter() - traced) / (config.steps - 1) if config.steps > 1
-                    else seconds)
+    step_seconds = (
+        (time.perf_counter() - traced) / (config.steps - 1) if config.steps > 1 else seconds
+    )
     final = st_model.evaluate(optimiser)
     record(config.steps, final, seconds)
     snapshots[config.steps] = st_model.generated_image(optimiser)
-    return {"image": snapshots[config.steps], "history": history, "snapshots": snapshots,
-            "seconds": seconds, "step_seconds": step_seconds}
+    return {
+        "image": snapshots[config.steps],
+        "history": history,
+        "snapshots": snapshots,
+        "seconds": seconds,
+        "step_seconds": step_seconds,
+    }
 
 
-def render_pairs(content_images: dict[str, np.ndarray], style_images: dict[str, np.ndarray],
-                 vgg_weights: dict[str, Any], pairs: list, image_size: int,
-                 cost_params: dict[str, Any], optimisation_params: dict[str, Any],
-                 seed: int) -> tuple[dict, dict, dict]:
+def render_pairs(
+    content_images: dict[str, np.ndarray],
+    style_images: dict[str, np.ndarray],
+    vgg_weights: dict[str, Any],
+    pairs: list,
+    image_size: int,
+    cost_params: dict[str, Any],
+    optimisation_params: dict[str, Any],
+    seed: int,
+) -> tuple[dict, dict, dict]:
     """Stylise every content × style pair of ``style_transfer.pairs`` by optimisation.
 
     Both images of a pair are cropped to their centred square and resized to
@@ -379,15 +440,33 @@ def render_pairs(content_images: dict[str, np.ndarray], style_images: dict[str, 
     results, histories, snapshots = {}, {}, {}
     for content, style in chosen:
         name = pair_name(content, style)
-        logger.info("Pair %s: %d steps of %s at %d×%d px.", name, config.steps,
-                    config.optimizer, image_size, image_size)
-        out = optimise_image(extractor, square(content_images[content], image_size),
-                             square(style_images[style], image_size), weights, config,
-                             rng(seed, "init", name), name, metric_prefix=f"{name}/")
+        logger.info(
+            "Pair %s: %d steps of %s at %d×%d px.",
+            name,
+            config.steps,
+            config.optimizer,
+            image_size,
+            image_size,
+        )
+        out = optimise_image(
+            extractor,
+            square(content_images[content], image_size),
+            square(style_images[style], image_size),
+            weights,
+            config,
+            rng(seed, "init", name),
+            name,
+            metric_prefix=f"{name}/",
+        )
         results[name] = out["image"]
-        histories[name] = {**out["history"], "seconds": out["seconds"],
-                           "step_seconds": out["step_seconds"],
-                           "content": content, "style": style, "image_size": image_size}
+        histories[name] = {
+            **out["history"],
+            "seconds": out["seconds"],
+            "step_seconds": out["step_seconds"],
+            "content": content,
+            "style": style,
+            "image_size": image_size,
+        }
         snapshots[name] = out["snapshots"]
     return results, histories, snapshots
 
@@ -409,28 +488,43 @@ def summarise(histories: dict[str, dict]) -> tuple[dict, dict]:
         rate = 1.0 / history["step_seconds"] if history["step_seconds"] > 0 else float("nan")
         rates.append(rate)
         report["pairs"][name] = {
-            "content": history["content"], "style": history["style"],
-            "image_size": history["image_size"], "steps": steps,
-            "first_total_loss": first, "final_total_loss": last,
+            "content": history["content"],
+            "style": history["style"],
+            "image_size": history["image_size"],
+            "steps": steps,
+            "first_total_loss": first,
+            "final_total_loss": last,
             "total_loss_drop": round(drop, 6),
             "final_content_loss": history["content_loss"][-1],
             "final_style_loss": history["style_loss"][-1],
-            "seconds": round(history["seconds"], 2), "steps_per_second": round(rate, 4),
+            "seconds": round(history["seconds"], 2),
+            "steps_per_second": round(rate, 4),
         }
         metrics[f"{name}/total_loss_drop"] = drop
         metrics[f"{name}/seconds"] = history["seconds"]
-        logger.info("%s: total loss %.4g → %.4g (−%.1f %%) in %.0f s.", name, first, last,
-                    100 * drop, history["seconds"])
+        logger.info(
+            "%s: total loss %.4g → %.4g (−%.1f %%) in %.0f s.",
+            name,
+            first,
+            last,
+            100 * drop,
+            history["seconds"],
+        )
     drops = [p["total_loss_drop"] for p in report["pairs"].values()]
     report["min_total_loss_drop"] = metrics["min_total_loss_drop"] = min(drops)
-    report["optimisation_steps_per_second"] = metrics["optimisation_steps_per_second"] = \
-        float(np.nanmean(rates))
+    report["optimisation_steps_per_second"] = metrics["optimisation_steps_per_second"] = float(
+        np.nanmean(rates)
+    )
     return as_mlflow_metrics(metrics), report
 
 
 # -------------------------------------------------------------------------------- figures
-def plot_pairs(content_images: dict, style_images: dict, results: dict[str, np.ndarray],
-               histories: dict[str, dict]) -> dict[str, Figure]:
+def plot_pairs(
+    content_images: dict,
+    style_images: dict,
+    results: dict[str, np.ndarray],
+    histories: dict[str, dict],
+) -> dict[str, Figure]:
     """One content | style | result figure per pair (``<pair>.png``).
 
     ``results`` may hold arrays or, read back from a folder, functions that load them.
@@ -440,17 +534,20 @@ def plot_pairs(content_images: dict, style_images: dict, results: dict[str, np.n
         result = result() if callable(result) else result  # a PartitionedDataset's loader
         history = histories[name]
         size = result.shape[:2]
-        panels = [(cover(content_images[history["content"]], size),
-                   f"content: {history['content']}"),
-                  (cover(style_images[history["style"]], size), f"style: {history['style']}"),
-                  (result, f"result ({history['step'][-1]} steps)")]
-        figures[f"{name}.png"] = _panel_figure(panels, f"{history['content']} in the style of "
-                                                       f"{history['style']}")
+        panels = [
+            (cover(content_images[history["content"]], size), f"content: {history['content']}"),
+            (cover(style_images[history["style"]], size), f"style: {history['style']}"),
+            (result, f"result ({history['step'][-1]} steps)"),
+        ]
+        figures[f"{name}.png"] = _panel_figure(
+            panels, f"{history['content']} in the style of {history['style']}"
+        )
     return figures
 
 
-def plot_progress(snapshots: dict[str, dict[int, np.ndarray]],
-                  histories: dict[str, dict]) -> dict[str, Figure]:
+def plot_progress(
+    snapshots: dict[str, dict[int, np.ndarray]], histories: dict[str, dict]
+) -> dict[str, Figure]:
     """The intermediate images of every pair, with the step and the total loss."""
     figures = {}
     for name, images in snapshots.items():
@@ -461,8 +558,9 @@ def plot_progress(snapshots: dict[str, dict[int, np.ndarray]],
             loss = by_step.get(step)
             caption = f"step {step}" + (f"\nJ = {loss:.3g}" if loss is not None else "")
             panels.append((images[step], caption))
-        figures[f"{name}.png"] = _panel_figure(panels, f"{name}: generated image G while "
-                                                       "optimising")
+        figures[f"{name}.png"] = _panel_figure(
+            panels, f"{name}: generated image G while optimising"
+        )
     return figures
 
 
@@ -482,8 +580,11 @@ def plot_losses(histories: dict[str, dict], cost_params: dict[str, Any]) -> Figu
     cost = parse(CostParams, cost_params, "style_transfer.cost")
     fig = Figure(figsize=(12, 3.6), layout="constrained")
     axes = fig.subplots(1, 3)
-    panels = (("total_loss", 1.0, "J(G)"), ("content_loss", cost.alpha, "α·J_content"),
-              ("style_loss", cost.beta, "β·J_style"))
+    panels = (
+        ("total_loss", 1.0, "J(G)"),
+        ("content_loss", cost.alpha, "α·J_content"),
+        ("style_loss", cost.beta, "β·J_style"),
+    )
     for ax, (key, scale, label) in zip(axes, panels, strict=True):
         for name, history in histories.items():
             values = np.asarray(history[key], dtype=float) * scale
@@ -502,15 +603,22 @@ def plot_losses(histories: dict[str, dict], cost_params: dict[str, Any]) -> Figu
 def _stylizer_pairs(config: StylizerParams, pairs: list[tuple[str, str]]) -> list[str]:
     held_out = [content for content, style in pairs if style == config.style]
     if not held_out:
-        raise ValueError(f"style_transfer.stylizer.style '{config.style}' is the style of no "
-                         f"pair in style_transfer.pairs {pairs}: the stylizer is compared "
-                         "with the optimisation on those pairs. Use one of "
-                         f"{sorted({s for _, s in pairs})}.")
+        raise ValueError(
+            f"style_transfer.stylizer.style '{config.style}' is the style of no "
+            f"pair in style_transfer.pairs {pairs}: the stylizer is compared "
+            "with the optimisation on those pairs. Use one of "
+            f"{sorted({s for _, s in pairs})}."
+        )
     return held_out
 
 
-def training_crops(photos: Mapping[str, np.ndarray], count: int, size: int,
-                   fraction: tuple[float, float], generator: np.random.Generator) -> np.ndarray:
+def training_crops(
+    photos: Mapping[str, np.ndarray],
+    count: int,
+    size: int,
+    fraction: tuple[float, float],
+    generator: np.random.Generator,
+) -> np.ndarray:
     """``count`` random square crops of ``photos``, resized to ``size``, half flipped."""
     names = sorted(photos)
     crops = np.empty((count, size, size, 3), dtype=np.uint8)
@@ -521,10 +629,17 @@ def training_crops(photos: Mapping[str, np.ndarray], count: int, size: int,
     return crops
 
 
-def train_stylizer(content_images: dict[str, np.ndarray], sample_photos: dict[str, np.ndarray],
-                   style_images: dict[str, np.ndarray], vgg_weights: dict[str, Any],
-                   pairs: list, image_size: int, stylizer_params: dict[str, Any],
-                   cost_params: dict[str, Any], seed: int) -> tuple[Any, dict]:
+def train_stylizer(
+    content_images: dict[str, np.ndarray],
+    sample_photos: dict[str, np.ndarray],
+    style_images: dict[str, np.ndarray],
+    vgg_weights: dict[str, Any],
+    pairs: list,
+    image_size: int,
+    stylizer_params: dict[str, Any],
+    cost_params: dict[str, Any],
+    seed: int,
+) -> tuple[Any, dict]:
     """Train the feed-forward stylizer for one style on random crops of photos.
 
     The photos are the content images and the shared sample photos, *without* the
@@ -546,36 +661,73 @@ def train_stylizer(content_images: dict[str, np.ndarray], sample_photos: dict[st
     held_out = set(_stylizer_pairs(config, chosen))
     photos = {n: p for n, p in {**sample_photos, **content_images}.items() if n not in held_out}
     if not photos:
-        raise ValueError("No photos left to train the stylizer on: add content images to "
-                         "data/01_raw/style_transfer/content/.")
+        raise ValueError(
+            "No photos left to train the stylizer on: add content images to "
+            "data/01_raw/style_transfer/content/."
+        )
     weights = _cost_weights(cost_params, vgg_weights)
     seed_everything(seed)
-    crops = training_crops(photos, config.steps * config.batch_size, config.crop_size,
-                           config.crop_fraction, rng(seed, "stylizer_crops"))
-    transform = st_model.build_transform_net(config.filters, config.residual_blocks,
-                                             style=config.style)
+    crops = training_crops(
+        photos,
+        config.steps * config.batch_size,
+        config.crop_size,
+        config.crop_fraction,
+        rng(seed, "stylizer_crops"),
+    )
+    transform = st_model.build_transform_net(
+        config.filters, config.residual_blocks, style=config.style
+    )
     trainer = st_model.build_stylizer_trainer(
-        transform, _extractor(vgg_weights, weights),
-        square(style_images[config.style], image_size), config.crop_size, weights,
-        keras.optimizers.Adam(learning_rate=config.learning_rate))
-    logger.info("Training the stylizer for '%s' (%d parameters) on %d crops of %d photos "
-                "(%s held out), %d steps of %d.", config.style, transform.count_params(),
-                len(crops), len(photos), sorted(held_out), config.steps, config.batch_size)
+        transform,
+        _extractor(vgg_weights, weights),
+        square(style_images[config.style], image_size),
+        config.crop_size,
+        weights,
+        keras.optimizers.Adam(learning_rate=config.learning_rate),
+    )
+    logger.info(
+        "Training the stylizer for '%s' (%d parameters) on %d crops of %d photos "
+        "(%s held out), %d steps of %d.",
+        config.style,
+        transform.count_params(),
+        len(crops),
+        len(photos),
+        sorted(held_out),
+        config.steps,
+        config.batch_size,
+    )
     costs = st_model.CostLogger(config.log_every, "stylizer/", config.steps)
     started = time.perf_counter()
-    trainer.fit(crops.astype("float32"), np.zeros((len(crops), 1), "float32"),
-                batch_size=config.batch_size, epochs=1, shuffle=False, verbose=0,
-                callbacks=[costs])
-    history = {**costs.history, "seconds": time.perf_counter() - started,
-               "style": config.style, "photos": sorted(photos)}
+    trainer.fit(
+        crops.astype("float32"),
+        np.zeros((len(crops), 1), "float32"),
+        batch_size=config.batch_size,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+        callbacks=[costs],
+    )
+    history = {
+        **costs.history,
+        "seconds": time.perf_counter() - started,
+        "style": config.style,
+        "photos": sorted(photos),
+    }
     return transform, history
 
 
-def compare_stylizer(stylizer: Any, content_images: dict[str, np.ndarray],
-                     style_images: dict[str, np.ndarray], results: dict[str, Any],
-                     histories: dict[str, dict], vgg_weights: dict[str, Any], pairs: list,
-                     image_size: int, stylizer_params: dict[str, Any],
-                     cost_params: dict[str, Any]) -> tuple[dict, dict, dict, Figure]:
+def compare_stylizer(
+    stylizer: Any,
+    content_images: dict[str, np.ndarray],
+    style_images: dict[str, np.ndarray],
+    results: dict[str, Any],
+    histories: dict[str, dict],
+    vgg_weights: dict[str, Any],
+    pairs: list,
+    image_size: int,
+    stylizer_params: dict[str, Any],
+    cost_params: dict[str, Any],
+) -> tuple[dict, dict, dict, Figure]:
     """Stylizer vs optimisation on the held-out pairs: time per image and the losses.
 
     Both results are scored with the same J(G) at ``image_size``; so is the content
@@ -612,8 +764,7 @@ def compare_stylizer(stylizer: Any, content_images: dict[str, np.ndarray],
             "stylizer_seconds": min(timings),
             # steps × time per step: the one-off tracing of the step function is left out,
             # as the stylizer's warm-up pass is
-            "optimisation_seconds": (histories[name]["step"][-1]
-                                     * histories[name]["step_seconds"]),
+            "optimisation_seconds": (histories[name]["step"][-1] * histories[name]["step_seconds"]),
             "optimisation_steps": histories[name]["step"][-1],
             "stylizer": st_model.image_costs(extractor, image, content, style, weights),
             "optimisation": st_model.image_costs(extractor, optimised, content, style, weights),
@@ -636,18 +787,25 @@ def compare_stylizer(stylizer: Any, content_images: dict[str, np.ndarray],
         "stylizer_speed_ratio": mean(("speed_ratio",)),
         "stylizer_seconds_per_image": mean(("stylizer_seconds",)),
         "optimisation_seconds_per_image": mean(("optimisation_seconds",)),
-        **{f"{who}_{loss}": mean((who, loss)) for who in ("stylizer", "optimisation",
-                                                          "content_image")
-           for loss in ("total_loss", "content_loss", "style_loss")},
+        **{
+            f"{who}_{loss}": mean((who, loss))
+            for who in ("stylizer", "optimisation", "content_image")
+            for loss in ("total_loss", "content_loss", "style_loss")
+        },
     }
-    logger.info("Stylizer: %.3f s per image vs %.1f s of optimisation (×%.0f faster); style "
-                "loss %.4g vs %.4g (content image: %.4g), content loss %.4g vs %.4g.",
-                metrics["stylizer_seconds_per_image"], metrics["optimisation_seconds_per_image"],
-                metrics["stylizer_speed_ratio"], metrics["stylizer_style_loss"],
-                metrics["optimisation_style_loss"], metrics["content_image_style_loss"],
-                metrics["stylizer_content_loss"], metrics["optimisation_content_loss"])
-    report = {"style": config.style, "image_size": image_size, "pairs": rows,
-              "means": metrics}
+    logger.info(
+        "Stylizer: %.3f s per image vs %.1f s of optimisation (×%.0f faster); style "
+        "loss %.4g vs %.4g (content image: %.4g), content loss %.4g vs %.4g.",
+        metrics["stylizer_seconds_per_image"],
+        metrics["optimisation_seconds_per_image"],
+        metrics["stylizer_speed_ratio"],
+        metrics["stylizer_style_loss"],
+        metrics["optimisation_style_loss"],
+        metrics["content_image_style_loss"],
+        metrics["stylizer_content_loss"],
+        metrics["optimisation_content_loss"],
+    )
+    report = {"style": config.style, "image_size": image_size, "pairs": rows, "means": metrics}
     return stylised, as_mlflow_metrics(metrics), report, _comparison_figure(panels)
 
 
@@ -655,9 +813,12 @@ def _comparison_figure(panels: list[tuple[np.ndarray, np.ndarray, np.ndarray, st
     fig = Figure(figsize=(9, 3.2 * len(panels)), layout="constrained")
     axes = fig.subplots(len(panels), 3, squeeze=False)
     for row, (content, optimised, fast, name) in zip(axes, panels, strict=True):
-        for ax, image, caption in zip(row, (content, optimised, fast),
-                                      (f"content ({name})", "optimisation", "stylizer (1 pass)"),
-                                      strict=True):
+        for ax, image, caption in zip(
+            row,
+            (content, optimised, fast),
+            (f"content ({name})", "optimisation", "stylizer (1 pass)"),
+            strict=True,
+        ):
             ax.imshow(image)
             ax.set_title(caption, fontsize=9)
             ax.axis("off")
@@ -666,8 +827,12 @@ def _comparison_figure(panels: list[tuple[np.ndarray, np.ndarray, np.ndarray, st
 
 
 # ---------------------------------------------------------------------------------- apply
-def choose_style(style_images: dict[str, np.ndarray], style_file: np.ndarray | None,
-                 params: dict[str, Any], min_input_size: int) -> dict[str, Any]:
+def choose_style(
+    style_images: dict[str, np.ndarray],
+    style_file: np.ndarray | None,
+    params: dict[str, Any],
+    min_input_size: int,
+) -> dict[str, Any]:
     """The style of ``--params style=…``: a known style name first, else an image file.
 
     A name of ``style_images`` (the defaults and ``data/01_raw/style_transfer/style/``)
@@ -684,16 +849,21 @@ def choose_style(style_images: dict[str, np.ndarray], style_file: np.ndarray | N
     config = parse(ApplyParams, params, "style_transfer_apply")
     if config.style in style_images:
         if style_file is not None:
-            logger.info("style=%s is a style name and a file: using the style name (pass "
-                        "./%s or an absolute path for the file).", config.style, config.style)
+            logger.info(
+                "style=%s is a style name and a file: using the style name (pass "
+                "./%s or an absolute path for the file).",
+                config.style,
+                config.style,
+            )
         return {"name": config.style, "image": style_images[config.style], "source": "name"}
     if style_file is not None:
         _check_size(style_file, f"style image '{config.style}'", min_input_size)
-        return {"name": PurePosixPath(config.style).stem, "image": style_file,
-                "source": "file"}
-    raise ValueError(f"Style '{config.style}' is neither a known style name nor an image file. "
-                     f"Pass `--params style=<name>` with one of {sorted(style_images)}, or "
-                     "the path of a JPEG/PNG image.")
+        return {"name": PurePosixPath(config.style).stem, "image": style_file, "source": "file"}
+    raise ValueError(
+        f"Style '{config.style}' is neither a known style name nor an image file. "
+        f"Pass `--params style=<name>` with one of {sorted(style_images)}, or "
+        "the path of a JPEG/PNG image."
+    )
 
 
 def _apply_method(config: ApplyParams, style: dict[str, Any], stylizer: Any) -> str:
@@ -712,11 +882,15 @@ def _apply_method(config: ApplyParams, style: dict[str, Any], stylizer: Any) -> 
     if stylizer is None:
         reason = f"there is no trained stylizer at {STYLIZER_FILE}"
     elif trained is None:
-        reason = (f"the stylizer at {STYLIZER_FILE} does not record its style (trained "
-                  "by an older version): retrain it")
+        reason = (
+            f"the stylizer at {STYLIZER_FILE} does not record its style (trained "
+            "by an older version): retrain it"
+        )
     elif style["source"] == "file":
-        reason = (f"the stylizer at {STYLIZER_FILE} is trained for the style name "
-                  f"'{trained}', and style '{config.style}' is a file (pass a style name)")
+        reason = (
+            f"the stylizer at {STYLIZER_FILE} is trained for the style name "
+            f"'{trained}', and style '{config.style}' is a file (pass a style name)"
+        )
     else:
         reason = f"the stylizer at {STYLIZER_FILE} is trained for '{trained}'"
     if config.method == "stylizer":
@@ -725,15 +899,23 @@ def _apply_method(config: ApplyParams, style: dict[str, Any], stylizer: Any) -> 
             f"for it with `kedro run --pipelines style_transfer --params "
             f"style_transfer.stylizer.style={style['name']}` (the style needs an image in "
             "data/01_raw/style_transfer/style/ or a default, and a pair in "
-            "style_transfer.pairs), or pass `--params method=optimise`.")
+            "style_transfer.pairs), or pass `--params method=optimise`."
+        )
     logger.info("Stylising by optimisation: %s.", reason)
     return "optimise"
 
 
-def apply_style(content: np.ndarray, style: dict[str, Any], stylizer: Any,
-                vgg_weights: dict[str, Any], params: dict[str, Any], min_input_size: int,
-                cost_params: dict[str, Any], optimisation_params: dict[str, Any],
-                seed: int) -> tuple[dict, dict]:
+def apply_style(
+    content: np.ndarray,
+    style: dict[str, Any],
+    stylizer: Any,
+    vgg_weights: dict[str, Any],
+    params: dict[str, Any],
+    min_input_size: int,
+    cost_params: dict[str, Any],
+    optimisation_params: dict[str, Any],
+    seed: int,
+) -> tuple[dict, dict]:
     """Stylise one photo, keeping its aspect ratio: by the stylizer or by optimisation.
 
     The photo is resized so that its long side is ``style_transfer_apply.image_size``.
@@ -753,8 +935,7 @@ def apply_style(content: np.ndarray, style: dict[str, Any], stylizer: Any,
     from dl_pipelines.seeding import seed_everything
 
     config = parse(ApplyParams, params, "style_transfer_apply")
-    optimisation = parse(OptimisationParams, optimisation_params,
-                         "style_transfer.optimisation")
+    optimisation = parse(OptimisationParams, optimisation_params, "style_transfer.optimisation")
     _check_size(content, f"photo '{config.content}'", min_input_size)
     method = _apply_method(config, style, stylizer)
     weights = _cost_weights(cost_params, vgg_weights)
@@ -766,19 +947,32 @@ def apply_style(content: np.ndarray, style: dict[str, Any], stylizer: Any,
     if method == "stylizer":
         out = _stylize_once(stylizer, extractor, photo, style_image, weights)
     else:
-        logger.info("Stylising %s (%d×%d px) in the style '%s': %d steps of %s.",
-                    config.content, photo.shape[1], photo.shape[0], style["name"],
-                    optimisation.steps, optimisation.optimizer)
-        out = optimise_image(extractor, photo, style_image, weights, optimisation,
-                             rng(seed, "init", name), name)
-    history = {**out["history"], "method": method, "seconds": out["seconds"],
-               "step_seconds": out["step_seconds"], "content": config.content,
-               "style": style["name"]}
+        logger.info(
+            "Stylising %s (%d×%d px) in the style '%s': %d steps of %s.",
+            config.content,
+            photo.shape[1],
+            photo.shape[0],
+            style["name"],
+            optimisation.steps,
+            optimisation.optimizer,
+        )
+        out = optimise_image(
+            extractor, photo, style_image, weights, optimisation, rng(seed, "init", name), name
+        )
+    history = {
+        **out["history"],
+        "method": method,
+        "seconds": out["seconds"],
+        "step_seconds": out["step_seconds"],
+        "content": config.content,
+        "style": style["name"],
+    }
     return {f"{name}.{config.output_format}": out["image"]}, history
 
 
-def _stylize_once(stylizer: Any, extractor: Any, photo: np.ndarray, style: np.ndarray,
-                  weights: Any) -> dict[str, Any]:
+def _stylize_once(
+    stylizer: Any, extractor: Any, photo: np.ndarray, style: np.ndarray, weights: Any
+) -> dict[str, Any]:
     """One forward pass of the stylizer, scored with J(G) like an optimisation result."""
     from dl_pipelines.pipelines.style_transfer import model as st_model
 
@@ -787,8 +981,15 @@ def _stylize_once(stylizer: Any, extractor: Any, photo: np.ndarray, style: np.nd
     seconds = time.perf_counter() - started
     costs = st_model.image_costs(extractor, image, photo, style, weights)
     log_metrics_to_active_run(costs, step=0)
-    logger.info("Stylised %d×%d px in one pass of the stylizer (%.2f s): total %.4g (content "
-                "%.4g, style %.4g).", photo.shape[1], photo.shape[0], seconds,
-                costs["total_loss"], costs["content_loss"], costs["style_loss"])
+    logger.info(
+        "Stylised %d×%d px in one pass of the stylizer (%.2f s): total %.4g (content "
+        "%.4g, style %.4g).",
+        photo.shape[1],
+        photo.shape[0],
+        seconds,
+        costs["total_loss"],
+        costs["content_loss"],
+        costs["style_loss"],
+    )
     history = {"step": [0], **{column: [value] for column, value in costs.items()}}
     return {"image": image, "history": history, "seconds": seconds, "step_seconds": seconds}

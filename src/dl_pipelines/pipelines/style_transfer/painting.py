@@ -37,9 +37,19 @@ def _smooth_noise(size: int, rng: np.random.Generator, cells: int) -> np.ndarray
 @_painter
 def paint_mosaic(size: int, rng: np.random.Generator, cells: int = 90) -> np.ndarray:
     """Stained glass: Voronoi cells in a vivid palette, shaded, with dark lead lines."""
-    palette = np.array([[220, 40, 40], [250, 190, 30], [30, 90, 200], [40, 160, 80],
-                        [140, 50, 170], [250, 120, 20], [20, 170, 190], [240, 240, 210]],
-                       dtype=np.float64)
+    palette = np.array(
+        [
+            [220, 40, 40],
+            [250, 190, 30],
+            [30, 90, 200],
+            [40, 160, 80],
+            [140, 50, 170],
+            [250, 120, 20],
+            [20, 170, 190],
+            [240, 240, 210],
+        ],
+        dtype=np.float64,
+    )
     points = rng.random((cells, 2)) * size
     colours = palette[rng.integers(0, len(palette), cells)]
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
@@ -61,8 +71,9 @@ def paint_mosaic(size: int, rng: np.random.Generator, cells: int = 90) -> np.nda
 
 
 @_painter
-def paint_swirls(size: int, rng: np.random.Generator, vortices: int = 9,
-                 steps: int = 24) -> np.ndarray:
+def paint_swirls(
+    size: int, rng: np.random.Generator, vortices: int = 9, steps: int = 24
+) -> np.ndarray:
     """Swirling brush strokes: paint noise smeared along a field of vortices."""
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
     flow_y = np.zeros((size, size))
@@ -72,7 +83,7 @@ def paint_swirls(size: int, rng: np.random.Generator, vortices: int = 9,
         radius = size * rng.uniform(0.08, 0.22)
         spin = rng.choice([-1.0, 1.0])
         dy, dx = yy - cy, xx - cx
-        weight = np.exp(-(dy ** 2 + dx ** 2) / (2 * radius ** 2))
+        weight = np.exp(-(dy**2 + dx**2) / (2 * radius**2))
         flow_y += spin * dx / radius * weight * 2
         flow_x += -spin * dy / radius * weight * 2
     norm = np.hypot(flow_y, flow_x) + 1e-6
@@ -97,8 +108,9 @@ def paint_swirls(size: int, rng: np.random.Generator, vortices: int = 9,
     light = np.array([90, 140, 210.0])
     gold = np.array([245, 205, 60.0])
     t = np.clip(base + 0.18 * strokes, 0, 1)[..., None]
-    image = np.where(t < 0.55, sky + (light - sky) * (t / 0.55),
-                     light + (gold - light) * ((t - 0.55) / 0.45))
+    image = np.where(
+        t < 0.55, sky + (light - sky) * (t / 0.55), light + (gold - light) * ((t - 0.55) / 0.45)
+    )
     image = image * (1 + 0.12 * strokes[..., None])
     return np.clip(image, 0, 255).astype(np.uint8)
 
@@ -106,6 +118,5 @@ def paint_swirls(size: int, rng: np.random.Generator, vortices: int = 9,
 def paint(name: str, size: int, rng: np.random.Generator) -> np.ndarray:
     """Paint the style ``name`` (a key of :data:`PAINTERS`) at ``size``×``size``."""
     if name not in PAINTERS:
-        raise ValueError(f"Unknown painted style '{name}'; the painters are "
-                         f"{sorted(PAINTERS)}.")
+        raise ValueError(f"Unknown painted style '{name}'; the painters are {sorted(PAINTERS)}.")
     return PAINTERS[name](size, rng)

@@ -37,9 +37,11 @@ def validate_layers(layers: Sequence[str], architecture: str, key: str) -> None:
     """
     unknown = [name for name in layers if name not in CONV_LAYERS[architecture]]
     if unknown:
-        raise ValueError(f"Unknown layer(s) {unknown} in '{key}': {architecture} has the conv "
-                         f"layers {list(CONV_LAYERS[architecture])}. Fix it in "
-                         "conf/base/parameters_style_transfer.yml.")
+        raise ValueError(
+            f"Unknown layer(s) {unknown} in '{key}': {architecture} has the conv "
+            f"layers {list(CONV_LAYERS[architecture])}. Fix it in "
+            "conf/base/parameters_style_transfer.yml."
+        )
 
 
 def build_vgg(weights: Mapping[str, tuple[np.ndarray, np.ndarray]]):
@@ -47,16 +49,19 @@ def build_vgg(weights: Mapping[str, tuple[np.ndarray, np.ndarray]]):
     import keras
 
     architecture = architecture_of(weights)
-    application = {"vgg16": keras.applications.VGG16,
-                   "vgg19": keras.applications.VGG19}[architecture]
+    application = {"vgg16": keras.applications.VGG16, "vgg19": keras.applications.VGG19}[
+        architecture
+    ]
     vgg = application(weights=None, include_top=False, input_shape=(None, None, 3))
     for layer in CONV_LAYERS[architecture]:
         kernel, bias = weights[layer]
         target = vgg.get_layer(layer)
         expected = tuple(target.kernel.shape)
         if tuple(kernel.shape) != expected:
-            raise ValueError(f"VGG weights: layer '{layer}' has a kernel of shape "
-                             f"{tuple(kernel.shape)}, {architecture} needs {expected}.")
+            raise ValueError(
+                f"VGG weights: layer '{layer}' has a kernel of shape "
+                f"{tuple(kernel.shape)}, {architecture} needs {expected}."
+            )
         target.set_weights([kernel, bias])
     vgg.trainable = False
     return vgg
@@ -79,7 +84,6 @@ def build_extractor(vgg, layers: Sequence[str]):
     outputs = trunk(bgr)
     if len(layers) == 1:
         outputs = [outputs]
-    extractor = keras.Model(inputs, dict(zip(layers, outputs, strict=True)),
-                            name="vgg_features")
+    extractor = keras.Model(inputs, dict(zip(layers, outputs, strict=True)), name="vgg_features")
     extractor.trainable = False
     return extractor

@@ -22,8 +22,9 @@ from dl_pipelines import audio
 
 
 @lru_cache(maxsize=4)
-def room_bank(count: int, sample_rate: int, rt60: tuple[float, float],
-              seed: int) -> tuple[np.ndarray, ...]:
+def room_bank(
+    count: int, sample_rate: int, rt60: tuple[float, float], seed: int
+) -> tuple[np.ndarray, ...]:
     """``count`` room impulse responses, reproducible from ``seed``.
 
     Each room is a shoebox of 3–10 × 3–8 × 2.4–4 m whose wall absorption gives an RT60
@@ -36,12 +37,14 @@ def room_bank(count: int, sample_rate: int, rt60: tuple[float, float],
     generator = np.random.default_rng(seed)
     out = []
     for _ in range(count):
-        dims = np.array([generator.uniform(3, 10), generator.uniform(3, 8),
-                         generator.uniform(2.4, 4.0)])
+        dims = np.array(
+            [generator.uniform(3, 10), generator.uniform(3, 8), generator.uniform(2.4, 4.0)]
+        )
         target = float(generator.uniform(*rt60))
         absorption, max_order = pra.inverse_sabine(target, dims)
-        room = pra.ShoeBox(dims, fs=sample_rate, materials=pra.Material(absorption),
-                           max_order=int(max_order))
+        room = pra.ShoeBox(
+            dims, fs=sample_rate, materials=pra.Material(absorption), max_order=int(max_order)
+        )
         source, mic = (generator.uniform(0.5, dims - 0.5) for _ in range(2))
         room.add_source(source)
         room.add_microphone(mic)
@@ -53,9 +56,14 @@ def room_bank(count: int, sample_rate: int, rt60: tuple[float, float],
     return tuple(out)
 
 
-def resynthesise(clip: np.ndarray, sample_rate: int, generator: np.random.Generator,
-                 f0_hz: tuple[float, float] = (80.0, 260.0), order: int = 18,
-                 rate: int = 16000) -> np.ndarray:
+def resynthesise(
+    clip: np.ndarray,
+    sample_rate: int,
+    generator: np.random.Generator,
+    f0_hz: tuple[float, float] = (80.0, 260.0),
+    order: int = 18,
+    rate: int = 16000,
+) -> np.ndarray:
     """``clip`` spoken through a new glottal source: source–filter resynthesis.
 
     Every 10 ms a linear-prediction filter (order ``order`` at ``rate``) is fitted to
@@ -76,40 +84,42 @@ def resynthesise(clip: np.ndarray, sample_rate: int, generator: np.random.Genera
     window = np.hanning(frame)
     count = 1 + (len(x) - frame) // hop
     out = np.zeros(len(x) + frame)
-    f0 = generator.uniform(*f0_hz) * np.exp(np.linspace(0.0, generator.uniform(-0.4, 0.2),
-                                                        count))
-    f0 *= np.exp(generator.normal(0.0, 0.01, count))          # jitter
-    breath = generator.uniform(0.0, 0.3)                       # aspiration in voiced frames
+    f0 = generator.uniform(*f0_hz) * np.exp(np.linspace(0.0, generator.uniform(-0.4, 0.2), count))
+    f0 *= np.exp(generator.normal(0.0, 0.01, count))  # jitter
+    breath = generator.uniform(0.0, 0.3)  # aspiration in voiced frames
     phase = 0.0
     for i in range(count):
-        segment = x[i * hop:i * hop + frame] * window
-        r = np.correlate(segment, segment, "full")[frame - 1:frame + order]
+        segment = x[i * hop : i * hop + frame] * window
+        r = np.correlate(segment, segment, "full")[frame - 1 : frame + order]
         if r[0] < 1e-10:
             continue
         r[0] *= 1.0 + 1e-6
-        a = solve_toeplitz(r[:order], r[1:order + 1])
-        gain = np.sqrt(max(r[0] - a @ r[1:order + 1], 1e-12) / frame)
+        a = solve_toeplitz(r[:order], r[1 : order + 1])
+        gain = np.sqrt(max(r[0] - a @ r[1 : order + 1], 1e-12) / frame)
         zero_crossings = np.mean(np.abs(np.diff(np.sign(segment))) > 0)
-        if zero_crossings < 0.25:                              # voiced
+        if zero_crossings < 0.25:  # voiced
             period = rate / f0[i]
             times = np.arange(frame) + phase
-            excitation = (np.diff(np.floor(np.concatenate([[times[0] - 1], times])
-                                           / period)) > 0).astype(np.float64)
+            excitation = (
+                np.diff(np.floor(np.concatenate([[times[0] - 1], times]) / period)) > 0
+            ).astype(np.float64)
             excitation = excitation * np.sqrt(period) + breath * generator.standard_normal(frame)
             phase = (phase + hop) % period
         else:
             excitation = generator.standard_normal(frame)
-        out[i * hop:i * hop + frame] += window * lfilter([gain], np.concatenate([[1.0], -a]),
-                                                         excitation)
-    out = out[:len(x)]
+        out[i * hop : i * hop + frame] += window * lfilter(
+            [gain], np.concatenate([[1.0], -a]), excitation
+        )
+    out = out[: len(x)]
     peak = float(np.max(np.abs(out)))
     out = out * (float(np.max(np.abs(x))) / peak) if peak > 0 else out
     back = audio.resample(out.astype(np.float32), rate, sample_rate)
-    return back[:len(clip)] if len(back) >= len(clip) else np.pad(back, (0, len(clip) - len(back)))
+    return back[: len(clip)] if len(back) >= len(clip) else np.pad(back, (0, len(clip) - len(back)))
 
 
-def random_response(n_samples: int, sample_rate: int, generator: np.random.Generator,
-                    max_db: float) -> np.ndarray:
+def random_response(
+    n_samples: int, sample_rate: int, generator: np.random.Generator, max_db: float
+) -> np.ndarray:
     """A random microphone / loudspeaker magnitude response over ``rfft`` bins.
 
     Butterworth-shaped high-pass (60–500 Hz, order 1–3) and low-pass (3.4–16 kHz), and
@@ -125,8 +135,9 @@ def random_response(n_samples: int, sample_rate: int, generator: np.random.Gener
     log_f = np.log2(f)
     for _ in range(2):
         centre = generator.uniform(np.log2(300), np.log2(6000))
-        gain = gain * audio.db_to_gain(generator.uniform(-max_db, max_db)
-                                       * np.exp(-0.5 * ((log_f - centre) / 0.5) ** 2))
+        gain = gain * audio.db_to_gain(
+            generator.uniform(-max_db, max_db) * np.exp(-0.5 * ((log_f - centre) / 0.5) ** 2)
+        )
     return gain.astype(np.float32)
 
 
@@ -143,5 +154,5 @@ def band_limit(samples: np.ndarray, sample_rate: int, recorded_rate: int) -> np.
     down = audio.resample(samples, sample_rate, recorded_rate)
     up = audio.resample(down, recorded_rate, sample_rate)
     out = np.zeros_like(samples)
-    out[:min(len(up), len(out))] = up[:len(out)]
+    out[: min(len(up), len(out))] = up[: len(out)]
     return out

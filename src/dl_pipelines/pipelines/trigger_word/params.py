@@ -60,8 +60,13 @@ class SpectrogramParams:
         return (self.floor_db - self.center_db) / self.scale_db
 
     def kwargs(self) -> dict[str, Any]:
-        return {"nfft": self.nfft, "noverlap": self.noverlap, "floor_db": self.floor_db,
-                "center_db": self.center_db, "scale_db": self.scale_db}
+        return {
+            "nfft": self.nfft,
+            "noverlap": self.noverlap,
+            "floor_db": self.floor_db,
+            "center_db": self.center_db,
+            "scale_db": self.scale_db,
+        }
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,10 @@ class Voices:
             for split in SPLITS:
                 for name in getattr(getattr(self, split), field):
                     if name in seen and seen[name] != split:
-                        raise ValueError(f"{field[:-1]} '{name}' is in both {seen[name]} and "
-                                         f"{split}: held-out voices must be new")
+                        raise ValueError(
+                            f"{field[:-1]} '{name}' is in both {seen[name]} and "
+                            f"{split}: held-out voices must be new"
+                        )
                     seen[name] = split
 
 
@@ -111,14 +118,15 @@ class EngineSource:
     voices: tuple[str, ...]
     keyword_clips_per_voice: int
     negative_clips_per_voice: int
-    speed: tuple[float, float] = (0.85, 1.2)   # speaking pace, log-uniform
+    speed: tuple[float, float] = (0.85, 1.2)  # speaking pace, log-uniform
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINE_NAMES:
             raise ValueError(f"unknown engine '{self.engine}'; known: {list(ENGINE_NAMES)}")
         if self.split not in SPLITS:
-            raise ValueError(f"engine '{self.engine}' has split '{self.split}'; one of "
-                             f"{list(SPLITS)}")
+            raise ValueError(
+                f"engine '{self.engine}' has split '{self.split}'; one of {list(SPLITS)}"
+            )
         if not self.voices:
             raise ValueError(f"engine '{self.engine}' lists no voices")
         if self.keyword_clips_per_voice < 1 or self.negative_clips_per_voice < 1:
@@ -144,8 +152,10 @@ class BackgroundParams:
         if unknown:
             raise ValueError(f"unknown background kinds {unknown}; known: {list(BACKGROUND_KINDS)}")
         if len(set(every)) < len(every):
-            raise ValueError("a background kind can be in one of train_kinds, heldout_kinds "
-                             "and train_only_kinds only")
+            raise ValueError(
+                "a background kind can be in one of train_kinds, heldout_kinds "
+                "and train_only_kinds only"
+            )
         if set(self.per_kind) != set(SPLITS) or min(self.per_kind.values()) < 1:
             raise ValueError("per_kind must give train, val and test counts >= 1")
 
@@ -188,8 +198,10 @@ class DefaultDataParams:
             raise ValueError("negative_words and babble_words must not be empty")
         names = [e.engine for e in self.engines]
         if "espeak" in names or len(set(names)) < len(names):
-            raise ValueError("engines: list each engine once, and not espeak (its voices "
-                             "are default_data.voices)")
+            raise ValueError(
+                "engines: list each engine once, and not espeak (its voices "
+                "are default_data.voices)"
+            )
 
 
 @dataclass(frozen=True)
@@ -227,7 +239,7 @@ class MixingParams:
     # preceded by audio in a stream, while at a clip's first step the detector's memory
     # is empty (keywords ending in a test clip's first second were missed 3× as often).
     start_margin_s: float = 0.0
-    spectrogram_threads: int = 2        # threads computing spectrograms while mixing goes on
+    spectrogram_threads: int = 2  # threads computing spectrograms while mixing goes on
     # Training examples only: each word's voice warped (resampled by a factor drawn
     # log-uniformly in ``voice_warp``: pitch, formants and tempo move together) and, with
     # ``reverb_probability``, put through a random room (RT60 in ``reverb_seconds``,
@@ -266,23 +278,28 @@ class MixingParams:
         if self.spectrogram_threads < 1:
             raise ValueError(f"spectrogram_threads must be >= 1, got {self.spectrogram_threads}")
         if self.end_margin_s < 0 or self.start_margin_s < 0:
-            raise ValueError(f"end_margin_s and start_margin_s must be >= 0, got "
-                             f"{self.end_margin_s} and {self.start_margin_s}")
+            raise ValueError(
+                f"end_margin_s and start_margin_s must be >= 0, got "
+                f"{self.end_margin_s} and {self.start_margin_s}"
+            )
         _range("voice_warp", self.voice_warp, 0.5, 2.0)
         _range("reverb_seconds", self.reverb_seconds, 0.01, 3.0)
         _range("reverb_drr_db", self.reverb_drr_db, -20, 40)
-        for name in ("channel_eq_probability", "channel_band_limit_probability",
-                     "voice_resynthesis_probability"):
+        for name in (
+            "channel_eq_probability",
+            "channel_band_limit_probability",
+            "voice_resynthesis_probability",
+        ):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.reverb_rooms < 0 or not 0 <= self.channel_eq_db <= 24:
             raise ValueError("reverb_rooms must be >= 0 and channel_eq_db in [0, 24]")
         if not self.channel_rates or min(self.channel_rates) < 4000:
-            raise ValueError(f"channel_rates must be sample rates >= 4000 Hz, got "
-                             f"{list(self.channel_rates)}")
+            raise ValueError(
+                f"channel_rates must be sample rates >= 4000 Hz, got {list(self.channel_rates)}"
+            )
         if not 0 <= self.reverb_probability <= 1:
-            raise ValueError(f"reverb_probability must be in [0, 1], got "
-                             f"{self.reverb_probability}")
+            raise ValueError(f"reverb_probability must be in [0, 1], got {self.reverb_probability}")
         if min(self.train_examples, self.val_examples, self.test_examples) < 1:
             raise ValueError("train_examples, val_examples and test_examples must be >= 1")
         if not 0 <= self.train_free_share < 1:
@@ -299,8 +316,11 @@ class MixingParams:
         _range("snr_db", self.snr_db, -30, 60)
         if self.train_snr_db is not None:
             _range("train_snr_db", self.train_snr_db, -30, 60)
-        bad = {str(k): v for k, v in (self.train_background_weights or {}).items()
-               if not isinstance(v, int | float) or isinstance(v, bool) or not v > 0}
+        bad = {
+            str(k): v
+            for k, v in (self.train_background_weights or {}).items()
+            if not isinstance(v, int | float) or isinstance(v, bool) or not v > 0
+        }
         if bad:
             raise ValueError(f"train_background_weights must be numbers > 0, got {bad}")
         if self.label_steps < 1 or self.chunk < 1 or self.logged_examples < 0:
@@ -346,10 +366,10 @@ class TrainingParams:
     learning_rate: float
     positive_weight: float
     early_stopping_patience: int
-    lr_schedule: str                    # constant | cosine (decays to 5 % over all epochs)
-    average_last_epochs: int = 0        # > 0: the model is the mean of the last N epochs' weights
-    focal_gamma: float = 0.0            # > 0: focal BCE (hard steps weigh more); 0: plain
-    other_word_weight: float = 1.0      # weight of the steps right after other words end
+    lr_schedule: str  # constant | cosine (decays to 5 % over all epochs)
+    average_last_epochs: int = 0  # > 0: the model is the mean of the last N epochs' weights
+    focal_gamma: float = 0.0  # > 0: focal BCE (hard steps weigh more); 0: plain
+    other_word_weight: float = 1.0  # weight of the steps right after other words end
     verbose: int = 0
     # The training's own seed (initial weights, shuffling, SpecAugment); None: the global
     # ``seed``, which also makes the data. Another training seed on the same clips and
@@ -360,18 +380,22 @@ class TrainingParams:
         if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
             raise ValueError("epochs and batch_size must be >= 1 and learning_rate > 0")
         if self.lr_schedule not in ("constant", "cosine"):
-            raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got "
-                             f"{self.lr_schedule!r}")
+            raise ValueError(
+                f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}"
+            )
         if self.positive_weight <= 0:
             raise ValueError(f"positive_weight must be > 0, got {self.positive_weight}")
         if self.other_word_weight <= 0:
-            raise ValueError(f"other_word_weight must be > 0 (1 = off), got "
-                             f"{self.other_word_weight}")
+            raise ValueError(
+                f"other_word_weight must be > 0 (1 = off), got {self.other_word_weight}"
+            )
         if self.focal_gamma < 0:
             raise ValueError(f"focal_gamma must be >= 0 (0 = plain BCE), got {self.focal_gamma}")
         if not 0 <= self.average_last_epochs <= self.epochs:
-            raise ValueError(f"average_last_epochs must be between 0 (off) and epochs "
-                             f"({self.epochs}), got {self.average_last_epochs}")
+            raise ValueError(
+                f"average_last_epochs must be between 0 (off) and epochs "
+                f"({self.epochs}), got {self.average_last_epochs}"
+            )
 
 
 @dataclass(frozen=True)
@@ -382,7 +406,7 @@ class EvaluationParams:
     thresholds: int
     threshold_range: tuple[float, float]
     batch_size: int
-    snr_bands_db: tuple[float, ...]    # edges of the SNR bands of the test FRR breakdown
+    snr_bands_db: tuple[float, ...]  # edges of the SNR bands of the test FRR breakdown
     # Peaks are picked on the score held for this long (events.hold): a detection needs
     # the score to stay up hold_s, not to spike. 0 = the raw score track.
     hold_s: float = 0.0
@@ -394,16 +418,19 @@ class EvaluationParams:
             raise ValueError(f"hold_s must be >= 0, got {self.hold_s}")
         bands = self.snr_bands_db
         if len(bands) < 2 or any(b >= a for b, a in zip(bands, bands[1:], strict=False)):
-            raise ValueError(f"snr_bands_db must be 2 or more increasing edges (dB), got "
-                             f"{list(bands)}")
+            raise ValueError(
+                f"snr_bands_db must be 2 or more increasing edges (dB), got {list(bands)}"
+            )
         if self.refractory_s <= 0 or self.tolerance_s[0] > self.tolerance_s[1]:
             raise ValueError("refractory_s must be > 0 and tolerance_s [before, after] ordered")
         if self.thresholds < 2 or self.max_fa_per_hour < 0 or self.batch_size < 1:
             raise ValueError("thresholds >= 2, max_fa_per_hour >= 0, batch_size >= 1")
         low, high = self.threshold_range
         if not 0 < low < high < 1:
-            raise ValueError(f"threshold_range must be [low, high] with 0 < low < high < 1, "
-                             f"got {list(self.threshold_range)}")
+            raise ValueError(
+                f"threshold_range must be [low, high] with 0 < low < high < 1, "
+                f"got {list(self.threshold_range)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -416,14 +443,16 @@ class DetectParams:
     chime_hz: float
     chime_seconds: float
     chime_db: float
-    window_seconds: float               # long files are scored in windows this long …
-    overlap_seconds: float              # … overlapping by this much (warm-up context)
-    threshold: float | None = None      # None: the one chosen on validation at training
+    window_seconds: float  # long files are scored in windows this long …
+    overlap_seconds: float  # … overlapping by this much (warm-up context)
+    threshold: float | None = None  # None: the one chosen on validation at training
 
     def __post_init__(self) -> None:
         if not 0 <= self.overlap_seconds < self.window_seconds:
-            raise ValueError("need 0 <= overlap_seconds < window_seconds, got "
-                             f"{self.overlap_seconds} and {self.window_seconds}")
+            raise ValueError(
+                "need 0 <= overlap_seconds < window_seconds, got "
+                f"{self.overlap_seconds} and {self.window_seconds}"
+            )
 
 
 @dataclass(frozen=True)
@@ -445,8 +474,10 @@ class TriggerWordParams:
     def __post_init__(self) -> None:
         keyword = self.keyword.strip().lower()
         if not keyword:
-            raise ValueError(f"trigger_word.keyword is empty ({self.keyword!r}): give the word "
-                             "to detect, e.g. 'activate'")
+            raise ValueError(
+                f"trigger_word.keyword is empty ({self.keyword!r}): give the word "
+                "to detect, e.g. 'activate'"
+            )
         for field in ("negative_words", "babble_words"):
             clash = [w for w in getattr(self.default_data, field) if keyword in w.lower()]
             if clash:
@@ -456,26 +487,31 @@ class TriggerWordParams:
                     f"trigger_word.default_data.{field} (for a new keyword, also replace "
                     "the confusable words at the head of negative_words, chosen for "
                     f"'activate', by words that sound like '{self.keyword}'; see "
-                    "docs/trigger_word.md § A new keyword)")
+                    "docs/trigger_word.md § A new keyword)"
+                )
         if self.default_data.backgrounds.seconds < self.audio.clip_seconds:
             raise ValueError("default_data.backgrounds.seconds must be >= audio.clip_seconds")
         margins = self.mixing.start_margin_s + self.mixing.end_margin_s
         if margins > self.audio.clip_seconds / 2:
-            raise ValueError(f"mixing.start_margin_s + end_margin_s ({margins:g}) must be at "
-                             f"most half of audio.clip_seconds ({self.audio.clip_seconds})")
+            raise ValueError(
+                f"mixing.start_margin_s + end_margin_s ({margins:g}) must be at "
+                f"most half of audio.clip_seconds ({self.audio.clip_seconds})"
+            )
         if self.hold_steps > self.mixing.label_steps:
             raise ValueError(
                 f"evaluation.hold_s ({self.evaluation.hold_s:g} s, {self.hold_steps} steps) "
                 f"must be at most mixing.label_steps ({self.mixing.label_steps} steps, "
                 f"{self.mixing.label_steps * self.seconds_per_step:.2f} s): the detector "
-                "keeps its score up only that long after a keyword")
+                "keeps its score up only that long after a keyword"
+            )
 
     @property
     def input_frames(self) -> int:
         from dl_pipelines.audio import spectrogram_frames
 
-        return spectrogram_frames(self.audio.n_samples, self.spectrogram.nfft,
-                                  self.spectrogram.noverlap)
+        return spectrogram_frames(
+            self.audio.n_samples, self.spectrogram.nfft, self.spectrogram.noverlap
+        )
 
     @property
     def output_steps(self) -> int:
@@ -500,7 +536,7 @@ def confusable_words(keyword: str, words: tuple[str, ...], letters: int = 4) -> 
     were left as they are for another keyword.
     """
     key = "".join(c for c in keyword.lower() if c.isalpha())
-    grams = {key[i:i + letters] for i in range(len(key) - letters + 1)} or {key}
+    grams = {key[i : i + letters] for i in range(len(key) - letters + 1)} or {key}
     return [w for w in words if any(g in w.lower() for g in grams)]
 
 
@@ -508,12 +544,19 @@ def shared_run(keyword: str, word: str) -> int:
     """Letters in the longest run that ``word`` shares with ``keyword`` (spelling only)."""
     key = "".join(c for c in keyword.lower() if c.isalpha())
     other = "".join(c for c in word.lower() if c.isalpha())
-    return next((n for n in range(len(key), 0, -1)  # the longest first
-                 if any(key[i:i + n] in other for i in range(len(key) - n + 1))), 0)
+    return next(
+        (
+            n
+            for n in range(len(key), 0, -1)  # the longest first
+            if any(key[i : i + n] in other for i in range(len(key) - n + 1))
+        ),
+        0,
+    )
 
 
-def confusable_weights(keyword: str, confusables: list[str], letters: int,
-                       boost: float) -> np.ndarray:
+def confusable_weights(
+    keyword: str, confusables: list[str], letters: int, boost: float
+) -> np.ndarray:
     """Draw probabilities of the ``confusables``: ∝ ``boost ** (shared run − letters)``."""
     weights = np.array([boost ** (shared_run(keyword, w) - letters) for w in confusables])
     return weights / weights.sum() if len(weights) else weights

@@ -10,16 +10,25 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=nodes.prepare_clips,
-                inputs=["trigger_word_raw_positives", "trigger_word_raw_negatives",
-                        "trigger_word_raw_backgrounds", "params:trigger_word", "params:seed"],
+                inputs=[
+                    "trigger_word_raw_positives",
+                    "trigger_word_raw_negatives",
+                    "trigger_word_raw_backgrounds",
+                    "params:trigger_word",
+                    "params:seed",
+                ],
                 outputs="trigger_word_clips",
                 name="trigger_word_prepare_clips_node",
             ),
             Node(
                 func=nodes.make_model_inputs,
                 inputs=["trigger_word_clips", "params:trigger_word", "params:seed"],
-                outputs=["trigger_word_train", "trigger_word_val", "trigger_word_test",
-                         "trigger_word_mixing_report"],
+                outputs=[
+                    "trigger_word_train",
+                    "trigger_word_val",
+                    "trigger_word_test",
+                    "trigger_word_mixing_report",
+                ],
                 name="trigger_word_make_model_inputs_node",
             ),
             Node(
@@ -30,8 +39,12 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.train_model,
-                inputs=["trigger_word_train", "trigger_word_val", "params:trigger_word",
-                        "params:seed"],
+                inputs=[
+                    "trigger_word_train",
+                    "trigger_word_val",
+                    "params:trigger_word",
+                    "params:seed",
+                ],
                 outputs=["trigger_word_model", "trigger_word_history"],
                 name="trigger_word_train_model_node",
             ),
@@ -43,16 +56,28 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.evaluate_model,
-                inputs=["trigger_word_model", "trigger_word_val", "trigger_word_test",
-                        "params:trigger_word"],
-                outputs=["trigger_word_test_metrics", "trigger_word_test_report",
-                         "trigger_word_det"],
+                inputs=[
+                    "trigger_word_model",
+                    "trigger_word_val",
+                    "trigger_word_test",
+                    "params:trigger_word",
+                ],
+                outputs=[
+                    "trigger_word_test_metrics",
+                    "trigger_word_test_report",
+                    "trigger_word_det",
+                ],
                 name="trigger_word_evaluate_model_node",
             ),
             Node(
                 func=nodes.evaluate_recording_rates,
-                inputs=["trigger_word_model", "trigger_word_clips", "trigger_word_test_report",
-                        "params:trigger_word", "params:seed"],
+                inputs=[
+                    "trigger_word_model",
+                    "trigger_word_clips",
+                    "trigger_word_test_report",
+                    "params:trigger_word",
+                    "params:seed",
+                ],
                 outputs="trigger_word_rate_metrics",
                 name="trigger_word_evaluate_recording_rates_node",
             ),
@@ -70,8 +95,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=nodes.gate_for_registry,
-                inputs=["trigger_word_model", "trigger_word_test_report",
-                        "params:trigger_word"],
+                inputs=["trigger_word_model", "trigger_word_test_report", "params:trigger_word"],
                 outputs="trigger_word_registered_model",
                 name="trigger_word_register_model_node",
             ),

@@ -10,17 +10,23 @@ from matplotlib.figure import Figure
 
 def _spectrogram_panel(ax, x: np.ndarray, seconds: float) -> None:
     step = max(1, len(x) // 2000)  # at most ~2000 columns drawn
-    ax.imshow(x[::step].T, origin="lower", aspect="auto", cmap="magma",
-              extent=(0, seconds, 0, x.shape[1]), interpolation="nearest")
+    ax.imshow(
+        x[::step].T,
+        origin="lower",
+        aspect="auto",
+        cmap="magma",
+        extent=(0, seconds, 0, x.shape[1]),
+        interpolation="nearest",
+    )
     ax.set_ylabel("frequency bin")
 
 
-def examples_figure(examples: list[tuple[str, np.ndarray, np.ndarray]],
-                    seconds: float) -> Figure:
+def examples_figure(examples: list[tuple[str, np.ndarray, np.ndarray]], seconds: float) -> Figure:
     """For each example: its spectrogram above its label track."""
     fig = Figure(figsize=(10, 3.2 * max(1, len(examples))), layout="constrained")
-    axes = fig.subplots(2 * max(1, len(examples)), 1, squeeze=False,
-                        height_ratios=[3, 1] * max(1, len(examples)))[:, 0]
+    axes = fig.subplots(
+        2 * max(1, len(examples)), 1, squeeze=False, height_ratios=[3, 1] * max(1, len(examples))
+    )[:, 0]
     for i, (title, x, y) in enumerate(examples):
         _spectrogram_panel(axes[2 * i], x, seconds)
         axes[2 * i].set_title(title)
@@ -42,8 +48,14 @@ def det_figure(det: dict[str, Any]) -> Figure:
         fa = np.asarray(det[f"{split}_fa_per_hour"])
         frr = np.asarray(det[f"{split}_frr"])
         ax.plot(np.maximum(fa, 1e-2), frr, style, marker=".", ms=3, label=split)
-        ax.plot(max(fa[chosen], 1e-2), frr[chosen], "o", ms=8, mfc="none",
-                label=f"{split} at threshold {det['thresholds'][chosen]:.4g}")
+        ax.plot(
+            max(fa[chosen], 1e-2),
+            frr[chosen],
+            "o",
+            ms=8,
+            mfc="none",
+            label=f"{split} at threshold {det['thresholds'][chosen]:.4g}",
+        )
     # Each voice family's FRR against its split's FA/h (keyword-free audio is shared).
     trained = set(det.get("trained_families", ()))
     for split, style in (("val", "--"), ("test", "-")):
@@ -61,9 +73,15 @@ def det_figure(det: dict[str, Any]) -> Figure:
     return fig
 
 
-def detection_figure(name: str, x: np.ndarray, scores: np.ndarray, threshold: float,
-                     detections_s: list[float], seconds_per_step: float,
-                     seconds: float) -> Figure:
+def detection_figure(
+    name: str,
+    x: np.ndarray,
+    scores: np.ndarray,
+    threshold: float,
+    detections_s: list[float],
+    seconds_per_step: float,
+    seconds: float,
+) -> Figure:
     """Spectrogram, score track with the threshold, and the detections of one file."""
     fig = Figure(figsize=(10, 4.5), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
@@ -86,7 +104,7 @@ def breakdown_figure(breakdown: dict[str, Any]) -> Figure:
     """Where the detector misses: the test FRR at the chosen threshold by background ×
     SNR band (each cell annotated with its number of keywords) and by voice."""
     backgrounds = sorted(breakdown["by_background"])
-    bands = list(breakdown["by_snr"])                  # in band order
+    bands = list(breakdown["by_snr"])  # in band order
     cell = breakdown["by_background_and_snr"]
     frr = np.full((len(backgrounds), len(bands) + 1), np.nan)
     count = np.zeros_like(frr, dtype=int)
@@ -103,21 +121,29 @@ def breakdown_figure(breakdown: dict[str, Any]) -> Figure:
     image = left.imshow(frr, cmap="Reds", vmin=0, vmax=1, aspect="auto")
     for (i, j), value in np.ndenumerate(frr):
         if count[i, j]:
-            left.text(j, i, f"{value:.2f}\n({count[i, j]})", ha="center", va="center",
-                      fontsize=8, color="white" if value > 0.6 else "black")
+            left.text(
+                j,
+                i,
+                f"{value:.2f}\n({count[i, j]})",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if value > 0.6 else "black",
+            )
     left.set_xticks(range(len(bands) + 1), [*bands, "all"])
     left.set_yticks(range(len(backgrounds)), backgrounds)
     left.set_xlabel("keyword SNR over the background")
     left.set_title(f"test FRR at threshold {breakdown['threshold']:.4g} (keywords)")
     fig.colorbar(image, ax=left, label="false-reject rate", shrink=0.8)
     shown = voices[:30]
-    right.barh(range(len(shown)), [breakdown["by_voice"][v]["frr"] for v in shown],
-               color="tab:red")
-    right.set_yticks(range(len(shown)), [f"{v} ({breakdown['by_voice'][v]['keywords']})"
-                                         for v in shown], fontsize=8)
+    right.barh(range(len(shown)), [breakdown["by_voice"][v]["frr"] for v in shown], color="tab:red")
+    right.set_yticks(
+        range(len(shown)),
+        [f"{v} ({breakdown['by_voice'][v]['keywords']})" for v in shown],
+        fontsize=8,
+    )
     right.invert_yaxis()
     right.set_xlim(0, 1)
     right.set_xlabel("false-reject rate")
-    right.set_title("by voice / speaker" + (f" (worst {len(shown)})" if len(voices) > 30
-                                             else ""))
+    right.set_title("by voice / speaker" + (f" (worst {len(shown)})" if len(voices) > 30 else ""))
     return fig

@@ -16,18 +16,25 @@ BACKGROUND_KINDS = ("white", "pink", "brown", "hum", "babble", "room", "music", 
 
 
 # ------------------------------------------------------------------------------- speech
-def spoken_clip(word: str, voice: str, sample_rate: int, generator: np.random.Generator,
-                rate: Sequence[int], pitch: Sequence[int],
-                pitch_range: Sequence[int]) -> np.ndarray:
+def spoken_clip(
+    word: str,
+    voice: str,
+    sample_rate: int,
+    generator: np.random.Generator,
+    rate: Sequence[int],
+    pitch: Sequence[int],
+    pitch_range: Sequence[int],
+) -> np.ndarray:
     """``word`` said by ``voice`` at a random speed and pitch, trimmed, at ``sample_rate``.
 
     Everything random, eSpeak NG's breath noise included, comes from ``generator``.
     """
-    settings = {"rate": int(generator.integers(rate[0], rate[1] + 1)),
-                "pitch": int(generator.integers(pitch[0], pitch[1] + 1)),
-                "pitch_range": int(generator.integers(pitch_range[0], pitch_range[1] + 1))}
-    samples = speech.synthesise(word, voice, **settings,
-                                seed=int(generator.integers(0, 2 ** 31)))
+    settings = {
+        "rate": int(generator.integers(rate[0], rate[1] + 1)),
+        "pitch": int(generator.integers(pitch[0], pitch[1] + 1)),
+        "pitch_range": int(generator.integers(pitch_range[0], pitch_range[1] + 1)),
+    }
+    samples = speech.synthesise(word, voice, **settings, seed=int(generator.integers(0, 2**31)))
     samples = audio.trim_silence(samples, speech.sample_rate())
     return audio.resample(samples, speech.sample_rate(), sample_rate)
 
@@ -48,24 +55,40 @@ def _hum(n: int, rate: int, generator: np.random.Generator) -> np.ndarray:
     mains = float(generator.choice([50.0, 60.0])) * (1 + generator.uniform(-0.002, 0.002))
     x = np.zeros(n)
     for harmonic in range(1, 8):
-        x += generator.uniform(0.1, 1.0) / harmonic * np.sin(
-            2 * np.pi * mains * harmonic * t + generator.uniform(0, 2 * np.pi))
+        x += (
+            generator.uniform(0.1, 1.0)
+            / harmonic
+            * np.sin(2 * np.pi * mains * harmonic * t + generator.uniform(0, 2 * np.pi))
+        )
     noise = _shaped_noise(n, 1.0, generator)
     return x + 0.05 * noise / np.std(noise)
 
 
-def _babble(n: int, rate: int, generator: np.random.Generator, words: Sequence[str],
-            voices: Sequence[str], speakers: tuple[int, int]) -> np.ndarray:
+def _babble(
+    n: int,
+    rate: int,
+    generator: np.random.Generator,
+    words: Sequence[str],
+    voices: Sequence[str],
+    speakers: tuple[int, int],
+) -> np.ndarray:
     x = np.zeros(n)
     for _ in range(int(generator.integers(speakers[0], speakers[1] + 1))):
         voice = str(generator.choice(list(voices)))
         position = int(generator.integers(0, rate // 2))
         gain = audio.db_to_gain(generator.uniform(-10, 0))
         while position < n:
-            clip = spoken_clip(str(generator.choice(list(words))), voice, rate, generator,
-                               (140, 220), (20, 80), (20, 80))
+            clip = spoken_clip(
+                str(generator.choice(list(words))),
+                voice,
+                rate,
+                generator,
+                (140, 220),
+                (20, 80),
+                (20, 80),
+            )
             end = min(n, position + len(clip))
-            x[position:end] += gain * clip[:end - position] / max(audio.rms(clip), 1e-6)
+            x[position:end] += gain * clip[: end - position] / max(audio.rms(clip), 1e-6)
             position = end + int(generator.integers(0, rate // 5))
     return x
 
@@ -102,10 +125,11 @@ def _clatter(n: int, rate: int, generator: np.random.Generator) -> np.ndarray:
         if generator.random() < 0.6:
             burst = _shaped_noise(length, generator.uniform(0.0, 2.0), generator)
         else:
-            burst = np.sin(2 * np.pi * generator.uniform(300, 5000) * t
-                           + generator.uniform(0, 2 * np.pi))
+            burst = np.sin(
+                2 * np.pi * generator.uniform(300, 5000) * t + generator.uniform(0, 2 * np.pi)
+            )
         burst = burst / max(float(np.std(burst)), 1e-9)
-        x[start:start + length] += audio.db_to_gain(generator.uniform(-30, 0)) * decay * burst
+        x[start : start + length] += audio.db_to_gain(generator.uniform(-30, 0)) * decay * burst
     return x
 
 
@@ -121,13 +145,14 @@ def _music(n: int, rate: int, generator: np.random.Generator) -> np.ndarray:
         envelope = np.minimum(1.0, t / 0.01) * np.exp(-t * generator.uniform(2, 6))
         for step in generator.choice(scale, size=int(generator.integers(1, 4)), replace=False):
             f = root * 2 ** (step / 12.0)
-            tone = sum(np.sin(2 * np.pi * f * k * t) / k ** 1.5 for k in range(1, 5))
-            x[start:start + length] += envelope * tone
+            tone = sum(np.sin(2 * np.pi * f * k * t) / k**1.5 for k in range(1, 5))
+            x[start : start + length] += envelope * tone
     return x
 
 
-def _level_changes(x: np.ndarray, rate: int, generator: np.random.Generator,
-                   steps_db: float) -> np.ndarray:
+def _level_changes(
+    x: np.ndarray, rate: int, generator: np.random.Generator, steps_db: float
+) -> np.ndarray:
     """Piecewise gain with smooth 50 ms ramps: doors, a radio turned up, a passing car."""
     n = len(x)
     count = int(generator.integers(1, 4))
@@ -139,9 +164,17 @@ def _level_changes(x: np.ndarray, rate: int, generator: np.random.Generator,
     return x * audio.db_to_gain(gain_db)
 
 
-def background(kind: str, seconds: float, sample_rate: int, generator: np.random.Generator,
-               words: Sequence[str], voices: Sequence[str], level_change_probability: float,
-               level_change_db: float, babble_speakers: tuple[int, int] = (3, 6)) -> np.ndarray:
+def background(
+    kind: str,
+    seconds: float,
+    sample_rate: int,
+    generator: np.random.Generator,
+    words: Sequence[str],
+    voices: Sequence[str],
+    level_change_probability: float,
+    level_change_db: float,
+    babble_speakers: tuple[int, int] = (3, 6),
+) -> np.ndarray:
     """One synthetic background of ``kind``, ``seconds`` long, at -20 dBFS RMS.
 
     Kinds: ``white``/``pink``/``brown`` noise, mains ``hum`` (50 or 60 Hz and
@@ -172,9 +205,15 @@ def background(kind: str, seconds: float, sample_rate: int, generator: np.random
     return audio.peak_normalise(x.astype(np.float32), 0.99)
 
 
-def recording(words_at: Sequence[tuple[str, float]], voice: str, sample_rate: int,
-              seconds: float, generator: np.random.Generator, keyword: str,
-              noise_db: float = -45.0) -> tuple[np.ndarray, list[float]]:
+def recording(
+    words_at: Sequence[tuple[str, float]],
+    voice: str,
+    sample_rate: int,
+    seconds: float,
+    generator: np.random.Generator,
+    keyword: str,
+    noise_db: float = -45.0,
+) -> tuple[np.ndarray, list[float]]:
     """A test recording: ``words_at`` ``(word, start s)`` said by ``voice`` over pink noise.
 
     Returns:
@@ -188,7 +227,7 @@ def recording(words_at: Sequence[tuple[str, float]], voice: str, sample_rate: in
         clip = spoken_clip(word, voice, sample_rate, generator, (160, 180), (45, 55), (40, 60))
         begin = int(start_s * sample_rate)
         stop = min(n, begin + len(clip))
-        out[begin:stop] += 0.5 * clip[:stop - begin] / max(np.max(np.abs(clip)), 1e-6)
+        out[begin:stop] += 0.5 * clip[: stop - begin] / max(np.max(np.abs(clip)), 1e-6)
         if word == keyword:
             ends.append(stop / sample_rate)
     return audio.peak_normalise(out.astype(np.float32), 0.99), ends

@@ -51,26 +51,28 @@ class Detector:
 
     sample_rate: int
     spectrogram: dict[str, Any]  # nfft, noverlap, floor_db, center_db, scale_db
-    kernel: int                  # the model's Conv1D: frames → output steps
+    kernel: int  # the model's Conv1D: frames → output steps
     stride: int
-    window_steps: int            # scoring windows, in output steps
+    window_steps: int  # scoring windows, in output steps
     overlap_steps: int
     threshold: float
-    refractory_steps: int        # peaks closer than this are one detection
-    hold_steps: int              # peaks of the score held this long (events.hold)
+    refractory_steps: int  # peaks closer than this are one detection
+    hold_steps: int  # peaks of the score held this long (events.hold)
 
     @classmethod
     def from_params(cls, p: TriggerWordParams, threshold: float) -> Detector:
         """The detector of the ``trigger_word`` parameters, at ``threshold``."""
-        return cls(sample_rate=p.audio.sample_rate, spectrogram=p.spectrogram.kwargs(),
-                   kernel=p.model.conv_kernel, stride=p.model.conv_stride,
-                   window_steps=max(1, int(round(p.detect.window_seconds
-                                                 / p.seconds_per_step))),
-                   overlap_steps=int(round(p.detect.overlap_seconds / p.seconds_per_step)),
-                   threshold=float(threshold),
-                   refractory_steps=max(1, int(round(p.evaluation.refractory_s
-                                                     / p.seconds_per_step))),
-                   hold_steps=p.hold_steps)
+        return cls(
+            sample_rate=p.audio.sample_rate,
+            spectrogram=p.spectrogram.kwargs(),
+            kernel=p.model.conv_kernel,
+            stride=p.model.conv_stride,
+            window_steps=max(1, int(round(p.detect.window_seconds / p.seconds_per_step))),
+            overlap_steps=int(round(p.detect.overlap_seconds / p.seconds_per_step)),
+            threshold=float(threshold),
+            refractory_steps=max(1, int(round(p.evaluation.refractory_s / p.seconds_per_step))),
+            hold_steps=p.hold_steps,
+        )
 
     @property
     def hop(self) -> int:
@@ -103,8 +105,10 @@ class Detector:
             return
         convs = [layer for layer in layers if type(layer).__name__ == "Conv1D"]
         if not convs:
-            raise ValueError(f"{source} has no Conv1D layer: it is not a trigger-word "
-                             "detector. Retrain it with `kedro run --pipelines trigger_word`.")
+            raise ValueError(
+                f"{source} has no Conv1D layer: it is not a trigger-word "
+                "detector. Retrain it with `kedro run --pipelines trigger_word`."
+            )
         kernel, stride = int(convs[0].kernel_size[0]), int(convs[0].strides[0])
         if (kernel, stride) != (self.kernel, self.stride):
             raise ValueError(
@@ -113,26 +117,34 @@ class Detector:
                 f"conv_stride {self.stride}: its detection times would be wrong. "
                 f"Set model.conv_kernel: {kernel} and model.conv_stride: {stride} (with a "
                 "mixing.label_steps to match) in conf/local/parameters_trigger_word.yml, "
-                "or retrain with `kedro run --pipelines trigger_word`.")
+                "or retrain with `kedro run --pipelines trigger_word`."
+            )
 
 
 @dataclass(frozen=True)
 class Detections:
     """The detections in one signal, with what the pipeline's figure needs."""
 
-    scores: np.ndarray    # (n_steps,) stitched per-step scores, held (events.hold)
-    picture: np.ndarray   # decimated spectrogram of the whole signal
-    steps: np.ndarray     # output steps of the detections (score peaks ≥ threshold)
+    scores: np.ndarray  # (n_steps,) stitched per-step scores, held (events.hold)
+    picture: np.ndarray  # decimated spectrogram of the whole signal
+    steps: np.ndarray  # output steps of the detections (score peaks ≥ threshold)
     times_s: list[float]  # estimated keyword end of each, in s (ms resolution)
 
     def rows(self, name: str) -> list[dict[str, Any]]:
         """``{file, time_s, score}`` per detection: the rows of ``detections.csv``."""
-        return [{"file": name, "time_s": t, "score": round(float(self.scores[step]), 4)}
-                for step, t in zip(self.steps, self.times_s, strict=True)]
+        return [
+            {"file": name, "time_s": t, "score": round(float(self.scores[step]), 4)}
+            for step, t in zip(self.steps, self.times_s, strict=True)
+        ]
 
 
-def detect_signal(predict: Callable[[np.ndarray], np.ndarray], samples: np.ndarray,
-                  detector: Detector, batch_size: int, name: str = "audio") -> Detections:
+def detect_signal(
+    predict: Callable[[np.ndarray], np.ndarray],
+    samples: np.ndarray,
+    detector: Detector,
+    batch_size: int,
+    name: str = "audio",
+) -> Detections:
     """Detections in mono ``samples`` at ``detector.sample_rate``, of any length.
 
     Scored window by window (:func:`score_in_windows`), peaks picked once on the
@@ -153,13 +165,22 @@ def detect_signal(predict: Callable[[np.ndarray], np.ndarray], samples: np.ndarr
     """
     samples = _signal(samples)
     if len(samples) < detector.min_samples:
-        raise ValueError(f"'{name}' lasts {len(samples) / detector.sample_rate * 1000:.0f} "
-                         f"ms, shorter than the "
-                         f"{detector.min_samples / detector.sample_rate * 1000:.0f} ms the "
-                         "detector needs: give longer audio.")
-    scores, picture = score_in_windows(predict, samples, detector.spectrogram,
-                                       detector.kernel, detector.stride, detector.window_steps,
-                                       detector.overlap_steps, batch_size)
+        raise ValueError(
+            f"'{name}' lasts {len(samples) / detector.sample_rate * 1000:.0f} "
+            f"ms, shorter than the "
+            f"{detector.min_samples / detector.sample_rate * 1000:.0f} ms the "
+            "detector needs: give longer audio."
+        )
+    scores, picture = score_in_windows(
+        predict,
+        samples,
+        detector.spectrogram,
+        detector.kernel,
+        detector.stride,
+        detector.window_steps,
+        detector.overlap_steps,
+        batch_size,
+    )
     held = events.hold(scores, detector.hold_steps)
     steps = events.detect(held, detector.threshold, detector.refractory_steps)
     # one time per detection (the keyword end) for the table, the plot and the chime
@@ -180,9 +201,9 @@ def onset(scores: np.ndarray, peak: int) -> int:
 class WindowPlan:
     """Where the windows of one file start and which steps each one contributes."""
 
-    n_steps: int            # output steps of the whole file
+    n_steps: int  # output steps of the whole file
     window_steps: int
-    hop_steps: int          # window_steps − overlap_steps
+    hop_steps: int  # window_steps − overlap_steps
     overlap_steps: int
 
     @property
@@ -203,23 +224,32 @@ class WindowPlan:
 def _signal(samples: Any) -> Any:
     """A mono signal as an array, or as it is when it is read forward in slices
     (:class:`~dl_pipelines.audio_stream.ForwardSignal`: windows start ever later)."""
-    if hasattr(samples, "__len__") and hasattr(samples, "__getitem__") and \
-            not isinstance(samples, np.ndarray | list | tuple):
+    if (
+        hasattr(samples, "__len__")
+        and hasattr(samples, "__getitem__")
+        and not isinstance(samples, np.ndarray | list | tuple)
+    ):
         return samples
     return np.asarray(samples, dtype=np.float32).reshape(-1)
 
 
-def output_steps_of(n_samples: int, nfft: int, noverlap: int, kernel: int,
-                    stride: int) -> int:
+def output_steps_of(n_samples: int, nfft: int, noverlap: int, kernel: int, stride: int) -> int:
     """Output steps of the detector for ``n_samples`` of audio (0 when too short)."""
     frames = audio.spectrogram_frames(n_samples, nfft, noverlap)
     return 0 if frames < kernel else (frames - kernel) // stride + 1
 
 
-def score_in_windows(predict: Callable[[np.ndarray], np.ndarray], samples: np.ndarray,
-                     spectrogram_kwargs: dict, kernel: int, stride: int, window_steps: int,
-                     overlap_steps: int, batch_size: int,
-                     plot_frames: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+def score_in_windows(
+    predict: Callable[[np.ndarray], np.ndarray],
+    samples: np.ndarray,
+    spectrogram_kwargs: dict,
+    kernel: int,
+    stride: int,
+    window_steps: int,
+    overlap_steps: int,
+    batch_size: int,
+    plot_frames: int = 2000,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-step scores of mono ``samples`` of any length, window by window.
 
     Args:
@@ -242,8 +272,9 @@ def score_in_windows(predict: Callable[[np.ndarray], np.ndarray], samples: np.nd
     if n_steps == 0:
         raise ValueError(f"{len(samples)} samples are too short for one output step")
     if not 0 <= overlap_steps < window_steps:
-        raise ValueError(f"need 0 <= overlap_steps < window_steps, got {overlap_steps}, "
-                         f"{window_steps}")
+        raise ValueError(
+            f"need 0 <= overlap_steps < window_steps, got {overlap_steps}, {window_steps}"
+        )
     plan = WindowPlan(n_steps, window_steps, window_steps - overlap_steps, overlap_steps)
     window_samples = ((window_steps - 1) * stride + kernel - 1) * hop + nfft
     n_frames = audio.spectrogram_frames(len(samples), nfft, noverlap)
@@ -255,19 +286,20 @@ def score_in_windows(predict: Callable[[np.ndarray], np.ndarray], samples: np.nd
         batch = np.zeros((len(ks), window_samples), dtype=np.float32)
         for row, k in enumerate(ks):
             begin = plan.start(k) * stride * hop
-            piece = samples[begin:begin + window_samples]
-            batch[row, :len(piece)] = piece
+            piece = samples[begin : begin + window_samples]
+            batch[row, : len(piece)] = piece
         x = audio.spectrogram(batch, **spectrogram_kwargs)
         out = np.asarray(predict(x), dtype=np.float32)[..., 0]
         for row, k in enumerate(ks):
             lo, hi = plan.kept(k)
             offset = plan.start(k)
-            scores[lo:hi] = out[row, lo - offset:hi - offset]
+            scores[lo:hi] = out[row, lo - offset : hi - offset]
             # the frames of the kept steps (the last window: up to the file's last frame)
             f_lo = lo * stride
             f_hi = n_frames if k == plan.n_windows - 1 else hi * stride
             f_first = f_lo + (-f_lo) % every
             # a copy: a view would keep the whole batch of spectrograms alive
-            picture.append(x[row, f_first - offset * stride:f_hi - offset * stride:every]
-                           .copy())
+            picture.append(
+                x[row, f_first - offset * stride : f_hi - offset * stride : every].copy()
+            )
     return scores, np.concatenate(picture)

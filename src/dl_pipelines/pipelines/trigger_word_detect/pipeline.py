@@ -10,10 +10,17 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=nodes.detect_folder,
-                inputs=["trigger_word_model", "trigger_word_detect_audio",
-                        "trigger_word_test_report", "params:trigger_word"],
-                outputs=["trigger_word_detections", "trigger_word_detection_plots",
-                         "trigger_word_chimed_audio"],
+                inputs=[
+                    "trigger_word_model",
+                    "trigger_word_detect_audio",
+                    "trigger_word_test_report",
+                    "params:trigger_word",
+                ],
+                outputs=[
+                    "trigger_word_detections",
+                    "trigger_word_detection_plots",
+                    "trigger_word_chimed_audio",
+                ],
                 name="trigger_word_detect_folder_node",
             ),
         ],
