@@ -101,13 +101,13 @@ mlflow-ui: install
 # A team tracking server: PostgreSQL + mlflow server on http://127.0.0.1:5000
 # (docs/team_tracking.md); its data lives in .team_tracking/.
 team-tracking-start: install
-	$(BIN)/python -m dl_pipelines.team_tracking start
+	$(BIN)/python -m dl_pipelines.tracking.team start
 
 team-tracking-stop: install
-	$(BIN)/python -m dl_pipelines.team_tracking stop
+	$(BIN)/python -m dl_pipelines.tracking.team stop
 
 test-team-tracking: install
-	$(BIN)/python -m pytest tests/test_team_tracking.py
+	$(BIN)/python -m pytest tests/tracking/test_team.py
 
 # Benchmarks (README § Benchmarks): each prints a ratio against a baseline measured in the
 # same process. Options of a script: make <target> BENCHMARK_ARGS="--repeats 1".

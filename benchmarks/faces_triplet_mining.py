@@ -2,7 +2,8 @@
 
 On the same P×K batch of random unit-norm embeddings, computes the batch-hard
 triplet loss (and the semi-hard one) twice — once with
-``dl_pipelines.metric_learning`` (one distance matrix, masks, no Python loop), once by
+``dl_pipelines.pipelines.faces.metric_learning`` (one distance matrix, masks, no
+Python loop), once by
 enumerating every (anchor, positive, negative) triplet in Python and keeping each
 anchor's hardest — checks that both give the same number, and prints the times and
 their ratio (naive / vectorised; > 1 means the vectorised miner is faster).
@@ -66,7 +67,7 @@ def main() -> None:
 
     import keras
 
-    from dl_pipelines.metric_learning import (
+    from dl_pipelines.pipelines.faces.metric_learning import (
         batch_hard_triplet_loss,
         batch_semi_hard_triplet_loss,
     )

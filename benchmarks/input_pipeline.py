@@ -27,7 +27,7 @@ def main() -> None:
 
     import keras
 
-    from dl_pipelines.keras_data import ArrayBatches, random_horizontal_flip
+    from dl_pipelines.nn.keras_data import ArrayBatches, random_horizontal_flip
     from dl_pipelines.pipelines.day_night.model import build_day_night_cnn
 
     rng = np.random.default_rng(0)

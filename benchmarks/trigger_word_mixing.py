@@ -43,8 +43,9 @@ def main() -> None:
     from matplotlib import mlab
     from pydub import AudioSegment
 
-    from dl_pipelines import audio
-    from dl_pipelines.pipelines.trigger_word import events, nodes, windows
+    from dl_pipelines.audio import events, windows
+    from dl_pipelines.audio import io as audio
+    from dl_pipelines.pipelines.trigger_word import nodes
     from dl_pipelines.pipelines.trigger_word.params import parse_params
 
     raw = yaml.safe_load((ROOT / "conf/base/parameters_trigger_word.yml").read_text())

@@ -1,6 +1,6 @@
 """Write the example images of ``detection_predict`` and ``segmentation_predict``.
 
-Six 128×128 scenes drawn by ``dl_pipelines.scenes`` over photos the training scenes
+Six 128×128 scenes drawn by ``dl_pipelines.vision.scenes`` over photos the training scenes
 never use — scikit-image's rocket (SpaceX, public domain) and Hubble deep field (NASA,
 public domain) — at twice the models' input size, so the prediction pipelines have a
 default folder to run on. Run once; the PNGs are committed:
@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from dl_pipelines.datasets import PackageImagesDataset
-from dl_pipelines.scenes import SceneParams, make_scenes
+from dl_pipelines.vision.scenes import SceneParams, make_scenes
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = (ROOT / "data/01_raw/detection/predict", ROOT / "data/01_raw/segmentation/predict")

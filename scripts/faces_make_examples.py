@@ -20,8 +20,8 @@ import skimage.data
 import yaml
 from PIL import Image
 
-from dl_pipelines.config import parse
 from dl_pipelines.pipelines.faces.nuisance import NuisanceParams, render_photo
+from dl_pipelines.runtime.config import parse
 
 ROOT = Path("data/01_raw/faces_examples")
 # lfw_subset indices: the people of the examples (any of the 100 faces would do)

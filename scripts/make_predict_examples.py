@@ -15,9 +15,9 @@ import yaml
 from PIL import Image
 from skimage import data
 
-from dl_pipelines.config import parse
-from dl_pipelines.images import center_square, resize, to_rgb_uint8
 from dl_pipelines.pipelines.day_night.rendering import NightModel, render_night, sky_scene
+from dl_pipelines.runtime.config import parse
+from dl_pipelines.vision.images import center_square, resize, to_rgb_uint8
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data/01_raw/day_night/predict"

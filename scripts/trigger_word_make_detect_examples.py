@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from dl_pipelines import audio
+from dl_pipelines.audio import io as audio
 from dl_pipelines.pipelines.trigger_word.synthesis import recording
-from dl_pipelines.seeding import rng
+from dl_pipelines.runtime.seeding import rng
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data/01_raw/trigger_word/detect"

@@ -3,9 +3,9 @@
 * :class:`RunMetadataHook` tags every MLflow run with what is needed to reproduce it.
 * :class:`RunGuardHook` checks the environment's name, takes the project's lock (one
   ``kedro run`` per project at a time), and ends interrupted runs as KILLED
-  (:mod:`dl_pipelines.run_guard`).
+  (:mod:`dl_pipelines.runtime.run_guard`).
 * :class:`ParameterCheckHook` validates every parameter the run will use before its
-  first node runs (:mod:`dl_pipelines.parameter_check`).
+  first node runs (:mod:`dl_pipelines.runtime.parameter_check`).
 * :class:`StagedModelsHook` lets a run's trained models replace the ones prediction
   pipelines use only when the whole run succeeds (a registry gate included).
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
-from dl_pipelines import tracking
-from dl_pipelines.config import ParameterError
+from dl_pipelines.runtime.config import ParameterError
+from dl_pipelines.tracking import runs as tracking
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class RunGuardHook:
     @hook_impl(tryfirst=True)
     def after_context_created(self, context: Any) -> None:
         _check_environment(context)
-        from dl_pipelines.run_guard import RunGuard
+        from dl_pipelines.runtime.run_guard import RunGuard
 
         if self._guard is not None and self._guard.held:  # interrupted earlier, same process
             self._guard.finish_interrupted()
@@ -116,7 +116,7 @@ class ParameterCheckHook:
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any) -> None:
-        from dl_pipelines.parameter_check import check_pipeline_parameters
+        from dl_pipelines.runtime.parameter_check import check_pipeline_parameters
 
         try:
             checks = check_pipeline_parameters(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from kedro.io import DatasetError
 
-from dl_pipelines.audio import wav_bytes
+from dl_pipelines.audio.io import wav_bytes
 from dl_pipelines.datasets import AudioFolderDataset
 
 

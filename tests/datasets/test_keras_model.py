@@ -6,7 +6,7 @@ import pytest
 from kedro.io import DatasetError
 
 from dl_pipelines.datasets import KerasModelDataset
-from dl_pipelines.losses import binary_cross_entropy
+from dl_pipelines.nn.losses import binary_cross_entropy
 
 
 def _tiny_model():

@@ -13,7 +13,7 @@ from kedro.io import DatasetError
 from PIL import Image
 
 from dl_pipelines.datasets import CocoDetectionDataset, ImageMaskFolderDataset
-from dl_pipelines.images import ImageDecodeError, decode_image
+from dl_pipelines.vision.images import ImageDecodeError, decode_image
 
 
 def _coco(root: Path, annotation: dict | None = None, image: dict | None = None) -> Path:

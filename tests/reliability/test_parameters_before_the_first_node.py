@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 from kedro.framework.startup import bootstrap_project
 
-from dl_pipelines.config import ParameterError
-from dl_pipelines.parameter_check import check_pipeline_parameters
+from dl_pipelines.runtime.config import ParameterError
+from dl_pipelines.runtime.parameter_check import check_pipeline_parameters
 from tests.conftest import PROJECT_ROOT, KedroProject
 
 

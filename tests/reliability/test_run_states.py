@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dl_pipelines.run_guard import KILLED_TAG, ConcurrentRunError, RunGuard
+from dl_pipelines.runtime.run_guard import KILLED_TAG, ConcurrentRunError, RunGuard
 from tests.conftest import KedroProject
 from tests.reliability.conftest import background_log, start_run, wait_for_record
 
@@ -77,7 +77,7 @@ def test_a_second_guard_is_refused_naming_the_holder(tmp_path: Path) -> None:
             "-c",
             textwrap.dedent(f"""
         import sys, time
-        from dl_pipelines.run_guard import RunGuard
+        from dl_pipelines.runtime.run_guard import RunGuard
         guard = RunGuard({str(tmp_path)!r})
         guard.acquire(["faces", "faces_verify"], "test")
         print("locked", flush=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.audio.test_io import write_pcm_wav
 from tests.conftest import PROJECT_ROOT
-from tests.test_audio import write_pcm_wav
 
 N_FREQS = 101
 CHUNK_STEPS = 10  # a streaming step: 10 output steps (not a divisor of 100)
@@ -50,8 +50,8 @@ def tw_params() -> dict:
 
 @pytest.fixture(scope="package")
 def detector(tw_params):
+    from dl_pipelines.audio.windows import Detector
     from dl_pipelines.pipelines.trigger_word.params import parse_params
-    from dl_pipelines.pipelines.trigger_word.windows import Detector
 
     found = Detector.from_params(parse_params(tw_params), tw_params["detect"]["threshold"])
     assert (found.window_steps, found.overlap_steps) == (100, 25)

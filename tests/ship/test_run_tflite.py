@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from dl_pipelines.ship.run_tflite import main
+from tests.audio.test_io import write_pcm_wav
 from tests.conftest import PROJECT_ROOT
 from tests.ship.conftest import noisy_bursts
-from tests.test_audio import write_pcm_wav
 
 
 def run(*argv: str | Path) -> tuple[int, list[list[str]]]:
@@ -34,7 +34,7 @@ def test_runner_gives_the_pipeline_detections(
     and 22.05 kHz 32-bit files, and on the recordings shipped in
     data/01_raw/trigger_word/detect; each several windows long; with the whole-window
     model and with the streaming step model."""
-    from dl_pipelines import audio
+    from dl_pipelines.audio import io as audio
     from dl_pipelines.pipelines.trigger_word import nodes
 
     if which == "shipped":

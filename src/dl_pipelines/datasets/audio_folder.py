@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 from kedro.io import AbstractDataset, DatasetError
 
-from dl_pipelines.audio import WAV_EXTENSIONS, AudioError, load_audio, wav_bytes
-from dl_pipelines.audio_stream import AudioFile, Blocks, write_blocks
+from dl_pipelines.audio.io import WAV_EXTENSIONS, AudioError, load_audio, wav_bytes
+from dl_pipelines.audio.stream import AudioFile, Blocks, write_blocks
 from dl_pipelines.datasets._files import atomic_target
 
 logger = logging.getLogger(__name__)
@@ -31,11 +31,11 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
     empty, corrupt or holds no samples.
 
     With ``lazy: true`` a file is only opened (its header read, errors raised as above)
-    and loaded as an :class:`~dl_pipelines.audio_stream.AudioFile` that reads its
+    and loaded as an :class:`~dl_pipelines.audio.stream.AudioFile` that reads its
     samples in blocks: a folder of long recordings never sits in memory at once.
 
     Saving writes ``{relative/path.wav: (samples, rate)}`` (or
-    :class:`~dl_pipelines.audio_stream.Blocks`) as 16-bit PCM WAV files, each
+    :class:`~dl_pipelines.audio.stream.Blocks`) as 16-bit PCM WAV files, each
     written to a temporary file and renamed into place; with ``mlflow_artifact_path``
     each file is also logged to the active MLflow run under that folder.
 

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 from kedro.io import AbstractDataset, DatasetError
 
-from dl_pipelines.boxes import validate_boxes
-from dl_pipelines.images import ImageDecodeError, decode_image
+from dl_pipelines.vision.boxes import validate_boxes
+from dl_pipelines.vision.images import ImageDecodeError, decode_image
 
 logger = logging.getLogger(__name__)
 

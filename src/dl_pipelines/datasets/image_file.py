@@ -10,7 +10,7 @@ from kedro.io import AbstractDataset, DatasetError
 from PIL import Image
 
 from dl_pipelines.datasets._files import atomic_target
-from dl_pipelines.images import ImageDecodeError, decode_image, to_rgb_uint8
+from dl_pipelines.vision.images import ImageDecodeError, decode_image, to_rgb_uint8
 
 _FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from kedro.io import AbstractDataset, DatasetError
 
-from dl_pipelines.images import IMAGE_EXTENSIONS, ImageDecodeError, decode_image
+from dl_pipelines.vision.images import IMAGE_EXTENSIONS, ImageDecodeError, decode_image
 
 logger = logging.getLogger(__name__)
 

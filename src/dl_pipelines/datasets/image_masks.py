@@ -10,7 +10,7 @@ import numpy as np
 from kedro.io import AbstractDataset, DatasetError
 from PIL import Image, UnidentifiedImageError
 
-from dl_pipelines.images import (
+from dl_pipelines.vision.images import (
     IMAGE_EXTENSIONS,
     ImageDecodeError,
     decode_image,

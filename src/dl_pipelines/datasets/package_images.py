@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from kedro.io import AbstractDataset, DatasetError
 
-from dl_pipelines.images import decode_image
+from dl_pipelines.vision.images import decode_image
 
 
 class PackageImagesDataset(AbstractDataset[None, dict[str, np.ndarray]]):

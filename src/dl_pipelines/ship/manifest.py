@@ -23,7 +23,7 @@ The shipping pipeline writes it next to the ``.tflite`` files; the on-device run
 :func:`load_manifest` checks every key (and that the detector's window matches the input
 shape) and raises :class:`ManifestError` naming the file and the key;
 :func:`detector_sections` writes the ``audio`` and ``detector`` sections of a
-:class:`~dl_pipelines.pipelines.trigger_word.windows.Detector`, :func:`detector_of`
+:class:`~dl_pipelines.audio.windows.Detector`, :func:`detector_of`
 reads them back.
 """
 
@@ -34,7 +34,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from dl_pipelines.pipelines.trigger_word.windows import Detector
+from dl_pipelines.audio.windows import Detector
 
 #: Prefix of the ``files`` variants that are streaming step models.
 STREAMING = "streaming_"

@@ -9,7 +9,7 @@ what the model does:
 * ``keyword_detector``: each INPUT is a PCM WAV file (any rate, any channels, 8/16/24/32
   bits). It is mixed to mono, resampled to the model's rate, scored window by window and
   its detections are picked exactly as the ``trigger_word_detect`` pipeline does it (the
-  same code: :func:`~dl_pipelines.pipelines.trigger_word.windows.detect_signal`). Prints
+  same code: :func:`~dl_pipelines.audio.windows.detect_signal`). Prints
   ``file,time_s,score``, one row per detection (the columns of ``detections.csv``).
   MODEL may be a whole-window model (``model_float.tflite``, …) or a streaming step
   model (``model_streaming_float.tflite``, …: run chunk by chunk, carrying the GRU
@@ -35,8 +35,8 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from dl_pipelines import audio
-from dl_pipelines.pipelines.trigger_word import windows
+from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import windows
 from dl_pipelines.ship.litert import LiteRTModel, StreamingLiteRTModel
 from dl_pipelines.ship.manifest import ManifestError, detector_of, is_streaming, load_manifest
 

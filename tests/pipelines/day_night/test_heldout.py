@@ -9,9 +9,9 @@ import pytest
 import yaml
 from matplotlib.figure import Figure
 
-from dl_pipelines.config import ParameterError
-from dl_pipelines.images import srgb_to_linear
 from dl_pipelines.pipelines.day_night import heldout, heldout_scenes
+from dl_pipelines.runtime.config import ParameterError
+from dl_pipelines.vision.images import srgb_to_linear
 from tests.conftest import PROJECT_ROOT
 
 BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_day_night.yml").read_text())

@@ -9,8 +9,6 @@ import numpy as np
 import pytest
 import yaml
 
-from dl_pipelines.config import ParameterError, parse
-from dl_pipelines.images import srgb_to_linear
 from dl_pipelines.pipelines.day_night import lit_scenes, nodes, rendering
 from dl_pipelines.pipelines.day_night.lit_scenes import (
     LitNightModel,
@@ -19,6 +17,8 @@ from dl_pipelines.pipelines.day_night.lit_scenes import (
     render_lit_night,
     skyline,
 )
+from dl_pipelines.runtime.config import ParameterError, parse
+from dl_pipelines.vision.images import srgb_to_linear
 from tests.conftest import PROJECT_ROOT
 
 BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_day_night.yml").read_text())

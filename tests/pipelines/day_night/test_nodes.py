@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import yaml
 
-from dl_pipelines.config import ParameterError
-from dl_pipelines.images import srgb_to_linear
 from dl_pipelines.pipelines.day_night import nodes
+from dl_pipelines.runtime.config import ParameterError
+from dl_pipelines.vision.images import srgb_to_linear
 from tests.conftest import PROJECT_ROOT
 
 BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_day_night.yml").read_text())

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from dl_pipelines.boxes import Detections, mean_average_precision
 from dl_pipelines.datasets import NpzDataset
-from dl_pipelines.scenes import boxes_of
+from dl_pipelines.vision.boxes import Detections, mean_average_precision
+from dl_pipelines.vision.scenes import boxes_of
 from tests.conftest import KedroProject
 
 pytestmark = pytest.mark.e2e

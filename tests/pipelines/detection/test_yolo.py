@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dl_pipelines.boxes import pairwise_iou
 from dl_pipelines.pipelines.detection.yolo import (
     best_anchor,
     build_detector,
@@ -13,6 +12,7 @@ from dl_pipelines.pipelines.detection.yolo import (
     encode_targets,
     yolo_loss,
 )
+from dl_pipelines.vision.boxes import pairwise_iou
 
 ANCHORS = np.array([[8.0, 8.0], [20.0, 10.0], [10.0, 20.0]])  # (h, w)
 

@@ -10,13 +10,18 @@ import skimage.data
 import yaml
 from kedro.io import AbstractDataset, DatasetError
 
-from dl_pipelines.config import ParameterError
-from dl_pipelines.face_detection import Box, DetectorParams, HaarFaceDetector, crop_box
-from dl_pipelines.images import resize
 from dl_pipelines.pipelines.faces import evaluation as ev
 from dl_pipelines.pipelines.faces import nodes
+from dl_pipelines.pipelines.faces.face_detection import (
+    Box,
+    DetectorParams,
+    HaarFaceDetector,
+    crop_box,
+)
 from dl_pipelines.pipelines.faces.nuisance import NuisanceParams, render_photo
 from dl_pipelines.pipelines.faces.synthetic import MorphIdentity, draw_identities, morph_face
+from dl_pipelines.runtime.config import ParameterError
+from dl_pipelines.vision.images import resize
 from tests.conftest import PROJECT_ROOT
 
 BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_faces.yml").read_text())["faces"]

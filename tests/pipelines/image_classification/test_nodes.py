@@ -9,11 +9,11 @@ import pytest
 import yaml
 from matplotlib.figure import Figure
 
-from dl_pipelines.config import ParameterError
 from dl_pipelines.datasets import IdxDataset, SklearnImagesDataset
 from dl_pipelines.datasets.idx import write_idx
 from dl_pipelines.pipelines.image_classification import config as cfg
 from dl_pipelines.pipelines.image_classification import nodes
+from dl_pipelines.runtime.config import ParameterError
 from tests.conftest import PROJECT_ROOT
 
 BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_image_classification.yml").read_text())[

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dl_pipelines.boxes import iou
 from dl_pipelines.datasets import NpzDataset
+from dl_pipelines.vision.boxes import iou
 from tests.conftest import KedroProject, make_project_copy
 
 pytestmark = pytest.mark.e2e

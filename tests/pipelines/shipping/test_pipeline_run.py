@@ -25,7 +25,7 @@ def shipped(trained_project: KedroProject) -> KedroProject:
 def _registered_keras_model(project: KedroProject, name: str = "day_night"):
     import mlflow
 
-    import dl_pipelines.losses  # noqa: F401  (the registered loss)
+    import dl_pipelines.nn.losses  # noqa: F401  (the registered loss)
 
     with project.tracking():
         return mlflow.keras.load_model(f"models:/{name}/1")
@@ -84,7 +84,7 @@ def test_tradeoff_table_and_chart_are_written(shipped: KedroProject) -> None:
 
 
 def test_rest_server_answers_like_the_keras_model(shipped: KedroProject, tmp_path) -> None:
-    from dl_pipelines.servers import ModelServer
+    from dl_pipelines.tracking.servers import ModelServer
 
     images = _test_images(shipped)[:4]
     expected = _registered_keras_model(shipped).predict(images, verbose=0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dl_pipelines.config import ParameterError
 from dl_pipelines.pipelines.style_transfer import model as st_model
 from dl_pipelines.pipelines.style_transfer import nodes
 from dl_pipelines.pipelines.style_transfer.painting import PAINTERS, paint
+from dl_pipelines.runtime.config import ParameterError
 
 DEFAULT_CONTENT = {"astronaut": np.full((100, 120, 3), 90, np.uint8)}
 DEFAULT_STYLES = {"brick": np.full((80, 80, 3), 30, np.uint8)}

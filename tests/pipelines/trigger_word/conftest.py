@@ -21,9 +21,9 @@ def write_recording(
     seed: int = 0,
 ) -> list[float]:
     """A held-out-voice recording written as WAV; returns the keyword end times."""
-    from dl_pipelines import audio
+    from dl_pipelines.audio import io as audio
     from dl_pipelines.pipelines.trigger_word.synthesis import recording
-    from dl_pipelines.seeding import rng
+    from dl_pipelines.runtime.seeding import rng
 
     samples, ends = recording(words_at, voice, rate, seconds, rng(seed, name), "activate")
     if stereo:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dl_pipelines import audio
+from dl_pipelines.audio import io as audio
 from dl_pipelines.pipelines.trigger_word import channel
 from dl_pipelines.pipelines.trigger_word.mixing import MixSpec, apply_channel
 
@@ -77,7 +77,7 @@ def test_the_channel_draws_nothing_when_off_and_is_seeded_when_on() -> None:
 
 
 def test_resynthesis_keeps_the_word_and_changes_the_voice() -> None:
-    from dl_pipelines import speech
+    from dl_pipelines.pipelines.trigger_word import speech
 
     word = speech.synthesise("activate", "en-us+m1")
     rate = speech.sample_rate()

@@ -7,10 +7,9 @@ import logging
 import numpy as np
 import pytest
 
-from dl_pipelines import speech
-from dl_pipelines.config import ParameterError
-from dl_pipelines.pipelines.trigger_word import engines, nodes
+from dl_pipelines.pipelines.trigger_word import engines, nodes, speech
 from dl_pipelines.pipelines.trigger_word.params import parse_params
+from dl_pipelines.runtime.config import ParameterError
 
 RATE = 16000
 VOICES = {"espeak": "en-us+m1", "piper": "joe", "festival": "kal_diphone", "flite": "awb"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dl_pipelines import audio
+from dl_pipelines.audio import io as audio
 from dl_pipelines.pipelines.trigger_word.mixing import (
     ClipBank,
     MixSpec,

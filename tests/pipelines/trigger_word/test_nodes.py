@@ -7,10 +7,10 @@ import copy
 import numpy as np
 import pytest
 
-from dl_pipelines import audio
-from dl_pipelines.config import ParameterError
+from dl_pipelines.audio import io as audio
 from dl_pipelines.pipelines.trigger_word import engines, nodes
 from dl_pipelines.pipelines.trigger_word.params import parse_params
+from dl_pipelines.runtime.config import ParameterError
 
 RATE = 16000
 
@@ -323,7 +323,7 @@ def test_catalog_folders_take_other_formats(entry, tmp_path, monkeypatch):
 
     import yaml
 
-    from dl_pipelines import audio
+    from dl_pipelines.audio import io as audio
     from dl_pipelines.datasets import AudioFolderDataset
     from tests.conftest import PROJECT_ROOT
 
@@ -643,7 +643,7 @@ def test_an_implausibly_short_word_clip_is_warned_about_by_name(tw_params, caplo
 
 
 def test_chimes_added_in_blocks_equal_chimes_added_at_once(tmp_path, monkeypatch):
-    from dl_pipelines.audio_stream import AudioFile
+    from dl_pipelines.audio.stream import AudioFile
 
     monkeypatch.setattr(nodes, "STREAM_BLOCK_FRAMES", 1000)  # a chime spans blocks
 

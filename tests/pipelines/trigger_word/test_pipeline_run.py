@@ -167,7 +167,7 @@ def test_detects_the_keyword_in_held_out_recordings(
             assert np.any(np.abs(found - end) < 0.5), (name, end, found)
             assert np.sum(np.abs(found - end) < 1.0) == 1, (name, end, found)  # once
         assert (project.path / DETECT / "plots" / f"{name}.png").stat().st_size > 1000
-    from dl_pipelines import audio
+    from dl_pipelines.audio import io as audio
 
     chimed, rate = audio.load_audio(project.path / DETECT / "chimed/stereo_44k.wav", mono=False)
     original, _ = audio.load_audio(folder / "stereo_44k.wav", mono=False)
@@ -184,7 +184,7 @@ def test_a_recording_at_16_khz_is_detected_as_at_44_khz(
     keyword found in the 44.1 kHz copy is found in the other, at the same time. (The
     tiny test model does not hear 8 kHz audio; the base model's figures on 8 kHz are in
     docs/trigger_word.md.)"""
-    from dl_pipelines import audio
+    from dl_pipelines.audio import io as audio
 
     folder = tmp_path / "rates"
     ends = write_recording(

@@ -22,13 +22,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn import metrics as skm
 
-from dl_pipelines import plotting
-from dl_pipelines.config import parse
-from dl_pipelines.images import random_square_crop, resize
 from dl_pipelines.pipelines.day_night.heldout_scenes import SCENE_KINDS, draw_scene
 from dl_pipelines.pipelines.day_night.nodes import predict_probabilities
-from dl_pipelines.seeding import rng
-from dl_pipelines.tracking import as_mlflow_metrics
+from dl_pipelines.runtime.config import parse
+from dl_pipelines.runtime.seeding import rng
+from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking.runs import as_mlflow_metrics
+from dl_pipelines.vision.images import random_square_crop, resize
 
 logger = logging.getLogger(__name__)
 

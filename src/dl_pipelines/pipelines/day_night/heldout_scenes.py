@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from dl_pipelines.images import linear_to_srgb, resize
+from dl_pipelines.vision.images import linear_to_srgb, resize
 
 #: Linear RGB of night light sources (this module's own palette).
 LAMPS = {

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from dl_pipelines.images import linear_to_srgb, resize, srgb_to_linear
+from dl_pipelines.vision.images import linear_to_srgb, resize, srgb_to_linear
 
 #: Linear RGB of artificial lights: sodium, high-pressure sodium, tungsten, LED, cool LED.
 LIGHTS = (

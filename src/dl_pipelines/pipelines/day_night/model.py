@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from dl_pipelines.losses import binary_cross_entropy
+from dl_pipelines.nn.losses import binary_cross_entropy
 
 
 def build_day_night_cnn(

@@ -16,9 +16,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn import metrics as skm
 
-from dl_pipelines import plotting
-from dl_pipelines.config import parse
-from dl_pipelines.images import resize
 from dl_pipelines.pipelines.day_night.lit_scenes import (
     LitNightModel,
     ShadedDayModel,
@@ -33,9 +30,12 @@ from dl_pipelines.pipelines.day_night.rendering import (
     render_night,
     sky_scene,
 )
-from dl_pipelines.seeding import rng
-from dl_pipelines.splits import grouped_stratified_split
-from dl_pipelines.tracking import as_mlflow_metrics
+from dl_pipelines.pipelines.day_night.splits import grouped_stratified_split
+from dl_pipelines.runtime.config import parse
+from dl_pipelines.runtime.seeding import rng
+from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking.runs import as_mlflow_metrics
+from dl_pipelines.vision.images import resize
 
 logger = logging.getLogger(__name__)
 
@@ -305,10 +305,10 @@ def train_model(
     """
     import keras
 
-    from dl_pipelines.callbacks import MlflowMetricsCallback
-    from dl_pipelines.keras_data import ArrayBatches, random_horizontal_flip
+    from dl_pipelines.nn.callbacks import MlflowMetricsCallback
+    from dl_pipelines.nn.keras_data import ArrayBatches, random_horizontal_flip
     from dl_pipelines.pipelines.day_night.model import build_day_night_cnn
-    from dl_pipelines.seeding import seed_everything
+    from dl_pipelines.runtime.seeding import seed_everything
 
     arch = parse(ModelParams, model_params, "day_night.model")
     config = parse(TrainingParams, training_params, "day_night.training")

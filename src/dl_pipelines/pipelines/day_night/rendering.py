@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from dl_pipelines.images import linear_to_srgb, random_square_crop, resize, srgb_to_linear
+from dl_pipelines.vision.images import linear_to_srgb, random_square_crop, resize, srgb_to_linear
 
 #: Linear-light RGB of artificial light sources.
 LIGHT_COLOURS = (

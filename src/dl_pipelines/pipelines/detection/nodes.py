@@ -13,8 +13,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_pipelines import plotting
-from dl_pipelines.boxes import (
+from dl_pipelines.pipelines.detection.yolo import decode, encode_targets
+from dl_pipelines.runtime.config import parse
+from dl_pipelines.runtime.seeding import rng
+from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking.runs import as_mlflow_metrics
+from dl_pipelines.vision.boxes import (
     COCO_IOU_THRESHOLDS,
     Detections,
     corners_to_center,
@@ -22,17 +26,13 @@ from dl_pipelines.boxes import (
     mean_average_precision,
     nms_per_class,
 )
-from dl_pipelines.config import parse
-from dl_pipelines.images import resize
-from dl_pipelines.pipelines.detection.yolo import decode, encode_targets
-from dl_pipelines.scenes import (
+from dl_pipelines.vision.images import resize
+from dl_pipelines.vision.scenes import (
     SceneDataParams,
     boxes_of,
     scene_set,
     split_scene_set,
 )
-from dl_pipelines.seeding import rng
-from dl_pipelines.tracking import as_mlflow_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -179,10 +179,10 @@ def train_detector(
     """
     import keras
 
-    from dl_pipelines.callbacks import MlflowMetricsCallback
+    from dl_pipelines.nn.callbacks import MlflowMetricsCallback
     from dl_pipelines.pipelines.detection.yolo import build_detector, yolo_loss
-    from dl_pipelines.scene_batches import SceneBatches
-    from dl_pipelines.seeding import seed_everything
+    from dl_pipelines.runtime.seeding import seed_everything
+    from dl_pipelines.vision.scene_batches import SceneBatches
 
     arch = parse(ModelParams, model_params, "detection.model")
     config = parse(TrainingParams, training_params, "detection.training")

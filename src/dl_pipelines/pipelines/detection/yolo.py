@@ -1,7 +1,7 @@
 """YOLO-style single-stage detection: grid targets, the network, the YOLO loss, decoding.
 
 The image is cut into an S×S grid; each cell has B anchor boxes (shapes found by k-means
-on the training boxes, :func:`dl_pipelines.boxes.kmeans_anchors`). Per cell and anchor
+on the training boxes, :func:`dl_pipelines.vision.boxes.kmeans_anchors`). Per cell and anchor
 the network predicts the notes' vector ``[p_c, b_x, b_y, b_h, b_w, c_1 … c_n]``:
 
 * ``p_c`` – is there an object whose centre falls in this cell, matched to this anchor
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dl_pipelines.boxes import assign_anchors, corners_to_center, iou_wh
+from dl_pipelines.vision.boxes import assign_anchors, corners_to_center, iou_wh
 
 logger = logging.getLogger(__name__)
 

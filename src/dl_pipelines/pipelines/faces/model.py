@@ -1,6 +1,6 @@
 """The face encoder f(x) and the pairwise binary-classification head, in Keras 3.
 
-Built from the shared blocks (:mod:`dl_pipelines.blocks`); only ``keras`` and
+Built from the shared blocks (:mod:`dl_pipelines.nn.blocks`); only ``keras`` and
 ``keras.ops`` are used, so the models run on TensorFlow, JAX and PyTorch.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import keras
 
-from dl_pipelines import blocks
+from dl_pipelines.nn import blocks
 
 #: Stage blocks the encoder can be built from (``faces.model.block``).
 BLOCKS = ("residual", "depthwise_separable")
@@ -98,7 +98,7 @@ def _inference_copy(encoder: Any) -> Any:
 class AbsoluteDifference(keras.layers.Layer):
     """|f(x_i) − f(x_j)|, element-wise: the input of the pairwise head.
 
-    Not in :mod:`dl_pipelines.blocks`; kept here because only the faces pair head uses it.
+    Not in :mod:`dl_pipelines.nn.blocks`; kept here because only the faces pair head uses it.
     """
 
     def call(self, inputs):

@@ -16,16 +16,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_pipelines import plotting
-from dl_pipelines.config import parse
-from dl_pipelines.face_detection import (
-    DetectorParams,
-    HaarFaceDetector,
-    crop_box,
-    normalise_lighting,
-    typical_box,
-)
-from dl_pipelines.images import resize, to_rgb_uint8
 from dl_pipelines.pipelines.faces import evaluation as ev
 from dl_pipelines.pipelines.faces import plots
 from dl_pipelines.pipelines.faces.dlib_reference import (
@@ -33,10 +23,20 @@ from dl_pipelines.pipelines.faces.dlib_reference import (
     DlibFaceModels,
     dlib_embeddings,
 )
+from dl_pipelines.pipelines.faces.face_detection import (
+    DetectorParams,
+    HaarFaceDetector,
+    crop_box,
+    normalise_lighting,
+    typical_box,
+)
 from dl_pipelines.pipelines.faces.nuisance import NuisanceParams, render_photo
 from dl_pipelines.pipelines.faces.synthetic import draw_identities, morph_face
-from dl_pipelines.seeding import rng
-from dl_pipelines.tracking import as_mlflow_metrics
+from dl_pipelines.runtime.config import parse
+from dl_pipelines.runtime.seeding import rng
+from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking.runs import as_mlflow_metrics
+from dl_pipelines.vision.images import resize, to_rgb_uint8
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class TrainingParams:
     verbose: int = 0
 
     def __post_init__(self) -> None:
-        from dl_pipelines.metric_learning import MINING_STRATEGIES
+        from dl_pipelines.pipelines.faces.metric_learning import MINING_STRATEGIES
 
         if self.mining not in MINING_STRATEGIES:
             raise ValueError(f"mining must be one of {MINING_STRATEGIES}, got {self.mining!r}")
@@ -640,10 +640,10 @@ def _train_one_encoder(
 ) -> tuple[Any, dict[str, list[float]]]:
     import keras
 
-    from dl_pipelines.callbacks import MlflowMetricsCallback
-    from dl_pipelines.metric_learning import PKBatches, TripletLoss
+    from dl_pipelines.nn.callbacks import MlflowMetricsCallback
+    from dl_pipelines.pipelines.faces.metric_learning import PKBatches, TripletLoss
     from dl_pipelines.pipelines.faces.model import build_encoder
-    from dl_pipelines.seeding import seed_everything
+    from dl_pipelines.runtime.seeding import seed_everything
 
     seed_everything(seed)
     encoder = build_encoder(
@@ -957,9 +957,9 @@ def train_and_evaluate_pair_head(
         return {}, {"enabled": False}
     import keras
 
-    from dl_pipelines.callbacks import MlflowMetricsCallback
+    from dl_pipelines.nn.callbacks import MlflowMetricsCallback
     from dl_pipelines.pipelines.faces.model import build_encoder, build_pair_classifier
-    from dl_pipelines.seeding import seed_everything
+    from dl_pipelines.runtime.seeding import seed_everything
 
     arch = parse(ModelParams, model_params, "faces.model")
     seed_everything(seed)

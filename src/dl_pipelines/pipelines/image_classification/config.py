@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dl_pipelines.config import ParameterError, parse
+from dl_pipelines.runtime.config import ParameterError, parse
 
 SECTION = "image_classification"
 DATASETS = ("digits", "fashion_mnist")
@@ -76,7 +76,7 @@ class MemberParams:
     training: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from dl_pipelines.model_zoo import BUILDERS
+        from dl_pipelines.pipelines.image_classification.zoo import BUILDERS
 
         if self.builder not in BUILDERS:
             raise ValueError(f"builder must be one of {sorted(BUILDERS)}, got '{self.builder}'")

@@ -18,11 +18,11 @@ from PIL import Image
 from sklearn import metrics as skm
 from sklearn.model_selection import train_test_split
 
-from dl_pipelines import plotting
 from dl_pipelines.pipelines.image_classification import config as cfg
 from dl_pipelines.pipelines.image_classification import convolution
-from dl_pipelines.seeding import rng
-from dl_pipelines.tracking import as_mlflow_metrics
+from dl_pipelines.runtime.seeding import rng
+from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking.runs import as_mlflow_metrics
 
 logger = logging.getLogger(__name__)
 

@@ -16,12 +16,12 @@ import keras
 import mlflow
 import numpy as np
 
-from dl_pipelines import model_zoo
-from dl_pipelines.callbacks import MlflowMetricsCallback
-from dl_pipelines.classification_losses import CLASSIFICATION_LOSSES
-from dl_pipelines.keras_data import ArrayBatches
+from dl_pipelines.nn.callbacks import MlflowMetricsCallback
+from dl_pipelines.nn.keras_data import ArrayBatches
+from dl_pipelines.pipelines.image_classification import zoo as model_zoo
 from dl_pipelines.pipelines.image_classification.config import MemberParams, TrainingParams
-from dl_pipelines.seeding import seed_everything
+from dl_pipelines.pipelines.image_classification.linear_losses import CLASSIFICATION_LOSSES
+from dl_pipelines.runtime.seeding import seed_everything
 
 logger = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from dl_pipelines import plotting
-from dl_pipelines.boxes import center_to_corners, corners_to_center, iou
-from dl_pipelines.config import parse
 from dl_pipelines.pipelines.localization.model import layout
-from dl_pipelines.scenes import N_KEYPOINTS, SceneDataParams, scene_set, split_scene_set
-from dl_pipelines.tracking import as_mlflow_metrics
+from dl_pipelines.runtime.config import parse
+from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking.runs import as_mlflow_metrics
+from dl_pipelines.vision.boxes import center_to_corners, corners_to_center, iou
+from dl_pipelines.vision.scenes import N_KEYPOINTS, SceneDataParams, scene_set, split_scene_set
 
 logger = logging.getLogger(__name__)
 
@@ -199,10 +199,10 @@ def train_localizer(
     """
     import keras
 
-    from dl_pipelines.callbacks import MlflowMetricsCallback
+    from dl_pipelines.nn.callbacks import MlflowMetricsCallback
     from dl_pipelines.pipelines.localization.model import build_localizer, localization_loss
-    from dl_pipelines.scene_batches import SceneBatches
-    from dl_pipelines.seeding import seed_everything
+    from dl_pipelines.runtime.seeding import seed_everything
+    from dl_pipelines.vision.scene_batches import SceneBatches
 
     arch = parse(ModelParams, model_params, "localization.model")
     config = parse(TrainingParams, training_params, "localization.training")

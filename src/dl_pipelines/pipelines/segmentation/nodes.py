@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from dl_pipelines import plotting
-from dl_pipelines.config import parse
-from dl_pipelines.images import resize
-from dl_pipelines.scenes import SceneDataParams, scene_set, split_scene_set
-from dl_pipelines.tracking import as_mlflow_metrics
+from dl_pipelines.runtime.config import parse
+from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking.runs import as_mlflow_metrics
+from dl_pipelines.vision.images import resize
+from dl_pipelines.vision.scenes import SceneDataParams, scene_set, split_scene_set
 
 logger = logging.getLogger(__name__)
 
@@ -105,10 +105,10 @@ def train_unet(
     """
     import keras
 
-    from dl_pipelines.callbacks import MlflowMetricsCallback
+    from dl_pipelines.nn.callbacks import MlflowMetricsCallback
     from dl_pipelines.pipelines.segmentation.unet import build_unet, cross_entropy_dice_loss
-    from dl_pipelines.scene_batches import SceneBatches
-    from dl_pipelines.seeding import seed_everything
+    from dl_pipelines.runtime.seeding import seed_everything
+    from dl_pipelines.vision.scene_batches import SceneBatches
 
     arch = parse(ModelParams, model_params, "segmentation.model")
     config = parse(TrainingParams, training_params, "segmentation.training")

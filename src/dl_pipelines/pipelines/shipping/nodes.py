@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from dl_pipelines.datasets.mlflow_registry import RegisteredModel
 from dl_pipelines.pipelines.shipping import exports, runtimes
-from dl_pipelines.tracking import as_mlflow_metrics, set_tags_on_active_run
+from dl_pipelines.tracking.runs import as_mlflow_metrics, set_tags_on_active_run
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +121,8 @@ def _runner_config(
 
 
 def _detector(registered: RegisteredModel, params: dict[str, Any]) -> Any:
+    from dl_pipelines.audio.windows import Detector
     from dl_pipelines.pipelines.trigger_word.params import parse_params
-    from dl_pipelines.pipelines.trigger_word.windows import Detector
 
     if "threshold" not in registered.run_metrics:
         raise ValueError(
@@ -198,7 +198,7 @@ def _decisions_agreement(
             )
         )
         return same, len(reference) - same
-    from dl_pipelines.pipelines.trigger_word import events
+    from dl_pipelines.audio import events
 
     detector = config["detector"]
     tolerance = int(params["parity"]["detection_tolerance_steps"])

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dl_pipelines.tracking import log_metrics_to_active_run
+from dl_pipelines.tracking.runs import log_metrics_to_active_run
 
 logger = logging.getLogger(__name__)
 

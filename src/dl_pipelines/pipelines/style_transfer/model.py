@@ -329,7 +329,7 @@ class CostLogger(keras.callbacks.Callback):
         import logging
         import time
 
-        from dl_pipelines.tracking import log_metrics_to_active_run
+        from dl_pipelines.tracking.runs import log_metrics_to_active_run
 
         step = batch + 1
         if step % self.every and step != self.total_steps:

@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from dl_pipelines.config import parse
-from dl_pipelines.images import center_square, random_square_crop, resize
 from dl_pipelines.pipelines.style_transfer.painting import PAINTERS, paint
-from dl_pipelines.seeding import rng
-from dl_pipelines.tracking import as_mlflow_metrics, log_metrics_to_active_run
+from dl_pipelines.runtime.config import parse
+from dl_pipelines.runtime.seeding import rng
+from dl_pipelines.tracking.runs import as_mlflow_metrics, log_metrics_to_active_run
+from dl_pipelines.vision.images import center_square, random_square_crop, resize
 
 logger = logging.getLogger(__name__)
 
@@ -430,7 +430,7 @@ def render_pairs(
         "total_loss": […], …, "seconds": s}}``) and ``snapshots`` (``{pair: {step:
         image}}``, the intermediate images).
     """
-    from dl_pipelines.seeding import seed_everything
+    from dl_pipelines.runtime.seeding import seed_everything
 
     config = parse(OptimisationParams, optimisation_params, "style_transfer.optimisation")
     chosen = _pairs(pairs, content_images, style_images)
@@ -654,7 +654,7 @@ def train_stylizer(
     import keras
 
     from dl_pipelines.pipelines.style_transfer import model as st_model
-    from dl_pipelines.seeding import seed_everything
+    from dl_pipelines.runtime.seeding import seed_everything
 
     config = parse(StylizerParams, stylizer_params, "style_transfer.stylizer")
     chosen = _pairs(pairs, content_images, style_images)
@@ -932,7 +932,7 @@ def apply_style(
         ValueError: when the photo is smaller than ``min_input_size`` px, or
             ``method=stylizer`` and the stylizer is missing or trained for another style.
     """
-    from dl_pipelines.seeding import seed_everything
+    from dl_pipelines.runtime.seeding import seed_everything
 
     config = parse(ApplyParams, params, "style_transfer_apply")
     optimisation = parse(OptimisationParams, optimisation_params, "style_transfer.optimisation")

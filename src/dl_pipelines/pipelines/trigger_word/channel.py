@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dl_pipelines import audio
+from dl_pipelines.audio import io as audio
 
 
 @lru_cache(maxsize=4)

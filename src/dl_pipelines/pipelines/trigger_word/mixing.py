@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.signal import oaconvolve
 
-from dl_pipelines import audio
+from dl_pipelines.audio import io as audio
 from dl_pipelines.pipelines.trigger_word import channel
 
 

@@ -18,16 +18,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from dl_pipelines import audio, audio_stream, plotting, speech
-from dl_pipelines.audio_stream import AudioFile
-from dl_pipelines.pipelines.trigger_word import (
-    channel,
-    engines,
-    events,
-    plots,
-    synthesis,
-    windows,
-)
+from dl_pipelines.audio import events, windows
+from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import stream as audio_stream
+from dl_pipelines.audio.stream import AudioFile
+from dl_pipelines.pipelines.trigger_word import channel, engines, plots, speech, synthesis
 from dl_pipelines.pipelines.trigger_word.mixing import (
     ClipBank,
     Mixed,
@@ -43,8 +38,9 @@ from dl_pipelines.pipelines.trigger_word.params import (
     confusable_words,
     parse_params,
 )
-from dl_pipelines.seeding import rng
-from dl_pipelines.tracking import as_mlflow_metrics
+from dl_pipelines.runtime.seeding import rng
+from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking.runs import as_mlflow_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -631,10 +627,10 @@ def train_model(
     """
     import keras
 
-    from dl_pipelines.callbacks import MlflowMetricsCallback, WeightAveraging
-    from dl_pipelines.keras_data import ArrayBatches
+    from dl_pipelines.nn.callbacks import MlflowMetricsCallback, WeightAveraging
+    from dl_pipelines.nn.keras_data import ArrayBatches
     from dl_pipelines.pipelines.trigger_word.model import SpecAugment, build_trigger_word_model
-    from dl_pipelines.seeding import seed_everything
+    from dl_pipelines.runtime.seeding import seed_everything
 
     p = parse_params(params)
     t, m = p.training, p.model
@@ -718,7 +714,7 @@ def plot_training(history: dict[str, list[float]]) -> Figure:
 # ---------------------------------------------------------------------------- evaluation
 def predict_scores(model: Any, x: np.ndarray, batch_size: int = 16) -> np.ndarray:
     """Per-step scores (n, Ty) of spectrograms ``x`` (n, Tx, freqs)."""
-    from dl_pipelines.keras_data import ArrayBatches
+    from dl_pipelines.nn.keras_data import ArrayBatches
 
     if len(x) == 0:
         return np.zeros((0, 0), dtype=np.float32)
@@ -1109,7 +1105,7 @@ def detect_folder(
 
     Files of any length are scored in bounded, overlapping windows
     (``detect.window_seconds``, ``detect.overlap_seconds``; see
-    :mod:`~dl_pipelines.pipelines.trigger_word.windows`), so an hour of audio never
+    :mod:`~dl_pipelines.audio.windows`), so an hour of audio never
     becomes one model input; each output step is scored by one window only, so a
     keyword in an overlap is detected once.
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from dl_pipelines.config import parse
 from dl_pipelines.pipelines.trigger_word.synthesis import BACKGROUND_KINDS
+from dl_pipelines.runtime.config import parse
 
 SPLITS = ("train", "val", "test")
 
@@ -507,7 +507,7 @@ class TriggerWordParams:
 
     @property
     def input_frames(self) -> int:
-        from dl_pipelines.audio import spectrogram_frames
+        from dl_pipelines.audio.io import spectrogram_frames
 
         return spectrogram_frames(
             self.audio.n_samples, self.spectrogram.nfft, self.spectrogram.noverlap

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dl_pipelines import audio, speech
+from dl_pipelines.audio import io as audio
+from dl_pipelines.pipelines.trigger_word import speech
 
 #: Background kinds :func:`background` can make.
 BACKGROUND_KINDS = ("white", "pink", "brown", "hum", "babble", "room", "music", "clatter")
