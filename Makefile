@@ -13,7 +13,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install voices lint format run test trigger-word shipping viz viz-build mlflow-ui clean \
+.PHONY: install voices lint format hooks run test trigger-word shipping viz viz-build mlflow-ui clean \
         team-tracking-start team-tracking-stop test-team-tracking \
         benchmark benchmark-trigger-word benchmark-faces benchmark-style-transfer \
         benchmark-detection benchmark-all
@@ -79,6 +79,10 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 	$(BIN)/ruff format src tests benchmarks scripts
+
+# ruff (check + format) on the staged files before every commit (.pre-commit-config.yaml)
+hooks: install
+	$(BIN)/pre-commit install
 
 # trigger_word on the JAX backend (about 3× faster GRU training on CPU than TensorFlow:
 # docs/trigger_word.md § Backends); the base settings are sized for it.
