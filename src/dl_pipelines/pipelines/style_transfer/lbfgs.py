@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dl_pipelines.tracking.runs import log_metrics_to_active_run
+from dl_pipelines.pipelines.style_transfer.optimisation import record_costs
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,10 @@ def optimise_lbfgs(
     name: str,
     metric_prefix: str = "",
 ) -> dict[str, Any]:
-    """Like ``nodes.optimise_image`` with ``optimizer: lbfgs``; ``steps`` = L-BFGS iterations."""
+    """Like ``optimisation.optimise_image`` with ``optimizer: lbfgs``.
+
+    ``steps`` counts L-BFGS iterations.
+    """
     import keras
     from keras import ops
     from scipy.optimize import Bounds, minimize
@@ -66,12 +69,7 @@ def optimise_lbfgs(
     iteration = {"n": 0}
 
     def record(step: int, costs: dict[str, float]) -> None:
-        history["step"].append(step)
-        for column in st_model.COST_COLUMNS:
-            history[column].append(costs[column])
-        log_metrics_to_active_run(
-            {f"{metric_prefix}{c}": costs[c] for c in st_model.COST_COLUMNS}, step=step
-        )
+        record_costs(history, step, costs, metric_prefix)
         logger.info(
             "%s L-BFGS iteration %d/%d: total %.4g (content %.4g, style %.4g)",
             name,
