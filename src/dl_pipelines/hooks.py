@@ -85,8 +85,12 @@ class RunGuardHook:
             import mlflow
 
             active = mlflow.active_run()
-            if active is not None:
-                self._guard.record_run(active.info.run_id, mlflow.get_tracking_uri())
+            if active is not None:  # the parent, when each application has a child run
+                tags = active.data.tags
+                run_id = active.info.run_id
+                if "dl_pipelines.application" in tags:
+                    run_id = tags.get("mlflow.parentRunId", run_id)
+                self._guard.record_run(run_id, mlflow.get_tracking_uri())
 
     @hook_impl(trylast=True)
     def after_pipeline_run(self) -> None:

@@ -15,6 +15,7 @@ from dl_pipelines.hooks import (
     RunMetadataHook,
     StagedModelsHook,
 )
+from dl_pipelines.tracking.application_runs import ApplicationRunsHook
 
 # Keep TensorFlow's C++ start-up chatter out of the run log; real errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -27,9 +28,19 @@ warnings.filterwarnings("ignore", message="Add type hints to the `predict` metho
 # Kedro 1.7 registers its resolvers with OmegaConf's deprecated call.
 warnings.filterwarnings("ignore", message="register_new_resolver", category=UserWarning)
 
-# Pluggy calls hooks last-registered first: the parameter check runs after the metadata
-# tags are set; RunGuardHook's hooks are `tryfirst` (before kedro-mlflow's).
-HOOKS = (StagedModelsHook(), ParameterCheckHook(), RunMetadataHook(), RunGuardHook())
+# Pluggy calls hooks last-registered first. ApplicationRunsHook is kedro-mlflow's hook
+# with a child MLflow run per application; it replaces the plugin's own instance and is
+# registered last, so it is called where the plugin's was: first (it opens the run the
+# others tag and log to). The parameter check runs after the metadata tags are set;
+# RunGuardHook's hooks are `tryfirst` (before the MLflow run is opened).
+HOOKS = (
+    StagedModelsHook(),
+    ParameterCheckHook(),
+    RunMetadataHook(),
+    RunGuardHook(),
+    ApplicationRunsHook(),
+)
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow", "kedro-mlflow")
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

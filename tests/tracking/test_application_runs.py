@@ -1,0 +1,144 @@
+"""One MLflow run per application: a ``kedro run`` of two applications gives a parent run
+with a child per application, each holding only its own parameters and metrics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dl_pipelines.tracking.application_runs import (
+    APPLICATION_TAG,
+    _parent_name,
+    _summary_table,
+    application_of_nodes,
+)
+from tests.conftest import KedroProject, make_project_copy
+
+APPS = ("day_night", "segmentation")
+
+
+class _Node:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Pipeline:
+    def __init__(self, *names: str) -> None:
+        self.nodes = [_Node(n) for n in names]
+
+
+def test_nodes_belong_to_their_registered_pipeline_not_to_default():
+    owners = application_of_nodes(
+        {
+            "__default__": _Pipeline("a1", "a2", "b1"),
+            "b": _Pipeline("b1"),
+            "a": _Pipeline("a1", "a2"),
+        }
+    )
+    assert owners == {"a1": "a", "a2": "a", "b1": "b"}
+
+
+def test_the_parent_is_named_after_its_applications():
+    assert _parent_name(["a", "b"]) == "2 applications: a, b"
+    assert _parent_name(list("abcde")) == "5 applications: a, b, c +2"
+
+
+def test_the_summary_table_leaves_missing_values_blank():
+    table = _summary_table(
+        [
+            {
+                "application": "a",
+                "status": "FINISHED",
+                "run_id": "r1",
+                "headline_metric": "acc",
+                "value": 0.91234,
+                "seconds": 12.3,
+            },
+            {
+                "application": "b",
+                "status": "KILLED",
+                "run_id": None,
+                "headline_metric": None,
+                "value": None,
+                "seconds": None,
+            },
+        ]
+    )
+    assert "| a | FINISHED | acc | 0.9123 | 12 | r1 |" in table
+    assert "| b | KILLED |  |  |  |  |" in table
+
+
+def _family(project: KedroProject):
+    """The newest parent run and its children by application."""
+    client = project.client()
+    experiment = client.get_experiment_by_name("dl_pipelines")
+    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time DESC"])
+    parent = next(r for r in runs if "dl_pipelines.applications" in r.data.tags)
+    children = {
+        r.data.tags[APPLICATION_TAG]: r
+        for r in runs
+        if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id
+    }
+    return client, parent, children
+
+
+def _summary(client, parent) -> dict:
+    path = client.download_artifacts(parent.info.run_id, "summary.json")
+    return {row["application"]: row for row in json.loads(Path(path).read_text())["applications"]}
+
+
+@pytest.mark.e2e
+def test_two_applications_log_to_two_child_runs(tmp_path: Path):
+    project = make_project_copy(tmp_path / "project")
+    project.run("--pipelines", ",".join(APPS))
+    client, parent, children = _family(project)
+
+    assert parent.info.status == "FINISHED"
+    assert parent.info.run_name == "2 applications: day_night, segmentation"
+    assert set(children) == set(APPS)
+    assert not parent.data.params  # each application's parameters are in its own run
+    day, seg = children["day_night"], children["segmentation"]
+    for child in (day, seg):
+        assert child.info.status == "FINISHED"
+        assert child.data.tags["git_commit"] == parent.data.tags["git_commit"]
+        assert child.data.tags["seed"] == parent.data.tags["seed"]
+        assert " object at " not in child.data.tags["runner"]
+    assert "test_accuracy" in day.data.metrics and "seg_miou" in seg.data.metrics
+    assert not set(day.data.metrics) & {"seg_miou", "seg_pixel_accuracy"}
+    assert not set(seg.data.metrics) & {"test_accuracy", "heldout_accuracy"}
+    assert any(k.startswith("day_night.") for k in day.data.params)
+    assert not any(k.startswith("segmentation.") for k in day.data.params)
+    # each training curve has one point per epoch, not the two models' points together
+    for child in (day, seg):
+        history = client.get_metric_history(child.info.run_id, "train_loss")
+        assert len(history) == len({m.step for m in history}) > 0
+
+    summary = _summary(client, parent)
+    assert summary["day_night"]["status"] == "FINISHED"
+    assert summary["day_night"]["run_id"] == day.info.run_id
+    assert summary["segmentation"]["headline_metric"] == "seg_miou"
+    assert parent.data.metrics["segmentation.seg_miou"] == seg.data.metrics["seg_miou"]
+
+
+@pytest.mark.e2e
+def test_a_failing_application_fails_its_run_and_the_parent_only(tmp_path: Path):
+    """day_night's registry gate refuses its model at the end; segmentation's run stands."""
+    project = make_project_copy(tmp_path / "project")
+    result = project.run(
+        "--pipelines",
+        ",".join(APPS),
+        "--params",
+        "day_night.registry.min_test_accuracy=1.0",
+        check=False,
+    )
+    assert result.returncode != 0
+    client, parent, children = _family(project)
+    assert parent.info.status == "FAILED"
+    assert children["day_night"].info.status == "FAILED"
+    assert children["segmentation"].info.status == "FINISHED"
+    assert "seg_miou" in children["segmentation"].data.metrics
+    summary = _summary(client, parent)
+    assert summary["day_night"]["status"] == "FAILED"
+    assert summary["segmentation"]["status"] == "FINISHED"
