@@ -16,11 +16,11 @@ import keras
 import mlflow
 import numpy as np
 
-from dl_pipelines.nn.callbacks import MlflowMetricsCallback
 from dl_pipelines.nn.keras_data import ArrayBatches
+from dl_pipelines.nn.training import fit
 from dl_pipelines.pipelines.image_classification import zoo as model_zoo
-from dl_pipelines.pipelines.image_classification.config import MemberParams, TrainingParams
 from dl_pipelines.pipelines.image_classification.linear_losses import CLASSIFICATION_LOSSES
+from dl_pipelines.pipelines.image_classification.params import MemberParams, TrainingParams
 from dl_pipelines.runtime.seeding import seed_everything
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,8 @@ def train_member(
     num_classes: int,
     seed: int,
 ) -> tuple[Any, dict[str, Any]]:
-    """Compile and fit one member with early stopping (best weights restored).
+    """Compile and fit one member with :func:`~dl_pipelines.nn.training.fit` (early
+    stopping on ``config.monitor``, best weights restored).
 
     Returns:
         The trained model and its summary for the comparison table.
@@ -167,25 +168,10 @@ def train_member(
             )
             mlflow.log_metrics({"params_count": params_count, "macs": macs})
         started = time.perf_counter()
-        history = model.fit(
-            batches,
-            validation_data=validation,
-            epochs=config.epochs,
-            verbose=config.verbose,
-            callbacks=[
-                keras.callbacks.EarlyStopping(
-                    monitor=config.monitor,
-                    patience=config.early_stopping_patience,
-                    mode="min" if config.monitor == "val_loss" else "max",
-                    restore_best_weights=True,
-                ),
-                MlflowMetricsCallback(),
-            ],
-        )
+        history = fit(model, batches, validation, config, monitor=config.monitor)
         seconds = time.perf_counter() - started
         if run_id is not None:
             mlflow.log_metric("train_seconds", seconds)
-    history_dict = {k: [float(v) for v in values] for k, values in history.history.items()}
     summary = {
         "builder": member.builder,
         "loss": member.loss,
@@ -193,8 +179,8 @@ def train_member(
         "params_count": params_count,
         "macs": macs,
         "train_seconds": seconds,
-        "epochs_run": len(history_dict.get("loss", [])),
-        "history": history_dict,
+        "epochs_run": len(history.get("loss", [])),
+        "history": history,
         "mlflow_run_id": run_id,
     }
     return model, summary

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dl_pipelines.nn.training import MONITORS, BatchFitParams
 from dl_pipelines.runtime.config import ParameterError, parse
 
 SECTION = "image_classification"
@@ -36,33 +37,38 @@ class DataParams:
             raise ValueError("fashion_mnist_classes must name the 10 Fashion-MNIST classes")
 
 
-@dataclass(frozen=True)
-class TrainingParams:
-    """``image_classification.training`` (merged with the data set's and the member's)."""
+@dataclass(frozen=True, kw_only=True)
+class TrainingParams(BatchFitParams):
+    """``image_classification.training`` (merged with the data set's and the member's).
+
+    Besides the shared keys of :class:`~dl_pipelines.nn.training.BatchFitParams`:
+
+    Attributes:
+        optimizer: ``adam`` or ``sgd`` (with Nesterov momentum).
+        momentum: SGD's momentum, in [0, 1).
+        schedule: ``constant`` or ``cosine`` (decay to 0 over ``epochs``).
+        monitor: ``val_loss`` or ``val_accuracy``, watched by early stopping.
+        shift_pixels: Augmentation: random translation by up to this many pixels.
+        horizontal_flip: Augmentation: random left-right mirror.
+    """
 
     optimizer: str
-    learning_rate: float
     momentum: float
     schedule: str
-    epochs: int
-    batch_size: int
-    early_stopping_patience: int
     monitor: str
     shift_pixels: int
     horizontal_flip: bool
-    verbose: int = 0
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got '{self.optimizer}'")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got '{self.schedule}'")
-        if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
-            raise ValueError("epochs and batch_size must be >= 1 and learning_rate > 0")
         if not 0 <= self.momentum < 1 or self.shift_pixels < 0:
             raise ValueError("momentum must be in [0, 1) and shift_pixels >= 0")
-        if self.monitor not in ("val_loss", "val_accuracy"):
-            raise ValueError(f"monitor must be val_loss or val_accuracy, got '{self.monitor}'")
+        if self.monitor not in MONITORS:
+            raise ValueError(f"monitor must be one of {MONITORS}, got '{self.monitor}'")
 
 
 @dataclass(frozen=True)
