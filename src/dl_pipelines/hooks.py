@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
@@ -138,36 +140,59 @@ class StagedModelsHook:
     Every :class:`~dl_pipelines.datasets.KerasModelDataset` of the catalog saves to its
     candidate file during the run (its later nodes load it from there); after the run
     the candidate replaces the model file, or, when the run failed (e.g. the registry
-    gate rejected the model), stays aside and the model file is left as it was.
+    gate rejected the model), stays aside and the model file is left as it was. In a run
+    of several applications, "the run" is the application that trained the model: when
+    another application fails, the models of those that ran every node are promoted
+    (their MLflow runs finished, and their registered versions stand).
     Datasets wrapped by kedro-mlflow (a subclass) log their file as saved: left alone.
     """
 
     def __init__(self) -> None:
-        self._datasets: list[Any] = []
+        self._datasets: dict[str, Any] = {}
+        self._owner: dict[str, str] = {}  # model dataset → application that writes it
+        self._remaining: Counter[str] = Counter()  # application → nodes still to run
+        self._app_of_node: dict[str, str] = {}
 
     @hook_impl
     def before_pipeline_run(self, pipeline: Any, catalog: Any) -> None:
+        from kedro.framework.project import pipelines as registered
+
         from dl_pipelines.datasets.keras_model import KerasModelDataset
+        from dl_pipelines.tracking.application_runs import application_of_nodes
 
         names = sorted(name for name in pipeline.datasets() if name in catalog)
-        self._datasets = [
-            catalog[name] for name in names if type(catalog[name]) is KerasModelDataset
-        ]
-        for dataset in self._datasets:
+        self._datasets = {
+            name: catalog[name] for name in names if type(catalog[name]) is KerasModelDataset
+        }
+        self._app_of_node = application_of_nodes(dict(registered))
+        self._remaining = Counter(self._app_of_node.get(n.name, "") for n in pipeline.nodes)
+        self._owner = {
+            output: self._app_of_node.get(node.name, "")
+            for node in pipeline.nodes
+            for output in node.outputs
+            if output in self._datasets
+        }
+        for dataset in self._datasets.values():
             dataset.begin_run()
 
     @hook_impl
+    def after_node_run(self, node: Any) -> None:
+        self._remaining[self._app_of_node.get(node.name, "")] -= 1
+
+    @hook_impl
     def after_pipeline_run(self) -> None:
-        self._end(succeeded=True)
+        self._end(lambda name: True)
 
     @hook_impl
     def on_pipeline_error(self) -> None:
-        self._end(succeeded=False)
+        # A model of an application every node of which ran (another one failed) counts
+        # as succeeded; a model no node of this run writes is only read: left alone.
+        self._end(lambda name: name in self._owner and self._remaining[self._owner[name]] <= 0)
 
-    def _end(self, succeeded: bool) -> None:
-        for dataset in self._datasets:
-            dataset.end_run(succeeded)
-        self._datasets = []
+    def _end(self, succeeded: Callable[[str], bool]) -> None:
+        for name, dataset in self._datasets.items():
+            dataset.end_run(succeeded(name))
+        self._datasets, self._owner = {}, {}
 
 
 def _fail_active_run(message: str) -> None:

@@ -142,3 +142,9 @@ def test_a_failing_application_fails_its_run_and_the_parent_only(tmp_path: Path)
     summary = _summary(client, parent)
     assert summary["day_night"]["status"] == "FAILED"
     assert summary["segmentation"]["status"] == "FINISHED"
+    # the finished application's model is the one its prediction pipeline now uses
+    models = project.path / "data/06_models"
+    assert (models / "segmentation/model.keras").is_file()
+    assert not (models / "segmentation/model.candidate.keras").exists()
+    assert not (models / "day_night/model.keras").exists()
+    assert (models / "day_night/model.candidate.keras").is_file()
