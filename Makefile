@@ -45,7 +45,7 @@ voices:
 
 # `make run` runs what a plain `kedro run` runs (every pipeline but the on-demand ones) in
 # two kedro runs: trigger_word and its detection on JAX (their base sizes are chosen for
-# JAX's ~3× faster GRU training on CPU), all the others on TensorFlow. A test keeps these
+# JAX's ~2× faster GRU training on CPU), all the others on TensorFlow. A test keeps these
 # two lists equal to the registry's __default__.
 JAX_PIPELINES := trigger_word,trigger_word_detect
 TF_PIPELINES  := day_night,day_night_predict,faces,faces_verify,faces_identify
@@ -84,7 +84,7 @@ format: install
 hooks: install
 	$(BIN)/pre-commit install
 
-# trigger_word on the JAX backend (about 3× faster GRU training on CPU than TensorFlow:
+# trigger_word on the JAX backend (about 2× faster GRU training on CPU than TensorFlow:
 # docs/trigger_word.md § Backends); the base settings are sized for it.
 $(VENV)/.installed-jax: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[jax]"
