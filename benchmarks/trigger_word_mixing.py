@@ -44,8 +44,8 @@ def main() -> None:
     from pydub import AudioSegment
 
     from dl_pipelines.audio import events, windows
-    from dl_pipelines.audio import io as audio
-    from dl_pipelines.pipelines.trigger_word import nodes
+    from dl_pipelines.audio import io as audio_io
+    from dl_pipelines.pipelines.trigger_word import model_inputs, nodes
     from dl_pipelines.pipelines.trigger_word.params import parse_params
 
     raw = yaml.safe_load((ROOT / "conf/base/parameters_trigger_word.yml").read_text())
@@ -55,23 +55,23 @@ def main() -> None:
     small["backgrounds"]["per_kind"] = {"train": 2, "val": 1, "test": 1}
     p = parse_params(params)
     clips = nodes.prepare_clips({}, {}, {}, params, seed=0)
-    banks, groups = nodes._banks(clips), nodes._groups(clips)
+    banks, groups = model_inputs.banks(clips), model_inputs.groups(clips)
     rate, n = p.audio.sample_rate, args.examples
 
     def ours() -> None:  # exactly what make_model_inputs runs for a split
-        nodes._mix_split(banks, p, "train", n, 0, 0, groups)
+        model_inputs.mix_split(banks, p, "train", n, 0, 0, groups)
 
     one_thread = dataclasses.replace(p, mixing=dataclasses.replace(p.mixing, spectrogram_threads=1))
 
     def ours_one_thread() -> None:
-        nodes._mix_split(banks, one_thread, "train", n, 0, 0, groups)
+        model_inputs.mix_split(banks, one_thread, "train", n, 0, 0, groups)
 
     def ours_unaugmented() -> None:  # validation/test mixing: no warping or rooms
-        nodes._mix_split(banks, p, "test", n, 0, 0, groups)
+        model_inputs.mix_split(banks, p, "test", n, 0, 0, groups)
 
     def segment(samples: np.ndarray) -> AudioSegment:
         return AudioSegment(
-            audio.to_int16(samples).tobytes(), frame_rate=rate, sample_width=2, channels=1
+            audio_io.to_int16(samples).tobytes(), frame_rate=rate, sample_width=2, channels=1
         )
 
     positives = [segment(banks["positives"][0].clip(i)) for i in range(len(banks["positives"][0]))]
@@ -149,7 +149,7 @@ def main() -> None:
             1.0,
         )
         source = "untrained model of the base size"
-    clip = nodes.mix_one(banks, p, "train", 0, False, 0)[0]
+    clip = model_inputs.mix_one(banks, p, "train", 0, False, 0)[0]
     refractory = int(round(p.evaluation.refractory_s / p.seconds_per_step))
 
     def detect_once() -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import io as audio_io
+from dl_pipelines.audio import resampling
 from dl_pipelines.audio import stream as audio_stream
 from dl_pipelines.audio.stream import AudioFile, Blocks
 from dl_pipelines.datasets import AudioFolderDataset
@@ -26,7 +27,7 @@ def test_mono_at_rate_in_blocks_equals_resampling_the_whole_signal(
     from_rate: int, to_rate: int
 ) -> None:
     x = _noise(150_001)
-    whole = audio.resample(audio.to_mono(x), from_rate, to_rate)
+    whole = resampling.resample(resampling.to_mono(x), from_rate, to_rate)
     blocks = (x[i : i + 7777] for i in range(0, len(x), 7777))
     parts = audio_stream.mono_at_rate(blocks, from_rate, to_rate, len(x))
     assert parts.shape == whole.shape and parts.dtype == np.float32
@@ -36,12 +37,12 @@ def test_mono_at_rate_in_blocks_equals_resampling_the_whole_signal(
 def test_an_audio_file_is_opened_lazily_and_read_in_blocks(tmp_path: Path) -> None:
     x = _noise(50_000)
     path = tmp_path / "long.wav"
-    path.write_bytes(audio.wav_bytes(x, 16000))
+    path.write_bytes(audio_io.wav_bytes(x, 16000))
     file = AudioFile.open(path)
     assert (file.rate, file.frames, file.channels, file.streamable) == (16000, 50_000, 2, True)
     blocks = list(file.blocks(16384))
     assert [len(b) for b in blocks] == [16384, 16384, 16384, 848]
-    whole, rate = audio.load_audio(path, mono=False)
+    whole, rate = audio_io.load_audio(path, mono=False)
     np.testing.assert_allclose(np.concatenate(blocks), whole, atol=1e-6)
 
 
@@ -53,7 +54,7 @@ def test_a_bad_file_is_refused_at_open_naming_it(
 ) -> None:
     path = tmp_path / "bad.wav"
     path.write_bytes(content)
-    with pytest.raises(audio.AudioError, match=message) as error:
+    with pytest.raises(audio_io.AudioError, match=message) as error:
         AudioFile.open(path)
     assert "bad.wav" in str(error.value)
 
@@ -62,12 +63,12 @@ def test_a_lazy_folder_loads_files_and_saves_blocks(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     x = _noise(30_000)
-    (folder / "a.wav").write_bytes(audio.wav_bytes(x, 22050))
+    (folder / "a.wav").write_bytes(audio_io.wav_bytes(x, 22050))
     loaded = AudioFolderDataset(str(folder), mono=False, lazy=True).load()
     assert isinstance(loaded["a.wav"], AudioFile) and loaded["a.wav"].rate == 22050
     out = AudioFolderDataset(str(tmp_path / "out"))
     out.save({"a.wav": Blocks(loaded["a.wav"].blocks(4096), 22050, 2)})
-    again, rate = audio.load_audio(tmp_path / "out/a.wav", mono=False)
+    again, rate = audio_io.load_audio(tmp_path / "out/a.wav", mono=False)
     assert rate == 22050 and again.shape == x.shape
     np.testing.assert_allclose(again, x, atol=1e-4)
     assert not list((tmp_path / "out").glob(".*"))  # no temporary file left behind

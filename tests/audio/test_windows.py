@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dl_pipelines.audio import events, windows
-from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import events, spectrograms, windows
 from dl_pipelines.pipelines.trigger_word import nodes
 from dl_pipelines.pipelines.trigger_word.params import parse_params
 
@@ -44,7 +43,7 @@ def test_plan_covers_every_step_once():
 def test_windows_give_the_one_pass_scores(window_steps, overlap_steps):
     rate = 8000
     samples = _bursts(7.3, rate, [(0.5, 0.9), (3.1, 3.3), (6.9, 7.25)])
-    whole = _local_scores(audio.spectrogram(samples, **SPEC)[None])[0, :, 0]
+    whole = _local_scores(spectrograms.spectrogram(samples, **SPEC)[None])[0, :, 0]
     calls = []
 
     def predict(x):
@@ -65,7 +64,7 @@ def test_windows_give_the_one_pass_scores(window_steps, overlap_steps):
     np.testing.assert_array_equal(scores, whole)
     assert len({shape[1:] for shape in calls}) == 1  # every window the same size
     assert max(shape[0] for shape in calls) <= 4  # bounded batches
-    full = audio.spectrogram(samples, **SPEC)
+    full = spectrograms.spectrogram(samples, **SPEC)
     every = max(1, len(full) // 100)
     np.testing.assert_allclose(picture, full[::every][: len(picture)])
     assert len(picture) >= len(full[::every]) - 2
@@ -94,7 +93,8 @@ def test_keyword_in_the_overlap_is_detected_once(tw_params):
     table, _, _ = nodes.detect_folder(
         Local(), {"long.wav": (samples, rate)}, {"threshold": 0.5}, tw_params
     )
-    whole = _local_scores(audio.spectrogram(samples, **p.spectrogram.kwargs())[None])[0, :, 0]
+    spectrogram = spectrograms.spectrogram(samples, **p.spectrogram.kwargs())
+    whole = _local_scores(spectrogram[None])[0, :, 0]
     refractory = max(1, int(round(p.evaluation.refractory_s / p.seconds_per_step)))
     one_pass = events.detect(whole, 0.5, refractory, p.hold_steps)
     assert len(table) == len(one_pass) == 3
@@ -103,32 +103,3 @@ def test_keyword_in_the_overlap_is_detected_once(tw_params):
     )
     # the stand-in rises as the burst starts: its "keyword end" is the burst's start
     np.testing.assert_allclose(table["time_s"], [b[0] for b in bursts], atol=0.1)
-
-
-def test_bad_window_parameters_are_named(tw_params):
-    from dl_pipelines.runtime.config import ParameterError
-
-    bad = {
-        **tw_params,
-        "detect": {**tw_params["detect"], "overlap_seconds": 10.0, "window_seconds": 10.0},
-    }
-    with pytest.raises(ParameterError, match="trigger_word.detect.*overlap_seconds"):
-        parse_params(bad)
-
-
-def test_a_model_of_another_stride_is_refused(tw_params):
-    """Scored with the parameters' stride 4, a stride-8 model would put every detection at
-    half its time: refused, naming both strides and the fix."""
-    from dl_pipelines.pipelines.trigger_word.model import build_trigger_word_model
-
-    detector = windows.Detector.from_params(parse_params(tw_params), 0.5)
-    assert (detector.kernel, detector.stride) == (KERNEL, STRIDE)
-    same = build_trigger_word_model(101, 4, KERNEL, STRIDE, [4], 0.0, 1e-3, 1.0)
-    detector.check_model(same, "The trained model")
-    other = build_trigger_word_model(101, 4, KERNEL, 8, [4], 0.0, 1e-3, 1.0)
-    with pytest.raises(
-        ValueError,
-        match=r"The trained model was trained with a Conv1D of "
-        r"kernel 15 and stride 8.*conv_stride 4.*model\.conv_stride: 8",
-    ):
-        detector.check_model(other, "The trained model")

@@ -50,10 +50,10 @@ def tw_params() -> dict:
 
 @pytest.fixture(scope="package")
 def detector(tw_params):
-    from dl_pipelines.audio.windows import Detector
+    from dl_pipelines.pipelines.trigger_word.detection import make_detector
     from dl_pipelines.pipelines.trigger_word.params import parse_params
 
-    found = Detector.from_params(parse_params(tw_params), tw_params["detect"]["threshold"])
+    found = make_detector(parse_params(tw_params), tw_params["detect"]["threshold"])
     assert (found.window_steps, found.overlap_steps) == (100, 25)
     return found
 

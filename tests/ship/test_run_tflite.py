@@ -34,7 +34,7 @@ def test_runner_gives_the_pipeline_detections(
     and 22.05 kHz 32-bit files, and on the recordings shipped in
     data/01_raw/trigger_word/detect; each several windows long; with the whole-window
     model and with the streaming step model."""
-    from dl_pipelines.audio import io as audio
+    from dl_pipelines.audio import io as audio_io
     from dl_pipelines.pipelines.trigger_word import nodes
 
     if which == "shipped":
@@ -43,7 +43,7 @@ def test_runner_gives_the_pipeline_detections(
     code, rows = run(shipped.with_name(model_file), *wavs)
     assert code == 0
     assert rows[0] == ["file", "time_s", "score"]
-    files = {path.name: audio.load_audio(path, mono=False) for path in wavs}
+    files = {path.name: audio_io.load_audio(path, mono=False) for path in wavs}
     table, _, _ = nodes.detect_folder(keras_detector, files, {"threshold": 0.0}, tw_params)
     assert len(table) >= 2 * len(wavs)  # several detections in each file
     assert [Path(r[0]).name for r in rows[1:]] == table["file"].tolist()

@@ -1,4 +1,4 @@
-"""Audio helpers shared by the speech pipelines: load, resample, mix, measure, spectrogram.
+"""Audio files: load (any format the installed decoders know), encode WAV.
 
 Audio is handled as ``float32`` NumPy arrays in [-1, 1] with an explicit sample rate;
 ``(n,)`` is mono, ``(n, channels)`` is multi-channel. Loading goes through pydub
@@ -9,25 +9,22 @@ ffmpeg), then SciPy's WAV reader (32-bit float WAV); every failure raises
 
 Only NumPy is imported at module level (pydub and SciPy inside the functions that use
 them): the on-device runner (:mod:`dl_pipelines.ship.run_tflite`) reads WAV files with
-:func:`read_pcm_wav`, resamples with :func:`resample` (NumPy alone there) and computes the same
-:func:`spectrogram` with NumPy alone.
-
-The spectrogram is the course's: frames of ``nfft`` samples every ``nfft - noverlap``
-samples, Hann window, power of the real FFT, in dB, clipped to a floor and normalised
-by a fixed affine map (the same for training and detection, so that streaming audio
-needs no statistics of its own).
+:func:`read_pcm_wav`, through the standard library alone. The rest of the audio toolkit:
+:mod:`~dl_pipelines.audio.resampling` (channels, rates), :mod:`~dl_pipelines.audio.levels`
+(dB, RMS, SNR) and :mod:`~dl_pipelines.audio.spectrograms` (the model's features).
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import math
 import re
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from dl_pipelines.audio.resampling import resample, to_mono
 
 logger = logging.getLogger(__name__)
 
@@ -276,199 +273,3 @@ def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
 def to_int16(samples: np.ndarray) -> np.ndarray:
     """Float samples in [-1, 1] → 16-bit PCM (clipped, rounded)."""
     return np.clip(np.round(np.asarray(samples) * 32767.0), -32768, 32767).astype(np.int16)
-
-
-# --------------------------------------------------------------------- channels and rates
-def to_mono(samples: np.ndarray) -> np.ndarray:
-    """Mix ``(n, channels)`` down to ``(n,)`` by averaging the channels."""
-    samples = np.asarray(samples, dtype=np.float32)
-    return samples if samples.ndim == 1 else samples.mean(axis=1, dtype=np.float32)
-
-
-def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
-    """Polyphase resampling (anti-aliased) along the first axis: SciPy's ``resample_poly``,
-    or where SciPy is not installed (the on-device runner) :func:`resample_numpy`, the
-    same filter in NumPy (identical output, ~10× slower)."""
-    try:
-        from scipy.signal import resample_poly
-    except ImportError:
-        return resample_numpy(samples, from_rate, to_rate)
-
-    up, down = _rate_ratio(from_rate, to_rate)
-    if up == down:
-        return np.asarray(samples, dtype=np.float32)
-    out = resample_poly(np.asarray(samples, dtype=np.float64), up, down, axis=0)
-    return out.astype(np.float32)
-
-
-def resample_numpy(
-    samples: np.ndarray, from_rate: int, to_rate: int, chunk: int = 1 << 15
-) -> np.ndarray:
-    """:func:`resample` in NumPy only (what it runs where SciPy is not installed).
-
-    The same polyphase filter as SciPy's ``resample_poly``: up by ``up``, a Kaiser-windowed
-    (β = 5) sinc low-pass of ``20·max(up, down) + 1`` taps cutting at the lower Nyquist
-    rate, down by ``down``, output aligned on the filter's centre. Each output sample is
-    a dot product of ≈ 20 input samples with one phase of the filter, computed ``chunk``
-    outputs at a time (bounded memory for audio of any length). Along the first axis.
-    """
-    up, down = _rate_ratio(from_rate, to_rate)
-    x = np.asarray(samples, dtype=np.float64)
-    if up == down:
-        return x.astype(np.float32)
-    half = 10 * max(up, down)
-    taps = np.sinc(np.arange(-half, half + 1) / max(up, down)) * np.kaiser(2 * half + 1, 5.0)
-    taps *= up / taps.sum()
-    per_phase = -(-len(taps) // up)
-    phases = np.zeros(per_phase * up)
-    phases[: len(taps)] = taps
-    phases = phases.reshape(per_phase, up)  # phases[i, p] = taps[i·up + p]
-    n_out = -(-len(x) * up // down)
-    # output n = Σ_i taps[p + i·up] · x[j − i] with n·down + half = j·up + p
-    back = half // up + 2
-    padded = np.concatenate(
-        [np.zeros((per_phase, *x.shape[1:])), x, np.zeros((back, *x.shape[1:]))]
-    )
-    out = np.empty((n_out, *x.shape[1:]), dtype=np.float32)
-    for first in range(0, n_out, chunk):
-        t = np.arange(first, min(n_out, first + chunk), dtype=np.int64) * down + half
-        j, p = np.divmod(t, up)
-        j += per_phase
-        acc = np.zeros((len(t), *x.shape[1:]))
-        for i in range(per_phase):
-            weight = phases[i, p]
-            acc += (weight if x.ndim == 1 else weight[:, None]) * padded[j - i]
-        out[first : first + len(t)] = acc
-    return out
-
-
-def _rate_ratio(from_rate: int, to_rate: int) -> tuple[int, int]:
-    """``(up, down)``: ``to_rate / from_rate`` in lowest terms."""
-    if from_rate <= 0 or to_rate <= 0:
-        raise ValueError(f"sample rates must be positive, got {from_rate} → {to_rate}")
-    g = math.gcd(int(from_rate), int(to_rate))
-    return int(to_rate) // g, int(from_rate) // g
-
-
-# --------------------------------------------------------------------------- levels
-def db_to_gain(db: float | np.ndarray) -> float | np.ndarray:
-    """Decibels → linear amplitude factor: 10^(dB/20)."""
-    return 10.0 ** (np.asarray(db, dtype=np.float64) / 20.0)
-
-
-def rms(samples: np.ndarray, axis: int | None = None) -> float | np.ndarray:
-    """Root mean square amplitude."""
-    x = np.asarray(samples, dtype=np.float64)
-    return np.sqrt(np.mean(x * x, axis=axis))
-
-
-def rms_db(samples: np.ndarray, floor_db: float = -120.0) -> float:
-    """RMS level in dB relative to full scale (1.0), floored at ``floor_db``."""
-    value = float(rms(samples))
-    return max(floor_db, 20.0 * math.log10(value)) if value > 0 else floor_db
-
-
-def active_rms(
-    samples: np.ndarray, sample_rate: int, frame_s: float = 0.02, threshold_db: float = -30.0
-) -> float:
-    """RMS over the active frames (within ``threshold_db`` of the loudest frame).
-
-    The level of a speech clip without its silences, so that a short word and a long
-    one at the same SNR sound equally loud.
-    """
-    x = np.asarray(samples, dtype=np.float64).reshape(-1)
-    frame = max(1, int(frame_s * sample_rate))
-    n = len(x) // frame
-    if n == 0:
-        return float(rms(x))
-    energy = np.mean(x[: n * frame].reshape(n, frame) ** 2, axis=1)
-    if energy.max() <= 0:
-        return 0.0
-    active = energy >= energy.max() * 10.0 ** (threshold_db / 10.0)
-    return float(np.sqrt(energy[active].mean()))
-
-
-def gain_for_snr(signal_rms: float, noise_rms: float, snr_db: float) -> float:
-    """Factor for the signal so that 20·log10(g·signal_rms / noise_rms) = snr_db."""
-    if signal_rms <= 0:
-        raise ValueError("the signal is silent: no gain gives it an SNR")
-    return float(noise_rms * db_to_gain(snr_db) / signal_rms)
-
-
-def peak_normalise(samples: np.ndarray, peak: float = 0.99) -> np.ndarray:
-    """Scale down (never up) so that max |x| ≤ ``peak``: mixing never clips."""
-    top = float(np.max(np.abs(samples))) if np.size(samples) else 0.0
-    return samples if top <= peak else (samples * (peak / top)).astype(np.float32)
-
-
-def trim_silence(
-    samples: np.ndarray, sample_rate: int, threshold_db: float = -40.0, pad_s: float = 0.01
-) -> np.ndarray:
-    """Cut leading and trailing frames quieter than ``threshold_db`` below the peak."""
-    x = np.asarray(samples, dtype=np.float32)
-    if x.size == 0:
-        return x
-    top = float(np.max(np.abs(x)))
-    if top == 0:
-        return x[:0]
-    loud = np.flatnonzero(np.abs(x) >= top * 10.0 ** (threshold_db / 20.0))
-    pad = int(pad_s * sample_rate)
-    return x[max(0, loud[0] - pad) : min(len(x), loud[-1] + 1 + pad)]
-
-
-# ----------------------------------------------------------------------------- spectrogram
-def spectrogram_frames(n_samples: int, nfft: int, noverlap: int) -> int:
-    """Number of frames of :func:`spectrogram` for ``n_samples`` samples."""
-    hop = nfft - noverlap
-    return 0 if n_samples < nfft else (n_samples - nfft) // hop + 1
-
-
-def hann_window(n: int) -> np.ndarray:
-    """Periodic Hann window of ``n`` samples (SciPy's ``get_window("hann", n)``), float64."""
-    return 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)
-
-
-def spectrogram(
-    samples: np.ndarray,
-    nfft: int = 200,
-    noverlap: int = 120,
-    floor_db: float = -100.0,
-    center_db: float = -50.0,
-    scale_db: float = 25.0,
-) -> np.ndarray:
-    """Log-power spectrogram, normalised: ``(…, frames, nfft // 2 + 1)`` float32.
-
-    The course setting (``nfft`` 200, ``noverlap`` 120) gives 5511 × 101 for 10 s at
-    44.1 kHz. Works on a batch ``(…, n)`` (NumPy's real FFT over strided frames, one
-    signal at a time so that the temporaries stay in cache; the log and the scaling are
-    done in place in the output). Power is |FFT|² / Σw² (Hann window ``w``) in dB,
-    clipped at ``floor_db``, then mapped to ``(dB − center_db) / scale_db``.
-    """
-    if not 0 <= noverlap < nfft:
-        raise ValueError(f"noverlap must be in [0, nfft), got nfft={nfft}, noverlap={noverlap}")
-    x = np.asarray(samples, dtype=np.float32)
-    hop = nfft - noverlap
-    n_frames = spectrogram_frames(x.shape[-1], nfft, noverlap)
-    if n_frames == 0:
-        raise AudioError(
-            f"{x.shape[-1]} samples are shorter than one spectrogram frame ({nfft} samples)."
-        )
-    window = hann_window(nfft)
-    energy = float(np.sum(window**2))
-    window = window.astype(np.float32)
-    # (10·log10(max(|X|², floor·Σw²)) − 10·log10(Σw²) − center_db) / scale_db
-    floor = np.float32(10.0 ** (floor_db / 10.0) * energy)
-    gain = np.float32(10.0 / scale_db)
-    offset = np.float32((10.0 * math.log10(energy) + center_db) / scale_db)
-    signals = x.reshape(-1, x.shape[-1])
-    out = np.empty((len(signals), n_frames, nfft // 2 + 1), dtype=np.float32)
-    for signal, power in zip(signals, out, strict=True):
-        frames = np.lib.stride_tricks.sliding_window_view(signal, nfft)[::hop]
-        spectrum = np.fft.rfft(frames * window, axis=-1)
-        np.square(spectrum.real, out=power)
-        power += np.square(spectrum.imag)
-        np.maximum(power, floor, out=power)
-        np.log10(power, out=power)
-        power *= gain
-        power -= offset
-    return out.reshape(*x.shape[:-1], n_frames, nfft // 2 + 1)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import io as audio_io
+from dl_pipelines.audio import resampling
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,9 @@ class AudioFile:
         it is missing, empty, corrupt or holds no samples."""
         path = Path(path)
         if not path.is_file():
-            raise audio.AudioError(f"Audio file '{path}' does not exist.")
+            raise audio_io.AudioError(f"Audio file '{path}' does not exist.")
         if path.stat().st_size == 0:
-            raise audio.AudioError(
+            raise audio_io.AudioError(
                 f"Audio file '{path}' is empty (0 bytes): replace it "
                 "with a valid WAV file or delete it."
             )
@@ -50,10 +51,10 @@ class AudioFile:
             info = soundfile.info(str(path))
             file = cls(path, int(info.samplerate), int(info.frames), int(info.channels), True)
         except Exception:  # noqa: BLE001 - libsndfile cannot read it: decode it whole
-            samples, rate = audio.load_audio(path, mono=False)
+            samples, rate = audio_io.load_audio(path, mono=False)
             file = cls(path, int(rate), int(samples.shape[0]), int(samples.shape[1]), False)
         if file.frames <= 0:
-            raise audio.AudioError(
+            raise audio_io.AudioError(
                 f"Audio file '{path}' holds no samples (zero-length "
                 "audio): replace it with a recording or delete it."
             )
@@ -66,7 +67,7 @@ class AudioFile:
     def blocks(self, frames: int) -> Iterator[np.ndarray]:
         """``float32`` blocks ``(≤ frames, channels)`` from the start to the end."""
         if not self.streamable:
-            samples, _ = audio.load_audio(self.path, mono=False)
+            samples, _ = audio_io.load_audio(self.path, mono=False)
             for begin in range(0, len(samples), frames):
                 yield samples[begin : begin + frames]
             return
@@ -80,7 +81,7 @@ class AudioFile:
                         return
                     yield block
         except RuntimeError as error:
-            raise audio.AudioError(
+            raise audio_io.AudioError(
                 f"Cannot read audio file '{self.path}' to its end: it "
                 f"is truncated or corrupt ({error}). Replace it."
             ) from error
@@ -101,7 +102,7 @@ def mono_at_rate(
 
 def output_length(frames: int, from_rate: int, to_rate: int) -> int:
     """Samples of ``frames`` samples at ``from_rate`` resampled to ``to_rate``."""
-    up, down = audio._rate_ratio(from_rate, to_rate)
+    up, down = resampling.rate_ratio(from_rate, to_rate)
     return -(-frames * up // down)
 
 
@@ -114,11 +115,11 @@ def mono_chunks_at_rate(
     neighbours on either side (more than the polyphase filter reaches; zeros beyond the
     ends, as SciPy pads), and the output of the padding dropped.
     """
-    up, down = audio._rate_ratio(from_rate, to_rate)
+    up, down = resampling.rate_ratio(from_rate, to_rate)
     if up == down:
         left = total_frames
         for block in blocks:
-            mono = audio.to_mono(block)[:left]
+            mono = resampling.to_mono(block)[:left]
             left -= len(mono)
             yield mono
         return
@@ -129,7 +130,7 @@ def mono_chunks_at_rate(
     data = np.zeros(0, dtype=np.float32)  # input not resampled yet
     start = 0  # input index of ``data[0]``
     for block in blocks:
-        data = np.concatenate([data, audio.to_mono(block)])
+        data = np.concatenate([data, resampling.to_mono(block)])
         while len(data) >= step + pad:
             yield _emit(data[:step], left, data[step : step + pad], start, up, down, n_out)
             left, data, start = data[step - pad : step], data[step:], start + step

@@ -29,15 +29,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from dl_pipelines.audio import events
-from dl_pipelines.audio import io as audio
-
-if TYPE_CHECKING:
-    from dl_pipelines.pipelines.trigger_word.params import TriggerWordParams
+from dl_pipelines.audio import events, spectrograms
 
 
 @dataclass(frozen=True)
@@ -46,7 +42,7 @@ class Detector:
 
     What a shipped ``model.json`` holds in its ``audio`` and ``detector`` sections
     (:mod:`dl_pipelines.ship.manifest`), and what ``trigger_word_detect`` derives from
-    its parameters (:meth:`from_params`).
+    its parameters (``make_detector`` in its detection module).
     """
 
     sample_rate: int
@@ -58,21 +54,6 @@ class Detector:
     threshold: float
     refractory_steps: int  # peaks closer than this are one detection
     hold_steps: int  # peaks of the score held this long (events.hold)
-
-    @classmethod
-    def from_params(cls, p: TriggerWordParams, threshold: float) -> Detector:
-        """The detector of the ``trigger_word`` parameters, at ``threshold``."""
-        return cls(
-            sample_rate=p.audio.sample_rate,
-            spectrogram=p.spectrogram.kwargs(),
-            kernel=p.model.conv_kernel,
-            stride=p.model.conv_stride,
-            window_steps=max(1, int(round(p.detect.window_seconds / p.seconds_per_step))),
-            overlap_steps=int(round(p.detect.overlap_seconds / p.seconds_per_step)),
-            threshold=float(threshold),
-            refractory_steps=max(1, int(round(p.evaluation.refractory_s / p.seconds_per_step))),
-            hold_steps=p.hold_steps,
-        )
 
     @property
     def hop(self) -> int:
@@ -235,7 +216,7 @@ def _signal(samples: Any) -> Any:
 
 def output_steps_of(n_samples: int, nfft: int, noverlap: int, kernel: int, stride: int) -> int:
     """Output steps of the detector for ``n_samples`` of audio (0 when too short)."""
-    frames = audio.spectrogram_frames(n_samples, nfft, noverlap)
+    frames = spectrograms.spectrogram_frames(n_samples, nfft, noverlap)
     return 0 if frames < kernel else (frames - kernel) // stride + 1
 
 
@@ -277,7 +258,7 @@ def score_in_windows(
         )
     plan = WindowPlan(n_steps, window_steps, window_steps - overlap_steps, overlap_steps)
     window_samples = ((window_steps - 1) * stride + kernel - 1) * hop + nfft
-    n_frames = audio.spectrogram_frames(len(samples), nfft, noverlap)
+    n_frames = spectrograms.spectrogram_frames(len(samples), nfft, noverlap)
     every = max(1, n_frames // plot_frames)
     scores = np.empty(n_steps, dtype=np.float32)
     picture: list[np.ndarray] = []
@@ -288,7 +269,7 @@ def score_in_windows(
             begin = plan.start(k) * stride * hop
             piece = samples[begin : begin + window_samples]
             batch[row, : len(piece)] = piece
-        x = audio.spectrogram(batch, **spectrogram_kwargs)
+        x = spectrograms.spectrogram(batch, **spectrogram_kwargs)
         out = np.asarray(predict(x), dtype=np.float32)[..., 0]
         for row, k in enumerate(ks):
             lo, hi = plan.kept(k)

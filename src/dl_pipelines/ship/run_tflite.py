@@ -35,8 +35,8 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from dl_pipelines.audio import io as audio
-from dl_pipelines.audio import windows
+from dl_pipelines.audio import io as audio_io
+from dl_pipelines.audio import resampling, windows
 from dl_pipelines.ship.litert import LiteRTModel, StreamingLiteRTModel
 from dl_pipelines.ship.manifest import ManifestError, detector_of, is_streaming, load_manifest
 
@@ -135,8 +135,8 @@ def detect_keywords(
             )
     writer.writerow(["file", "time_s", "score"])
     for path in inputs:
-        samples, rate = audio.read_pcm_wav(path)
-        mono = audio.resample(audio.to_mono(samples), rate, detector.sample_rate)
+        samples, rate = audio_io.read_pcm_wav(path)
+        mono = resampling.resample(resampling.to_mono(samples), rate, detector.sample_rate)
         found = windows.detect_signal(model.predict, mono, detector, BATCH, str(path))
         writer.writerows(
             [row["file"], row["time_s"], row["score"]] for row in found.rows(str(path))

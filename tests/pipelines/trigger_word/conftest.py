@@ -9,6 +9,14 @@ import pytest
 
 from tests.conftest import KedroProject, make_project_copy
 
+RATE = 16000
+
+
+def tone(seconds: float, freq: float = 300.0, rate: int = RATE) -> np.ndarray:
+    """A sine of amplitude 0.3: a stand-in word, background or recording."""
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
 
 def write_recording(
     folder: Path,
@@ -21,7 +29,7 @@ def write_recording(
     seed: int = 0,
 ) -> list[float]:
     """A held-out-voice recording written as WAV; returns the keyword end times."""
-    from dl_pipelines.audio import io as audio
+    from dl_pipelines.audio import io as audio_io
     from dl_pipelines.pipelines.trigger_word.synthesis import recording
     from dl_pipelines.runtime.seeding import rng
 
@@ -29,7 +37,7 @@ def write_recording(
     if stereo:
         samples = np.stack([samples, 0.5 * samples], axis=1)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(audio.wav_bytes(samples, rate))
+    (folder / name).write_bytes(audio_io.wav_bytes(samples, rate))
     return ends
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import levels, spectrograms
 from dl_pipelines.pipelines.trigger_word import channel
 from dl_pipelines.pipelines.trigger_word.mixing import MixSpec, apply_channel
 
@@ -51,7 +51,7 @@ def test_band_limit_removes_what_a_lower_rate_cannot_hold_and_keeps_the_length()
 
 
 def test_the_channel_draws_nothing_when_off_and_is_seeded_when_on() -> None:
-    x = audio.db_to_gain(-20) * np.random.default_rng(1).standard_normal(RATE)
+    x = levels.db_to_gain(-20) * np.random.default_rng(1).standard_normal(RATE)
     x = x.astype(np.float32)
     off = MixSpec(RATE, RATE, 10, 2, 1, 1, (-30, -20), (0, 10))
     generator = np.random.default_rng(5)
@@ -88,5 +88,5 @@ def test_resynthesis_keeps_the_word_and_changes_the_voice() -> None:
     assert np.array_equal(a, b) and not np.allclose(a, c)
     assert np.max(np.abs(a)) == pytest.approx(np.max(np.abs(word)), rel=0.05)
     assert abs(np.corrcoef(a, word)[0, 1]) < 0.5  # a new waveform (source) …
-    envelope = [audio.spectrogram(x[None], 200, 120)[0].mean(axis=0) for x in (word, a)]
+    envelope = [spectrograms.spectrogram(x[None], 200, 120)[0].mean(axis=0) for x in (word, a)]
     assert np.corrcoef(*envelope)[0, 1] > 0.8  # … with the word's formants

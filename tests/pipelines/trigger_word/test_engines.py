@@ -7,7 +7,9 @@ import logging
 import numpy as np
 import pytest
 
-from dl_pipelines.pipelines.trigger_word import engines, nodes, speech
+from dl_pipelines.pipelines.trigger_word import engines, speech
+from dl_pipelines.pipelines.trigger_word.clips import family
+from dl_pipelines.pipelines.trigger_word.default_clips import engine_clips
 from dl_pipelines.pipelines.trigger_word.params import parse_params
 from dl_pipelines.runtime.config import ParameterError
 
@@ -54,7 +56,7 @@ def test_an_engine_that_is_not_installed_is_skipped_with_a_log_line(
     source = next(e for e in p.default_data.engines if e.engine == "flite")
     monkeypatch.setattr(engines.FliteEngine, "missing", lambda self: "apt-get install flite")
     with caplog.at_level(logging.WARNING):
-        clips, names, groups = nodes._engine_clips("positives", source, p, 0, [], None)
+        clips, names, groups = engine_clips("positives", source, p, 0, [], None)
     assert clips == names == groups == []
     assert "'flite' skipped (apt-get install flite)" in caplog.text
 
@@ -65,19 +67,19 @@ def test_engine_clips_are_grouped_by_engine_and_voice_and_reproducible(
     p = parse_params(tw_params)
     source = next(e for e in p.default_data.engines if e.engine == "flite")
     _installed("flite")
-    clips, names, groups = nodes._engine_clips("negatives", source, p, 3, [], None)
-    again, _, _ = nodes._engine_clips("negatives", source, p, 3, [], None)
+    clips, names, groups = engine_clips("negatives", source, p, 3, [], None)
+    again, _, _ = engine_clips("negatives", source, p, 3, [], None)
     assert len(clips) == len(source.voices) * source.negative_clips_per_voice
     assert set(groups) == {f"flite:{v}" for v in source.voices}
     assert all(n.startswith("test/flite:") for n in names)
     assert all(np.array_equal(a, b) for a, b in zip(clips, again, strict=True))
-    assert {nodes.family(g) for g in groups} == {"flite"}
+    assert {family(g) for g in groups} == {"flite"}
 
 
 def test_families_of_groups() -> None:
-    assert nodes.family("piper:joe") == "piper"
-    assert nodes.family("en-us+m1") == "espeak"
-    assert nodes.family("alice") == "user"
+    assert family("piper:joe") == "piper"
+    assert family("en-us+m1") == "espeak"
+    assert family("alice") == "user"
 
 
 @pytest.mark.parametrize(

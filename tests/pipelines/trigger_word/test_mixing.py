@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import levels
 from dl_pipelines.pipelines.trigger_word.mixing import (
     ClipBank,
     MixSpec,
@@ -195,7 +195,7 @@ def test_end_margin_keeps_every_word_clear_of_the_end():
         n_positives=4,
         n_negatives=3,
     )[0]
-    assert audio.rms(quiet[2000:]) < 0.5 * audio.rms(quiet[:2000])
+    assert levels.rms(quiet[2000:]) < 0.5 * levels.rms(quiet[:2000])
 
 
 def test_start_margin_keeps_every_word_clear_of_the_start():
@@ -227,7 +227,7 @@ def test_start_margin_keeps_every_word_clear_of_the_start():
         n_positives=4,
         n_negatives=3,
     )[0]
-    assert audio.rms(quiet[:1000]) < 0.5 * audio.rms(quiet[1000:])
+    assert levels.rms(quiet[:1000]) < 0.5 * levels.rms(quiet[1000:])
 
 
 def test_snr_is_applied_against_the_background():
@@ -247,7 +247,7 @@ def test_snr_is_applied_against_the_background():
     word = x[end - 300 : end]
     rest = np.concatenate([x[: end - 300], x[end:]])
     # word + noise ≈ 20 dB above the noise: rms ratio ≈ 10
-    assert 20 * np.log10(audio.rms(word) / audio.rms(rest)) == pytest.approx(20.0, abs=0.5)
+    assert 20 * np.log10(levels.rms(word) / levels.rms(rest)) == pytest.approx(20.0, abs=0.5)
 
 
 def test_clip_bank_round_trip():
@@ -312,7 +312,7 @@ def test_augmented_words_keep_their_dry_end_as_the_keyword_end():
         )
         (end,) = ends
         # the warped 50 Hz keyword, its tail 20 dB down: loud before its end, faint after
-        before, after = audio.rms(x[end - 100 : end]), audio.rms(x[end + 20 : end + 120])
+        before, after = levels.rms(x[end - 100 : end]), levels.rms(x[end + 20 : end + 120])
         assert before > 3 * after
         word, dry = augment_word(positives.clip(0), spec, np.random.default_rng(i))
         assert len(word) > dry and 240 <= dry <= 375

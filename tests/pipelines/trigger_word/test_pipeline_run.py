@@ -167,10 +167,10 @@ def test_detects_the_keyword_in_held_out_recordings(
             assert np.any(np.abs(found - end) < 0.5), (name, end, found)
             assert np.sum(np.abs(found - end) < 1.0) == 1, (name, end, found)  # once
         assert (project.path / DETECT / "plots" / f"{name}.png").stat().st_size > 1000
-    from dl_pipelines.audio import io as audio
+    from dl_pipelines.audio import io as audio_io
 
-    chimed, rate = audio.load_audio(project.path / DETECT / "chimed/stereo_44k.wav", mono=False)
-    original, _ = audio.load_audio(folder / "stereo_44k.wav", mono=False)
+    chimed, rate = audio_io.load_audio(project.path / DETECT / "chimed/stereo_44k.wav", mono=False)
+    original, _ = audio_io.load_audio(folder / "stereo_44k.wav", mono=False)
     assert rate == 44100 and chimed.shape == original.shape
     assert not np.allclose(chimed, original, atol=1e-3)  # the chime is in
     (run,) = project.runs("trigger_word_detect")
@@ -184,7 +184,8 @@ def test_a_recording_at_16_khz_is_detected_as_at_44_khz(
     keyword found in the 44.1 kHz copy is found in the other, at the same time. (The
     tiny test model does not hear 8 kHz audio; the base model's figures on 8 kHz are in
     docs/trigger_word.md.)"""
-    from dl_pipelines.audio import io as audio
+    from dl_pipelines.audio import io as audio_io
+    from dl_pipelines.audio import resampling
 
     folder = tmp_path / "rates"
     ends = write_recording(
@@ -196,10 +197,10 @@ def test_a_recording_at_16_khz_is_detected_as_at_44_khz(
         6.0,
         seed=3,
     )
-    samples, rate = audio.load_audio(folder / "at_44k.wav")
+    samples, rate = audio_io.load_audio(folder / "at_44k.wav")
     for low in (16000,):
         (folder / f"at_{low // 1000}k.wav").write_bytes(
-            audio.wav_bytes(audio.resample(samples, rate, low), low)
+            audio_io.wav_bytes(resampling.resample(samples, rate, low), low)
         )
     project = trained_trigger_word
     project.run(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import levels
 from dl_pipelines.pipelines.trigger_word.synthesis import BACKGROUND_KINDS, background
 
 RATE = 16000
@@ -29,7 +29,7 @@ def _background(kind: str, seed: int = 0, seconds: float = 4.0) -> np.ndarray:
 def test_every_kind_is_at_minus_20_dbfs_and_reproducible(kind):
     x = _background(kind)
     assert x.shape == (4 * RATE,) and x.dtype == np.float32
-    peak, level_db = float(np.max(np.abs(x))), 20 * np.log10(audio.rms(x))
+    peak, level_db = float(np.max(np.abs(x))), 20 * np.log10(levels.rms(x))
     assert peak <= 0.99 + 1e-6
     # -20 dBFS RMS, unless the peaks had to be brought down to 0.99 (transients)
     assert level_db == pytest.approx(-20.0, abs=0.1) or (peak >= 0.98 and level_db < -20)
@@ -47,8 +47,8 @@ def test_clatter_is_transients_over_a_faint_floor(seed):
     """The loudest 10 ms frames stand far above the median one, unlike steady noise."""
     spread = {}
     for kind in ("clatter", "white"):
-        levels = _frame_levels_db(_background(kind, seed=seed, seconds=10.0))
-        spread[kind] = np.percentile(levels, 99) - np.percentile(levels, 50)
+        frame_db = _frame_levels_db(_background(kind, seed=seed, seconds=10.0))
+        spread[kind] = np.percentile(frame_db, 99) - np.percentile(frame_db, 50)
     assert spread["white"] < 2.0
     assert spread["clatter"] > 10.0
 

@@ -1,7 +1,7 @@
 """``trigger_word``: detect each moment a keyword has just been said in 10 s of audio.
 
-The pipeline is imported when it is asked for, not with the package: the light modules
-(:mod:`.windows`, :mod:`.events`) serve the on-device runner, which has no Kedro.
+The pipeline is imported when it is asked for, not with the package: importing one of
+its modules (:mod:`.params`, :mod:`.synthesis`, …) does not import the nodes and Kedro.
 """
 
 from __future__ import annotations

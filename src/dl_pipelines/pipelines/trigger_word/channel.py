@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import levels, resampling
 
 
 @lru_cache(maxsize=4)
@@ -77,7 +77,9 @@ def resynthesise(
     from scipy.linalg import solve_toeplitz
     from scipy.signal import lfilter
 
-    x = audio.resample(np.asarray(clip, dtype=np.float32), sample_rate, rate).astype(np.float64)
+    x = resampling.resample(np.asarray(clip, dtype=np.float32), sample_rate, rate).astype(
+        np.float64
+    )
     frame, hop = rate // 50, rate // 100
     if len(x) < frame:
         return np.asarray(clip, dtype=np.float32)
@@ -113,7 +115,7 @@ def resynthesise(
     out = out[: len(x)]
     peak = float(np.max(np.abs(out)))
     out = out * (float(np.max(np.abs(x))) / peak) if peak > 0 else out
-    back = audio.resample(out.astype(np.float32), rate, sample_rate)
+    back = resampling.resample(out.astype(np.float32), rate, sample_rate)
     return back[: len(clip)] if len(back) >= len(clip) else np.pad(back, (0, len(clip) - len(back)))
 
 
@@ -135,7 +137,7 @@ def random_response(
     log_f = np.log2(f)
     for _ in range(2):
         centre = generator.uniform(np.log2(300), np.log2(6000))
-        gain = gain * audio.db_to_gain(
+        gain = gain * levels.db_to_gain(
             generator.uniform(-max_db, max_db) * np.exp(-0.5 * ((log_f - centre) / 0.5) ** 2)
         )
     return gain.astype(np.float32)
@@ -151,8 +153,8 @@ def band_limit(samples: np.ndarray, sample_rate: int, recorded_rate: int) -> np.
     ``sample_rate`` (what a user's 8 or 16 kHz WAV looks like to the detector)."""
     if recorded_rate >= sample_rate:
         return samples
-    down = audio.resample(samples, sample_rate, recorded_rate)
-    up = audio.resample(down, recorded_rate, sample_rate)
+    down = resampling.resample(samples, sample_rate, recorded_rate)
+    up = resampling.resample(down, recorded_rate, sample_rate)
     out = np.zeros_like(samples)
     out[: min(len(up), len(out))] = up[: len(out)]
     return out

@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import io as audio_io
+from dl_pipelines.audio import levels, resampling
 from dl_pipelines.pipelines.trigger_word import speech
 
 Samples = tuple[np.ndarray, int]
@@ -182,7 +183,7 @@ class FliteEngine(Engine):
                 check=True,
                 capture_output=True,
             )
-            return audio.read_pcm_wav(path)
+            return audio_io.read_pcm_wav(path)
 
 
 class FestivalEngine(Engine):
@@ -226,7 +227,7 @@ class FestivalEngine(Engine):
             missing = [r[0] for r, path in zip(requests, paths, strict=True) if not path.exists()]
             if missing:
                 raise speech.SpeechError(f"Festival said nothing for {missing[:3]}.")
-            return [audio.read_pcm_wav(path) for path in paths]
+            return [audio_io.read_pcm_wav(path) for path in paths]
 
 
 ENGINES: dict[str, Engine] = {
@@ -256,7 +257,7 @@ def spoken_many(name: str, requests: list[Request], sample_rate: int) -> list[np
     ):
         if samples.size == 0 or float(np.max(np.abs(samples))) < 0.01:
             raise speech.SpeechError(f"{name} voice '{voice}' said nothing audible for {text!r}.")
-        samples = audio.trim_silence(audio.to_mono(samples), rate)
+        samples = levels.trim_silence(resampling.to_mono(samples), rate)
         samples = samples / max(1.0, float(np.max(np.abs(samples))) / 0.99)
-        out.append(audio.resample(samples, rate, sample_rate))
+        out.append(resampling.resample(samples, rate, sample_rate))
     return out

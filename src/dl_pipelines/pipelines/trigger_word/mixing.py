@@ -23,7 +23,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.signal import oaconvolve
 
-from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import io as audio_io
+from dl_pipelines.audio import levels
 from dl_pipelines.pipelines.trigger_word import channel
 
 
@@ -48,7 +49,7 @@ class ClipBank:
     def from_clips(cls, clips: list[np.ndarray]) -> ClipBank:
         offsets = np.zeros(len(clips) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(c) for c in clips])
-        samples = audio.to_int16(np.concatenate(clips)) if clips else np.zeros(0, dtype=np.int16)
+        samples = audio_io.to_int16(np.concatenate(clips)) if clips else np.zeros(0, dtype=np.int16)
         return cls(samples, offsets)
 
 
@@ -149,7 +150,7 @@ def room_response(
     n = max(2, int(round(rt60 * sample_rate)))
     t = np.arange(1, n, dtype=np.float64) / sample_rate
     tail = generator.standard_normal(n - 1) * np.exp(-6.9078 * t / rt60)
-    tail *= np.sqrt(audio.db_to_gain(-drr_db) ** 2 / max(float(np.sum(tail**2)), 1e-12))
+    tail *= np.sqrt(levels.db_to_gain(-drr_db) ** 2 / max(float(np.sum(tail**2)), 1e-12))
     return np.concatenate([[1.0], tail]).astype(np.float32)
 
 
@@ -242,9 +243,10 @@ def mix_example(
     offset = int(generator.integers(0, length - n + 1))
     out = backgrounds.samples[start + offset : start + offset + n].astype(np.float32) / 32768.0
     out *= np.float32(
-        audio.db_to_gain(generator.uniform(*spec.background_db)) / max(float(audio.rms(out)), 1e-9)
+        levels.db_to_gain(generator.uniform(*spec.background_db))
+        / max(float(levels.rms(out)), 1e-9)
     )
-    background_rms = max(float(audio.rms(out)), 1e-6)
+    background_rms = max(float(levels.rms(out)), 1e-6)
 
     k = int(generator.integers(0, spec.max_positives + 1)) if n_positives is None else n_positives
     m = int(generator.integers(0, spec.max_negatives + 1)) if n_negatives is None else n_negatives
@@ -269,9 +271,9 @@ def mix_example(
     )
     keywords, others = [], []  # (end sample, clip index, SNR); end samples
     for (kind, i, clip, dry), begin in zip(clips, starts, strict=True):
-        level = audio.active_rms(clip, spec.sample_rate)
+        level = levels.active_rms(clip, spec.sample_rate)
         snr_db = float(generator.uniform(*spec.snr_db))
-        gain = audio.gain_for_snr(max(level, 1e-6), background_rms, snr_db)
+        gain = levels.gain_for_snr(max(level, 1e-6), background_rms, snr_db)
         out[begin : begin + len(clip)] += np.float32(gain) * clip
         if kind == "p":
             keywords.append((int(begin + dry), i, snr_db))
@@ -280,7 +282,7 @@ def mix_example(
     keywords.sort()
     out = apply_channel(out, spec, generator)
     return Mixed(
-        audio.peak_normalise(out, spec.peak),
+        levels.peak_normalise(out, spec.peak),
         [k[0] for k in keywords],
         bg,
         [k[1] for k in keywords],

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dl_pipelines.audio import io as audio
+from dl_pipelines.audio import levels, resampling
 from dl_pipelines.pipelines.trigger_word import speech
 
 #: Background kinds :func:`background` can make.
@@ -36,8 +36,8 @@ def spoken_clip(
         "pitch_range": int(generator.integers(pitch_range[0], pitch_range[1] + 1)),
     }
     samples = speech.synthesise(word, voice, **settings, seed=int(generator.integers(0, 2**31)))
-    samples = audio.trim_silence(samples, speech.sample_rate())
-    return audio.resample(samples, speech.sample_rate(), sample_rate)
+    samples = levels.trim_silence(samples, speech.sample_rate())
+    return resampling.resample(samples, speech.sample_rate(), sample_rate)
 
 
 # ---------------------------------------------------------------------------- backgrounds
@@ -77,7 +77,7 @@ def _babble(
     for _ in range(int(generator.integers(speakers[0], speakers[1] + 1))):
         voice = str(generator.choice(list(voices)))
         position = int(generator.integers(0, rate // 2))
-        gain = audio.db_to_gain(generator.uniform(-10, 0))
+        gain = levels.db_to_gain(generator.uniform(-10, 0))
         while position < n:
             clip = spoken_clip(
                 str(generator.choice(list(words))),
@@ -89,7 +89,7 @@ def _babble(
                 (20, 80),
             )
             end = min(n, position + len(clip))
-            x[position:end] += gain * clip[: end - position] / max(audio.rms(clip), 1e-6)
+            x[position:end] += gain * clip[: end - position] / max(levels.rms(clip), 1e-6)
             position = end + int(generator.integers(0, rate // 5))
     return x
 
@@ -130,7 +130,7 @@ def _clatter(n: int, rate: int, generator: np.random.Generator) -> np.ndarray:
                 2 * np.pi * generator.uniform(300, 5000) * t + generator.uniform(0, 2 * np.pi)
             )
         burst = burst / max(float(np.std(burst)), 1e-9)
-        x[start : start + length] += audio.db_to_gain(generator.uniform(-30, 0)) * decay * burst
+        x[start : start + length] += levels.db_to_gain(generator.uniform(-30, 0)) * decay * burst
     return x
 
 
@@ -158,11 +158,11 @@ def _level_changes(
     n = len(x)
     count = int(generator.integers(1, 4))
     times = np.sort(generator.integers(0, n, count))
-    levels = np.concatenate([[0.0], np.cumsum(generator.uniform(-steps_db, steps_db, count))])
-    gain_db = levels[np.searchsorted(times, np.arange(n), side="right")]
+    level_db = np.concatenate([[0.0], np.cumsum(generator.uniform(-steps_db, steps_db, count))])
+    gain_db = level_db[np.searchsorted(times, np.arange(n), side="right")]
     ramp = max(1, int(0.05 * rate))
     gain_db = np.convolve(gain_db, np.ones(ramp) / ramp, mode="same")
-    return x * audio.db_to_gain(gain_db)
+    return x * levels.db_to_gain(gain_db)
 
 
 def background(
@@ -202,8 +202,8 @@ def background(
         raise ValueError(f"unknown background kind '{kind}'; known: {BACKGROUND_KINDS}")
     if generator.random() < level_change_probability:
         x = _level_changes(x, sample_rate, generator, level_change_db)
-    x = x * (audio.db_to_gain(-20.0) / max(float(audio.rms(x)), 1e-9))
-    return audio.peak_normalise(x.astype(np.float32), 0.99)
+    x = x * (levels.db_to_gain(-20.0) / max(float(levels.rms(x)), 1e-9))
+    return levels.peak_normalise(x.astype(np.float32), 0.99)
 
 
 def recording(
@@ -222,7 +222,7 @@ def recording(
     """
     n = int(round(seconds * sample_rate))
     noise = _shaped_noise(n, 1.0, generator)
-    out = noise * (audio.db_to_gain(noise_db) / np.std(noise))
+    out = noise * (levels.db_to_gain(noise_db) / np.std(noise))
     ends = []
     for word, start_s in words_at:
         clip = spoken_clip(word, voice, sample_rate, generator, (160, 180), (45, 55), (40, 60))
@@ -231,4 +231,4 @@ def recording(
         out[begin:stop] += 0.5 * clip[: stop - begin] / max(np.max(np.abs(clip)), 1e-6)
         if word == keyword:
             ends.append(stop / sample_rate)
-    return audio.peak_normalise(out.astype(np.float32), 0.99), ends
+    return levels.peak_normalise(out.astype(np.float32), 0.99), ends

@@ -1,0 +1,73 @@
+"""The log-power spectrogram every speech model of the project sees, in NumPy alone.
+
+The spectrogram is the course's: frames of ``nfft`` samples every ``nfft - noverlap``
+samples, Hann window, power of the real FFT, in dB, clipped to a floor and normalised
+by a fixed affine map (the same for training and detection, so that streaming audio
+needs no statistics of its own). NumPy alone: the on-device runner
+(:mod:`dl_pipelines.ship.run_tflite`) computes the same features.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dl_pipelines.audio.io import AudioError
+
+
+def spectrogram_frames(n_samples: int, nfft: int, noverlap: int) -> int:
+    """Number of frames of :func:`spectrogram` for ``n_samples`` samples."""
+    hop = nfft - noverlap
+    return 0 if n_samples < nfft else (n_samples - nfft) // hop + 1
+
+
+def hann_window(n: int) -> np.ndarray:
+    """Periodic Hann window of ``n`` samples (SciPy's ``get_window("hann", n)``), float64."""
+    return 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)
+
+
+def spectrogram(
+    samples: np.ndarray,
+    nfft: int = 200,
+    noverlap: int = 120,
+    floor_db: float = -100.0,
+    center_db: float = -50.0,
+    scale_db: float = 25.0,
+) -> np.ndarray:
+    """Log-power spectrogram, normalised: ``(…, frames, nfft // 2 + 1)`` float32.
+
+    The course setting (``nfft`` 200, ``noverlap`` 120) gives 5511 × 101 for 10 s at
+    44.1 kHz. Works on a batch ``(…, n)`` (NumPy's real FFT over strided frames, one
+    signal at a time so that the temporaries stay in cache; the log and the scaling are
+    done in place in the output). Power is |FFT|² / Σw² (Hann window ``w``) in dB,
+    clipped at ``floor_db``, then mapped to ``(dB − center_db) / scale_db``.
+    """
+    if not 0 <= noverlap < nfft:
+        raise ValueError(f"noverlap must be in [0, nfft), got nfft={nfft}, noverlap={noverlap}")
+    x = np.asarray(samples, dtype=np.float32)
+    hop = nfft - noverlap
+    n_frames = spectrogram_frames(x.shape[-1], nfft, noverlap)
+    if n_frames == 0:
+        raise AudioError(
+            f"{x.shape[-1]} samples are shorter than one spectrogram frame ({nfft} samples)."
+        )
+    window = hann_window(nfft)
+    energy = float(np.sum(window**2))
+    window = window.astype(np.float32)
+    # (10·log10(max(|X|², floor·Σw²)) − 10·log10(Σw²) − center_db) / scale_db
+    floor = np.float32(10.0 ** (floor_db / 10.0) * energy)
+    gain = np.float32(10.0 / scale_db)
+    offset = np.float32((10.0 * math.log10(energy) + center_db) / scale_db)
+    signals = x.reshape(-1, x.shape[-1])
+    out = np.empty((len(signals), n_frames, nfft // 2 + 1), dtype=np.float32)
+    for signal, power in zip(signals, out, strict=True):
+        frames = np.lib.stride_tricks.sliding_window_view(signal, nfft)[::hop]
+        spectrum = np.fft.rfft(frames * window, axis=-1)
+        np.square(spectrum.real, out=power)
+        power += np.square(spectrum.imag)
+        np.maximum(power, floor, out=power)
+        np.log10(power, out=power)
+        power *= gain
+        power -= offset
+    return out.reshape(*x.shape[:-1], n_frames, nfft // 2 + 1)
