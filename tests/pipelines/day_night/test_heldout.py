@@ -9,7 +9,7 @@ import pytest
 import yaml
 from matplotlib.figure import Figure
 
-from dl_pipelines.pipelines.day_night import heldout, heldout_scenes
+from dl_pipelines.pipelines.day_night import heldout_scenes, nodes
 from dl_pipelines.runtime.config import ParameterError
 from dl_pipelines.vision.images import srgb_to_linear
 from tests.conftest import PROJECT_ROOT
@@ -64,7 +64,7 @@ def test_unknown_scene_kind_is_rejected() -> None:
 
 
 def test_heldout_set_groups_labels_and_determinism(params, photos) -> None:
-    out = heldout.make_heldout_set(photos, params, [32, 32], CLASSES)
+    out = nodes.make_heldout_set(photos, params, [32, 32], CLASSES)
     kinds = len(params["kinds"])
     n = kinds * 2 * 2 + 2 * 3
     assert out["images"].shape == (n, 32, 32, 3) and out["images"].dtype == np.uint8
@@ -74,9 +74,9 @@ def test_heldout_set_groups_labels_and_determinism(params, photos) -> None:
         "hubble_deep_field_night",
     }
     assert len(set(out["names"].tolist())) == n
-    again = heldout.make_heldout_set(photos, params, [32, 32], CLASSES)
+    again = nodes.make_heldout_set(photos, params, [32, 32], CLASSES)
     np.testing.assert_array_equal(out["images"], again["images"])
-    other = heldout.make_heldout_set(
+    other = nodes.make_heldout_set(
         photos, {**params, "seed": params["seed"] + 1}, [32, 32], CLASSES
     )
     assert not np.array_equal(out["images"], other["images"])
@@ -84,18 +84,16 @@ def test_heldout_set_groups_labels_and_determinism(params, photos) -> None:
 
 def test_heldout_photo_must_exist_and_have_a_class(params, photos) -> None:
     with pytest.raises(ValueError, match="'moon'.*day_night_heldout_photos"):
-        heldout.make_heldout_set(photos, {**params, "photos": {"moon": "night"}}, [32, 32], CLASSES)
+        nodes.make_heldout_set(photos, {**params, "photos": {"moon": "night"}}, [32, 32], CLASSES)
     with pytest.raises(ValueError, match="'dusk' is not one of the classes"):
-        heldout.make_heldout_set(
-            photos, {**params, "photos": {"rocket": "dusk"}}, [32, 32], CLASSES
-        )
+        nodes.make_heldout_set(photos, {**params, "photos": {"rocket": "dusk"}}, [32, 32], CLASSES)
 
 
 def test_heldout_parameter_errors(params, photos) -> None:
     with pytest.raises(ParameterError, match=r"day_night.heldout.*not scene kinds"):
-        heldout.make_heldout_set(photos, {**params, "kinds": ["castle"]}, [32, 32], CLASSES)
+        nodes.make_heldout_set(photos, {**params, "kinds": ["castle"]}, [32, 32], CLASSES)
     with pytest.raises(ParameterError, match=r"unknown 'day_night.heldout.epochs'"):
-        heldout.make_heldout_set(photos, {**params, "epochs": 3}, [32, 32], CLASSES)
+        nodes.make_heldout_set(photos, {**params, "epochs": 3}, [32, 32], CLASSES)
 
 
 def test_heldout_scores_per_group_and_names_the_mistakes(params) -> None:
@@ -108,7 +106,7 @@ def test_heldout_scores_per_group_and_names_the_mistakes(params) -> None:
         "names": np.array([f"im{i}" for i in range(6)]),
     }
     # predicted: 0, 1, 1 (wrong), 0 (wrong), 0, 0
-    metrics, table, report = heldout.evaluate_heldout(
+    metrics, table, report = nodes.evaluate_heldout(
         FixedModel([0.1, 0.9, 0.6, 0.2, 0.3, 0.4]), data, 0.5, CLASSES
     )
     values = {k: v["value"] for k, v in metrics.items()}
@@ -122,5 +120,17 @@ def test_heldout_scores_per_group_and_names_the_mistakes(params) -> None:
     assert [m["name"] for m in report["misclassified"]] == ["im2", "im3"]
     assert report["n_heldout"] == 6
 
-    figure = heldout.plot_heldout(data, table, params)
+    figure = nodes.plot_heldout(data, table, params)
     assert isinstance(figure, Figure)
+    captions = [(ax.get_title(), ax.title.get_color()) for ax in figure.axes if ax.get_title()]
+    # the two mistakes first, in red; then right answers of each group, in green
+    assert captions[:2] == [
+        ("bridge_day\np=0.60", "tab:red"),
+        ("bridge_night\np=0.20", "tab:red"),
+    ]
+    assert {colour for _, colour in captions[2:]} == {"tab:green"}
+    assert {c.split("\n")[0] for c, _ in captions[2:]} == {
+        "bridge_day",
+        "bridge_night",
+        "rocket_day",
+    }

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from dl_pipelines.pipelines.day_night import lit_scenes, nodes, rendering
+from dl_pipelines.pipelines.day_night import data, lit_scenes, nodes, rendering
 from dl_pipelines.pipelines.day_night.lit_scenes import (
     LitNightModel,
     ShadedDayModel,
@@ -142,5 +142,5 @@ def test_held_out_photos_are_left_out_of_training(small_data, photos) -> None:
 
 
 def test_training_renderers_do_not_use_the_heldout_generator() -> None:
-    for module in (lit_scenes, rendering, nodes):
+    for module in (lit_scenes, rendering, data, nodes):
         assert "heldout_scenes" not in inspect.getsource(module), module.__name__

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from dl_pipelines.pipelines.day_night import nodes
+from dl_pipelines.pipelines.day_night import inference, nodes
 from dl_pipelines.runtime.config import ParameterError
 from dl_pipelines.vision.images import srgb_to_linear
 from tests.conftest import PROJECT_ROOT
@@ -98,6 +98,38 @@ def test_split_requires_train_val_test(data_params, photos) -> None:
         nodes.split_images(images, {"train": 0.9, "test": 0.1}, 0, CLASSES)
 
 
+def _captions(figure) -> list[tuple[str, str]]:
+    """(caption, colour) of every captioned panel of an image grid, in order."""
+    return [(ax.get_title(), ax.title.get_color()) for ax in figure.axes if ax.get_title()]
+
+
+def test_examples_show_one_row_of_each_class() -> None:
+    train = {
+        "images": np.zeros((13, 8, 8, 3), np.uint8),
+        "labels": np.array([0] * 10 + [1] * 3),
+    }
+    figure = nodes.plot_examples(train, CLASSES, seed=0, per_class=4)
+    # 4 day images, then all 3 night images, on a 2 × 4 grid (one panel left empty)
+    assert len(figure.axes) == 8
+    assert [caption for caption, _ in _captions(figure)] == ["day"] * 4 + ["night"] * 3
+
+
+def test_training_curves_have_one_panel_per_metric() -> None:
+    history = {
+        "loss": [0.7, 0.5, 0.4],
+        "val_loss": [0.8, 0.6, 0.5],
+        "accuracy": [0.5, 0.7, 0.8],
+        "val_accuracy": [0.4, 0.6, 0.7],
+    }
+    figure = nodes.plot_training(history)
+    assert [ax.get_ylabel() for ax in figure.axes] == ["loss", "accuracy"]
+    loss = figure.axes[0].get_lines()
+    assert [line.get_label() for line in loss] == ["train", "validation"]
+    assert loss[1].get_ydata().tolist() == history["val_loss"]
+    with pytest.raises(ValueError, match="no training metric"):
+        nodes.plot_training({"val_loss": [0.5]})
+
+
 # ----------------------------------------------------------------------------- training
 def test_model_learns_day_from_night_on_small_data() -> None:
     rng = np.random.default_rng(0)
@@ -148,10 +180,22 @@ def test_evaluation_metrics_match_hand_computed_values() -> None:
     assert report["misclassified"] == ["b", "d"]
     assert predictions["predicted"].tolist() == [0, 1, 1, 0]
 
-    figures = nodes.plot_evaluation(
+    confusion, roc, grid = nodes.plot_evaluation(
         test, predictions, report, {"threshold": 0.5, "sample_grid_size": 4}, seed=0
     )
-    assert len(figures) == 3
+    assert confusion.axes[0].get_title() == "day_night test set"
+    assert roc.axes[0].get_title() == "day_night test ROC"
+    # the two mistakes first (red), then the two right answers in random order (green)
+    captions = _captions(grid)
+    assert captions[:2] == [("night p=0.60", "tab:red"), ("day p=0.40", "tab:red")]
+    assert sorted(captions[2:]) == [("day p=0.10", "tab:green"), ("night p=0.70", "tab:green")]
+
+
+def test_evaluation_threshold_is_checked() -> None:
+    with pytest.raises(ParameterError, match=r"threshold must be in \(0, 1\)"):
+        nodes.evaluate_model(
+            FixedModel([0.5]), {}, {"threshold": 1.0, "sample_grid_size": 4}, CLASSES
+        )
 
 
 def test_registry_gate() -> None:
@@ -180,3 +224,14 @@ def test_predict_folder_rejects_an_empty_folder() -> None:
         nodes.predict_folder(
             FixedModel([]), {}, [64, 64], {"threshold": 0.5, "sample_grid_size": 4}, CLASSES
         )
+
+
+def test_probabilities_of_no_image_are_an_empty_vector() -> None:
+    class Unused:
+        def predict(self, *args, **kwargs):
+            raise AssertionError("predict must not be called for no image")
+
+    p = inference.predict_probabilities(Unused(), np.zeros((0, 8, 8, 3), np.uint8))
+    assert p.shape == (0,) and p.dtype == np.float32
+    p = inference.predict_probabilities(FixedModel([0.25, 0.75]), np.zeros((2, 8, 8, 3), np.uint8))
+    assert p.tolist() == [0.25, 0.75]

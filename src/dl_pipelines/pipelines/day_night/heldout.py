@@ -14,7 +14,6 @@ an accuracy per group (scene kind × class, photo × class).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,59 +21,39 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn import metrics as skm
 
-from dl_pipelines.pipelines.day_night.heldout_scenes import SCENE_KINDS, draw_scene
-from dl_pipelines.pipelines.day_night.nodes import predict_probabilities
-from dl_pipelines.runtime.config import parse
+from dl_pipelines.pipelines.day_night.heldout_scenes import draw_scene
+from dl_pipelines.pipelines.day_night.inference import predict_probabilities
+from dl_pipelines.pipelines.day_night.params import HeldoutParams
 from dl_pipelines.runtime.seeding import rng
 from dl_pipelines.tracking import plots as plotting
-from dl_pipelines.tracking.runs import as_mlflow_metrics
 from dl_pipelines.vision.images import random_square_crop, resize
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class HeldoutParams:
-    """``day_night.heldout``: the held-out set, fixed by its own seed."""
-
-    seed: int
-    scenes_per_kind: int
-    kinds: tuple[str, ...]
-    supersample: int
-    photos: dict[str, str]
-    photo_crops: int
-    crop_fraction: tuple[float, float]
-    grid_size: int
-
-    def __post_init__(self) -> None:
-        unknown = sorted(set(self.kinds) - set(SCENE_KINDS))
-        if unknown:
-            raise ValueError(f"kinds {unknown} are not scene kinds {sorted(SCENE_KINDS)}")
-        if self.scenes_per_kind < 0 or self.photo_crops < 0 or self.supersample < 1:
-            raise ValueError("scenes_per_kind and photo_crops must be >= 0, supersample >= 1")
-        if not 0 < self.crop_fraction[0] <= self.crop_fraction[1] <= 1:
-            raise ValueError("crop_fraction must be [low, high] with 0 < low <= high <= 1")
-        if self.grid_size < 1:
-            raise ValueError(f"grid_size must be >= 1, got {self.grid_size}")
-
-
-def make_heldout_set(
-    photos: dict[str, np.ndarray], params: dict[str, Any], image_size: list[int], classes: list[str]
+def draw_heldout_set(
+    photos: dict[str, np.ndarray],
+    config: HeldoutParams,
+    image_size: tuple[int, int],
+    classes: list[str],
 ) -> dict[str, np.ndarray]:
     """Draw the held-out geometric scenes and crop the held-out photos.
 
     Args:
         photos: ``day_night_heldout_photos``: real photographs training never sees.
-        params: ``day_night.heldout``.
+        config: ``day_night.heldout``.
         image_size: ``day_night.data.image_size``.
-        classes: ``day_night.data.classes``; ``params.photos`` maps each photo to one.
+        classes: ``day_night.data.classes``; ``config.photos`` maps each photo to one.
 
     Returns:
         ``images`` (n, h, w, 3) uint8, ``labels``, ``groups`` (e.g. ``bridge_night``,
         ``rocket_day``) and ``names``; the same for every run with the same
         ``heldout.seed``.
+
+    Raises:
+        ValueError: for a photo of ``config.photos`` that is not in ``photos`` or whose
+            class is not one of ``classes``, and for an empty set.
     """
-    config = parse(HeldoutParams, params, "day_night.heldout")
     size = tuple(image_size)
     images, labels, groups, names = [], [], [], []
     for kind in config.kinds:
@@ -116,13 +95,13 @@ def make_heldout_set(
     }
 
 
-def evaluate_heldout(
+def score_heldout(
     model: Any, heldout: dict[str, np.ndarray], threshold: float, classes: list[str]
-) -> tuple[dict, pd.DataFrame, dict[str, Any]]:
+) -> tuple[dict[str, float], pd.DataFrame, dict[str, Any]]:
     """Score the held-out set: overall, per class and per group accuracy.
 
     Returns:
-        The MLflow metrics (``heldout_accuracy``, ``heldout_accuracy_<class>``,
+        The figures (``heldout_accuracy``, ``heldout_accuracy_<class>``,
         ``heldout_accuracy_<group>``, ``heldout_roc_auc``), one row per image
         (``name, group, label, p_night, predicted, correct``) and a JSON report that
         names every misclassified image.
@@ -170,14 +149,13 @@ def evaluate_heldout(
             for r in wrong.itertuples()
         ],
     }
-    return as_mlflow_metrics(figures), table, report
+    return figures, table, report
 
 
-def plot_heldout(
-    heldout: dict[str, np.ndarray], predictions: pd.DataFrame, params: dict[str, Any]
+def heldout_figure(
+    heldout: dict[str, np.ndarray], predictions: pd.DataFrame, config: HeldoutParams
 ) -> Figure:
     """A grid of held-out images with p(night): every mistake first, then each group."""
-    config = parse(HeldoutParams, params, "day_night.heldout")
     wrong = np.flatnonzero(~predictions["correct"].to_numpy())
     chosen = list(wrong[: config.grid_size])
     generator = rng(config.seed, "heldout_grid")

@@ -2,7 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from dl_pipelines.pipelines.day_night import heldout, nodes
+from dl_pipelines.pipelines.day_night import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -92,7 +92,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="plot_evaluation_node",
             ),
             Node(
-                func=heldout.make_heldout_set,
+                func=nodes.make_heldout_set,
                 inputs=[
                     "day_night_heldout_photos",
                     "params:day_night.heldout",
@@ -103,7 +103,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="make_heldout_set_node",
             ),
             Node(
-                func=heldout.evaluate_heldout,
+                func=nodes.evaluate_heldout,
                 inputs=[
                     "day_night_model",
                     "day_night_heldout",
@@ -118,7 +118,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="evaluate_heldout_node",
             ),
             Node(
-                func=heldout.plot_heldout,
+                func=nodes.plot_heldout,
                 inputs=[
                     "day_night_heldout",
                     "day_night_heldout_predictions",
