@@ -9,14 +9,12 @@ import sys
 import numpy as np
 import pytest
 import skimage.data
-import yaml
 
 from dl_pipelines.pipelines.faces import evaluation as ev
 from dl_pipelines.pipelines.faces import nodes
 from dl_pipelines.pipelines.faces.dlib_reference import DlibFaceModelsDataset, dlib_embeddings
-from tests.conftest import PROJECT_ROOT
+from tests.pipelines.faces.conftest import BASE
 
-BASE = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_faces.yml").read_text())["faces"]
 METRICS = {"dlib_verify_accuracy", "dlib_verify_roc_auc", "dlib_tau", "dlib_verify_accuracy_at_0_6"}
 
 

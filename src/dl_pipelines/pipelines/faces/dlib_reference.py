@@ -4,7 +4,8 @@ Installed with the ``dlib`` extra (``pip install -e '.[dlib]'``: ``dlib-bin`` an
 ``face-recognition-models``, whose 100 MB sdist holds dlib's model files); never
 required. :class:`DlibFaceModelsDataset` loads the models through the catalog (``None``
 when the extra is not installed); :func:`dlib_embeddings` is the pure computation the
-``faces`` node calls.
+``faces`` node calls; :func:`evaluate_dlib_reference` scores it on the pairs our encoder
+is scored on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from typing import Any, NamedTuple
 import numpy as np
 from kedro.io import AbstractDataset, DatasetError
 
+from dl_pipelines.pipelines.faces import evaluation as ev
+from dl_pipelines.runtime.seeding import rng
+from dl_pipelines.tracking.runs import as_mlflow_metrics
+
 logger = logging.getLogger(__name__)
 
 #: The fix printed whenever the reference cannot run.
@@ -24,6 +29,9 @@ INSTALL_HINT = (
     "install the optional extra to score it: "
     "`.venv/bin/pip install -e '.[dlib]'` (dlib-bin, face-recognition-models)"
 )
+
+#: dlib's customary rule: the same person when the Euclidean distance is below 0.6.
+DLIB_EUCLIDEAN_THRESHOLD = 0.6
 
 
 class DlibFaceModels(NamedTuple):
@@ -132,3 +140,54 @@ def dlib_embeddings(models: DlibFaceModels, images: np.ndarray, jitters: int = 0
         landmarks = models.shape_predictor(image, dlib.rectangle(0, 0, width - 1, height - 1))
         vectors[n] = np.asarray(models.embedder.compute_face_descriptor(image, landmarks, jitters))
     return vectors
+
+
+def evaluate_dlib_reference(
+    models: DlibFaceModels | None,
+    val: dict[str, np.ndarray],
+    test: dict[str, np.ndarray],
+    seed: int,
+) -> tuple[dict, dict]:
+    """dlib's pretrained 128-D embedder on the same face crops and pairs as our encoder.
+
+    ``dlib_verify_accuracy``: τ chosen on the validation pairs exactly as for ours
+    (squared Euclidean distance, best accuracy), applied to the same balanced test
+    pairs (same seed). ``dlib_verify_accuracy_at_0_6`` applies dlib's customary
+    Euclidean threshold 0.6 instead. When the optional ``dlib`` extra is not installed
+    (``models`` is ``None``) nothing is scored and the report says so.
+
+    Returns:
+        MLflow metrics (empty without dlib) and a JSON report.
+    """
+    if models is None:
+        logger.info("dlib reference not scored: %s.", INSTALL_HINT)
+        return {}, {"enabled": False, "reason": f"dlib not installed; {INSTALL_HINT}"}
+    emb_val, emb_test = (
+        dlib_embeddings(models, val["images"]),
+        dlib_embeddings(models, test["images"]),
+    )
+    scores = ev.verification_scores(emb_val, val["persons"], emb_test, test["persons"], seed)
+    i, j, same = ev.balanced_pairs(test["persons"], rng(seed, "test_pairs"))
+    fixed = ev.verification_metrics(
+        ev.squared_distances(emb_test[i], emb_test[j]), same, DLIB_EUCLIDEAN_THRESHOLD**2
+    )
+    figures = {
+        "dlib_verify_accuracy": scores["accuracy"],
+        "dlib_verify_roc_auc": scores["roc_auc"],
+        "dlib_tau": scores["tau"],
+        "dlib_verify_accuracy_at_0_6": fixed["accuracy"],
+    }
+    logger.info(
+        "dlib's pretrained embedder on the same unseen people: %s",
+        ", ".join(f"{k}={v:.4f}" for k, v in figures.items()),
+    )
+    return as_mlflow_metrics(figures), {
+        "enabled": True,
+        "metrics": figures,
+        "threshold": "dlib_verify_accuracy: τ (squared Euclidean) chosen on validation "
+        "pairs as for our encoder; dlib_verify_accuracy_at_0_6: dlib's "
+        "Euclidean 0.6",
+        "test_pairs": int(len(same)),
+        "models": "dlib shape_predictor_5_face_landmarks + "
+        "dlib_face_recognition_resnet_model_v1 (face_recognition_models)",
+    }

@@ -15,47 +15,12 @@ NumPy generator, so the default set is the same for a given seed.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageFilter
 from scipy import ndimage
 
-
-@dataclass(frozen=True)
-class NuisanceParams:
-    """``faces.data.default_data.nuisance``: how strongly each change is drawn."""
-
-    exposure_stops: tuple[float, float]  # global brightness change, in stops
-    gamma: tuple[float, float]  # tone-curve exponent
-    side_light: float  # max strength of a left/right light gradient
-    rotation_degrees: float  # in-plane rotation (head roll), ±
-    yaw_squeeze: float  # horizontal squeeze (head turn), max share
-    scale: tuple[float, float]  # zoom of the face in the frame
-    shift: float  # translation, share of the side, ±
-    blur_sigma: tuple[float, float]  # Gaussian blur sigma in pixels of the 25-px face
-    jpeg_quality: tuple[int, int]  # JPEG quality range
-    jpeg_probability: float
-    glasses_probability: float
-    beard_probability: float
-    tint: float  # max share of a colour tint (make-up, light colour)
-    contrast: tuple[float, float]  # contrast factor (< 1: flatter, ageing-like)
-    noise_sigma: float  # sensor noise std in 0–255 units
-    flip_probability: float  # mirror image (a face is nearly symmetric)
-
-    def __post_init__(self) -> None:
-        for name in (
-            "jpeg_probability",
-            "glasses_probability",
-            "beard_probability",
-            "flip_probability",
-        ):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} must be in [0, 1]")
-        if not 1 <= self.jpeg_quality[0] <= self.jpeg_quality[1] <= 100:
-            raise ValueError("jpeg_quality must be [low, high] within 1..100")
-        if not 0 < self.scale[0] <= self.scale[1]:
-            raise ValueError("scale must be [low, high] with 0 < low <= high")
+from dl_pipelines.pipelines.faces.params import NuisanceParams
 
 
 def upscale(face: np.ndarray, side: int) -> np.ndarray:

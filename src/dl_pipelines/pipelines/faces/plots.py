@@ -1,10 +1,38 @@
-"""Figures of the faces pipeline: ROC curves, distance histograms, a 2-D map of embeddings."""
+"""Figures of the faces pipeline: example crops, ROC curves, distance histograms, a 2-D map."""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
 from sklearn import metrics as skm
+
+from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.vision.images import resize, to_rgb_uint8
+
+
+def examples_grid(
+    photos: dict[str, np.ndarray],
+    crops: dict[str, np.ndarray],
+    people: int = 4,
+    per_person: int = 6,
+) -> Figure:
+    """Photos of a few people (top) and the face crops the encoder sees (bottom)."""
+    names = list(crops["names"])
+    chosen = []
+    for person in list(dict.fromkeys(crops["persons"]))[:people]:
+        chosen.extend([n for n in names if n.split("/", 1)[0] == person][:per_person])
+    size = crops["images"].shape[1:3]
+    shown = [resize(to_rgb_uint8(photos[n]), size) for n in chosen]
+    shown += [crops["images"][names.index(n)] for n in chosen]
+    captions = [n.split("/", 1)[0][-8:] for n in chosen] + [
+        "face" if crops["detected"][names.index(n)] else "no face: whole" for n in chosen
+    ]
+    return plotting.image_grid(
+        np.stack(shown),
+        captions,
+        columns=per_person * 2,
+        title="Photos (first rows) and detected face crops (last rows)",
+    )
 
 
 def roc_figure(same: np.ndarray, distances: dict[str, np.ndarray]) -> Figure:
