@@ -68,3 +68,64 @@ def test_unknown_name_and_version_are_named_with_the_fix(registry) -> None:
         MlflowRegisteredModelDataset("tiny", model_version=7).load()
     with pytest.raises(DatasetError, match="read-only"):
         MlflowRegisteredModelDataset("tiny").save("a model")
+
+
+def _tiny(value: float):
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(
+                1, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(value)
+            ),
+        ]
+    )
+
+
+def _log(model, name: str, alias: str | None = None, epochs: int = 0) -> None:
+    import mlflow
+
+    with mlflow.start_run():
+        for step in range(epochs):
+            mlflow.log_metric("val_loss", 1.0 / (step + 1), step=step)
+        MlflowKerasModelDataset(
+            alias=alias,
+            save_args={"name": "model", "registered_model_name": name, "pip_requirements": []},
+        ).save(model)
+
+
+def test_a_version_by_alias_and_the_alias_moves_with_each_version(registry) -> None:
+    import mlflow
+
+    _log(_tiny(3.0), "gated", alias="champion")
+    _log(_tiny(4.0), "gated", alias="champion")
+    loaded = MlflowRegisteredModelDataset("gated", model_version="champion").load()
+    assert loaded.version == "2"
+    assert float(loaded.model.predict(np.zeros((1, 3)), verbose=0)[0, 0]) == 4.0
+    client = mlflow.MlflowClient()
+    assert str(client.get_model_version_by_alias("gated", "champion-previous").version) == "1"
+
+
+def test_an_unknown_alias_is_named_with_the_aliases_there_are(registry) -> None:
+    _log(_tiny(3.0), "gated", alias="champion")
+    with pytest.raises(
+        DatasetError, match=r"no alias 'best' \(aliases: champion → 1; versions: 1\)"
+    ):
+        MlflowRegisteredModelDataset("gated", model_version="best").load()
+
+
+def test_a_model_without_aliases_falls_back_to_its_latest_version(registry, caplog) -> None:
+    loaded = MlflowRegisteredModelDataset("tiny", model_version="champion").load()
+    assert loaded.version == "2"
+    assert "has no aliases" in caplog.text
+
+
+def test_the_model_is_logged_at_the_last_training_step(registry) -> None:
+    import mlflow
+
+    _log(_tiny(3.0), "stepped", epochs=5)
+    version = mlflow.MlflowClient().get_model_version("stepped", "1")
+    run = mlflow.get_run(version.run_id)
+    (output,) = run.outputs.model_outputs
+    assert output.step == 4

@@ -37,21 +37,67 @@ class MlflowKerasModelDataset(MlflowModelTrackingDataset):
     """Logs a Keras model to the active MLflow run in the ``mlflow.keras`` flavour.
 
     Same arguments as kedro-mlflow's ``MlflowModelTrackingDataset`` (``flavor`` is
-    fixed to ``mlflow.keras``); when ``save_args`` gives no ``signature``, the one
-    read off the model is used. ``save_args.registered_model_name`` registers each
-    logged model as a new version in the model registry.
+    fixed to ``mlflow.keras``), and:
+
+    * when ``save_args`` gives no ``signature``, the one read off the model is used;
+    * when it gives no ``step``, the model is logged at the run's last training step
+      (the highest step of its metrics), so that MLflow's model page shows the metrics
+      of the epoch the model is from, not of epoch 0;
+    * ``save_args.registered_model_name`` registers each logged model as a new version
+      in the model registry, and ``alias`` (e.g. ``champion``) moves that registry
+      alias to the new version; the version that held it keeps ``previous_alias``
+      (``<alias>-previous``), so that a rollback is one alias away.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, alias: str | None = None, **kwargs: Any) -> None:
         kwargs["flavor"] = "mlflow.keras"
         super().__init__(**kwargs)
+        self._alias = alias
 
     def _save(self, model: Any) -> None:
-        if "signature" in self._save_args:
-            super()._save(model)
-            return
-        self._save_args["signature"] = keras_signature(model)
+        added = {}
+        if "signature" not in self._save_args:
+            added["signature"] = keras_signature(model)
+        if "step" not in self._save_args:
+            added["step"] = last_step_of_active_run()
+        self._save_args.update(added)
         try:
             super()._save(model)
         finally:
-            self._save_args.pop("signature")
+            for key in added:
+                self._save_args.pop(key)
+        name = self._save_args.get("registered_model_name")
+        version = getattr(self.model_info, "registered_model_version", None)
+        if self._alias and self._logging_activated and name and version is not None:
+            move_alias(name, self._alias, str(version))
+
+
+def last_step_of_active_run() -> int:
+    """The highest step of any metric of the active MLflow run (0 without one)."""
+    import mlflow
+
+    run = mlflow.active_run()
+    if run is None:
+        return 0
+    client = mlflow.MlflowClient()
+    keys = client.get_run(run.info.run_id).data.metrics
+    return max(
+        (m.step for key in keys for m in client.get_metric_history(run.info.run_id, key)),
+        default=0,
+    )
+
+
+def move_alias(name: str, alias: str, version: str) -> None:
+    """Point the registry ``alias`` of model ``name`` at ``version``; the version that
+    held it gets ``<alias>-previous``."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient()
+    try:
+        former = client.get_model_version_by_alias(name, alias).version
+    except MlflowException:
+        former = None
+    if former is not None and str(former) != version:
+        client.set_registered_model_alias(name, f"{alias}-previous", str(former))
+    client.set_registered_model_alias(name, alias, version)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from kedro.io import AbstractDataset, DatasetError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,8 +46,10 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
 
     Args:
         model_name: Registered model name.
-        model_version: A version number, or ``latest`` (the highest version). (Not
-            ``version``: Kedro reserves that key in catalog entries and drops it.)
+        model_version: A version number, a registry alias (``champion``: the version
+            the training pipeline's gate accepted last), or ``latest`` (the highest
+            version). (Not ``version``: Kedro reserves that key in catalog entries and
+            drops it.)
         custom_modules: Modules imported before loading, for custom layers registered
             with ``keras.saving.register_keras_serializable`` (versions logged before
             the training pipeline registered an inference-only copy need them).
@@ -83,6 +88,8 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
             )
         if self._version == "latest":
             chosen = max(versions, key=lambda v: int(v.version))
+        elif not self._version.isdigit():
+            chosen = self._by_alias(client, versions)
         else:
             matching = [v for v in versions if str(v.version) == self._version]
             if not matching:
@@ -91,7 +98,7 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
                     f"(versions: "
                     f"{', '.join(sorted((str(v.version) for v in versions), key=int))}): "
                     "give one of them with --params model_version=<n>, or leave it out "
-                    "for the latest."
+                    "for the version with the `champion` alias."
                 )
             chosen = matching[0]
         uri = f"models:/{self._model_name}/{chosen.version}"
@@ -115,6 +122,33 @@ class MlflowRegisteredModelDataset(AbstractDataset[Any, RegisteredModel]):
             signature,
             dict(metrics),
         )
+
+    def _by_alias(self, client: Any, versions: list[Any]) -> Any:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return client.get_model_version_by_alias(self._model_name, self._version)
+        except MlflowException:
+            held = client.get_registered_model(self._model_name).aliases or {}
+            aliases = sorted(f"{alias} → {version}" for alias, version in held.items())
+            if not aliases:  # registered before the training pipelines set aliases
+                latest = max(versions, key=lambda v: int(v.version))
+                logger.warning(
+                    "Registered model '%s' has no aliases (its versions predate them): "
+                    "loading its latest version, %s, instead of '%s'.",
+                    self._model_name,
+                    latest.version,
+                    self._version,
+                )
+                return latest
+            raise DatasetError(
+                f"Registered model '{self._model_name}' has no alias '{self._version}' "
+                f"(aliases: {', '.join(aliases) or 'none'}; versions: "
+                f"{', '.join(sorted((str(v.version) for v in versions), key=int))}). "
+                "Give a version with --params model_version=<n> (or `latest`), or re-run "
+                f"`kedro run --pipelines {self._model_name}`: its registry gate sets the "
+                "alias."
+            ) from None
 
     def save(self, data: Any) -> None:
         raise DatasetError(
