@@ -67,7 +67,8 @@ shipping: install
 	  KERAS_BACKEND=tensorflow $(BIN)/kedro run --pipelines shipping --params model=$$model || exit 1; \
 	done
 
-test: install voices lint
+# The jax extra too: the data-parallel tests train on two fake JAX CPU devices.
+test: $(VENV)/.installed-jax voices lint
 	$(BIN)/python -m pytest
 
 # ruff's rules and formatter as pyproject.toml's [tool.ruff] sets them; part of `make test`

@@ -5,6 +5,10 @@ the standard callbacks (early stopping on the validation loss with the best epoc
 restored, optionally halving the learning rate on a plateau, the MLflow metrics of each
 epoch) and returns the history as plain lists of floats, ready for a JSON dataset.
 
+Models are built and trained inside :func:`training_scope`, which spreads each batch over
+every local accelerator (``training.distribution``: Keras 3's data parallelism on the
+JAX backend) or does nothing on one device.
+
 A pipeline's ``training`` section is a dataclass derived from :class:`FitParams`, so the
 shared keys are checked in one place::
 
@@ -16,11 +20,19 @@ shared keys are checked in one place::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+logger = logging.getLogger(__name__)
+
 MONITORS = ("val_loss", "val_accuracy")
+#: ``training.distribution``: ``auto`` = data parallel when the JAX backend sees two or
+#: more devices, else one device; ``none`` = one device; ``data_parallel`` = every
+#: local device (JAX backend only).
+DISTRIBUTIONS = ("auto", "none", "data_parallel")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,12 +46,15 @@ class FitParams:
             stops; the best epoch's weights are restored.
         verbose: Keras' own progress output (0: none; a log line per epoch is written
             in any case).
+        distribution: ``auto``, ``none`` or ``data_parallel`` (see
+            :func:`training_scope`).
     """
 
     epochs: int
     learning_rate: float
     early_stopping_patience: int
     verbose: int = 0
+    distribution: str = "auto"
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -49,6 +64,10 @@ class FitParams:
         if self.early_stopping_patience < 0:
             raise ValueError(
                 f"early_stopping_patience must be >= 0, got {self.early_stopping_patience}"
+            )
+        if self.distribution not in DISTRIBUTIONS:
+            raise ValueError(
+                f"distribution must be one of {', '.join(DISTRIBUTIONS)}, got {self.distribution!r}"
             )
 
 
@@ -62,6 +81,67 @@ class BatchFitParams(FitParams):
         super().__post_init__()
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+
+
+def choose_distribution(mode: str, batch_size: int | None = None) -> Any | None:
+    """The ``keras.distribution.DataParallel`` that ``mode`` asks for, or ``None``.
+
+    Args:
+        mode: One of :data:`DISTRIBUTIONS`.
+        batch_size: The global batch, split evenly over the devices; checked when given.
+
+    Raises:
+        ValueError: ``data_parallel`` on another backend than JAX, or a batch that the
+            devices cannot share evenly.
+    """
+    import keras
+
+    if mode not in DISTRIBUTIONS:
+        raise ValueError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, got {mode!r}")
+    if mode == "none":
+        return None
+    backend = keras.backend.backend()
+    if backend != "jax":
+        if mode == "data_parallel":
+            raise ValueError(
+                f"training.distribution: data_parallel needs the JAX backend, and this run "
+                f"uses {backend}. Run with KERAS_BACKEND=jax (pip install -e '.[jax]'), or "
+                "set training.distribution to auto or none."
+            )
+        return None
+    devices = keras.distribution.list_devices()
+    if mode == "auto" and len(devices) < 2:
+        return None
+    if batch_size is not None and batch_size % len(devices):
+        raise ValueError(
+            f"training.batch_size {batch_size} cannot be split evenly over {len(devices)} "
+            f"devices ({', '.join(devices)}): use a multiple of {len(devices)}, or set "
+            "training.distribution to none."
+        )
+    return keras.distribution.DataParallel(devices=devices)
+
+
+@contextlib.contextmanager
+def training_scope(params: FitParams) -> Iterator[Any]:
+    """Build and train a model inside this block to spread it over the local devices.
+
+    With data parallelism every device holds a copy of the weights and computes the
+    gradient of its share of each batch (``batch_size`` is the global batch); Keras
+    averages them, so one step equals one step on one device with the same batch.
+    Yields the distribution, or ``None`` (one device, nothing changes).
+    """
+    distribution = choose_distribution(params.distribution, getattr(params, "batch_size", None))
+    if distribution is None:
+        yield None
+        return
+    mesh = distribution.device_mesh
+    logger.info(
+        "Training data-parallel over %d devices: %s.",
+        len(mesh.devices.reshape(-1)),
+        ", ".join(map(str, mesh.devices.reshape(-1))),
+    )
+    with distribution.scope():
+        yield distribution
 
 
 def fit(
