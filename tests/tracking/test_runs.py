@@ -18,6 +18,12 @@ def test_reproducibility_tags(tmp_path, monkeypatch) -> None:
     assert tags["version.numpy"] == np.__version__
 
 
+def test_device_tags_name_the_devices_keras_trains_on() -> None:
+    tags = tracking.device_tags()
+    assert tags["accelerator"] in {"cpu", "gpu", "tpu"}
+    assert tags["devices"].split(",")[0].split(":")[0] in {"cpu", "gpu", "tpu"}
+
+
 def test_keras_backend_read_from_keras_json(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))

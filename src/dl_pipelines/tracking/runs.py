@@ -76,11 +76,27 @@ def git_state(path: str | None) -> dict[str, str]:
     return {"git_commit": commit, "git_dirty": str(dirty).lower()}
 
 
+def device_tags() -> dict[str, str]:
+    """The devices Keras trains on: ``devices`` (``gpu:0,gpu:1`` …) and ``accelerator``
+    (``gpu``, ``tpu`` or ``cpu``)."""
+    try:
+        import keras
+
+        devices = [str(d).lower() for d in keras.distribution.list_devices()]
+    except Exception:  # noqa: BLE001 - a backend without device listing: say so, go on
+        return {"devices": "unknown"}
+    kinds = {d.split(":")[0] for d in devices}
+    accelerator = next((k for k in ("gpu", "tpu") if k in kinds), "cpu")
+    return {"devices": ",".join(devices), "accelerator": accelerator}
+
+
 def reproducibility_tags(project_path: str | None, seed: Any = None) -> dict[str, str]:
-    """Tags that pin a run down: git commit, package versions, Keras backend, seed."""
+    """Tags that pin a run down: git commit, package versions, Keras backend and the
+    devices it trains on, seed."""
     tags = dict(git_state(project_path))
     tags.update({f"version.{name}": v for name, v in package_versions().items()})
     tags["keras_backend"] = keras_backend_name()
+    tags.update(device_tags())
     if seed is not None:
         tags["seed"] = str(seed)
     return tags
