@@ -1,28 +1,36 @@
 """Training batches of labelled scenes, augmented afresh every epoch (any Keras backend).
 
-Shared by the ``detection``, ``segmentation`` and ``localization`` pipelines: each epoch sees every
-training scene in a new random variant — mirrored, shifted, colour channels permuted
-(:func:`dl_pipelines.vision.scenes.augment_scene`) — with its labels moved along exactly and
-turned into the model's targets by a pipeline-specific function.
+Shared by the ``detection``, ``segmentation`` and ``localization`` pipelines: each epoch
+sees every training scene in a new random variant — mirrored, shifted, colour channels
+permuted (:func:`dl_pipelines.vision.scene_augment.augment_scene`) — with its labels
+moved along exactly and turned into the model's targets by a pipeline-specific function.
+:func:`fit_on_scenes` trains a model on such batches.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from dl_pipelines.nn.keras_data import ArrayBatches
+from dl_pipelines.nn.training import fit
 from dl_pipelines.runtime.seeding import rng as seeded_rng
-from dl_pipelines.vision.scenes import augment_scene, boxes_of
+from dl_pipelines.vision.scene_augment import SceneFitParams, augment_scene
+from dl_pipelines.vision.scene_packing import boxes_of
+
+logger = logging.getLogger(__name__)
 
 #: ``targets(boxes, classes, mask, keypoints) -> y`` of one scene.
 Targets = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 class SceneBatches(ArrayBatches):
-    """Mini-batches ``(images, targets)`` of packed scenes (:mod:`dl_pipelines.vision.scenes`).
+    """Mini-batches ``(images, targets)`` of packed scenes.
 
+    The scenes are packed as :mod:`dl_pipelines.vision.scene_packing` describes.
     Seeded per (epoch, batch) like :class:`~dl_pipelines.nn.keras_data.ArrayBatches`: the
     same seed gives the same batches, whatever the thread timing.
 
@@ -85,3 +93,48 @@ class SceneBatches(ArrayBatches):
             images.append(image)
             targets.append(self.targets(boxes, classes, mask, keypoints))
         return np.stack(images).astype("float32"), np.stack(targets)
+
+
+def fit_on_scenes(
+    model: Any,
+    train: dict[str, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray],
+    targets: Targets,
+    config: SceneFitParams,
+    seed: int,
+    flip: bool = True,
+) -> dict[str, list[float]]:
+    """Train a compiled ``model`` on :class:`SceneBatches` of the ``train`` scenes.
+
+    Calls :func:`dl_pipelines.nn.training.fit` with the learning rate halved on a
+    plateau of ``val_loss``.
+
+    Args:
+        model: A compiled ``keras.Model``; trained in place.
+        train: Packed training scenes.
+        validation: ``(images, targets)`` of the validation scenes.
+        targets: Turns one (augmented) scene's labels into the model's target.
+        config: The training section (epochs, batch size, augmentation …).
+        seed: Seed of the batches' shuffle and augmentation.
+        flip: Include the mirror in the augmentation.
+
+    Returns:
+        The history, ``{metric: [value per epoch]}``.
+    """
+    batches = SceneBatches(
+        train,
+        targets,
+        config.batch_size,
+        seed,
+        config.max_shift_px,
+        augment=config.augment,
+        flip=flip,
+    )
+    logger.info(
+        "Training %s (%d parameters) on %d images, validating on %d.",
+        model.name,
+        model.count_params(),
+        len(train["images"]),
+        len(validation[0]),
+    )
+    return fit(model, batches, validation, config, reduce_lr_on_plateau=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dl_pipelines.pipelines.localization.model import build_localizer, layout, localization_loss
-from dl_pipelines.pipelines.localization.nodes import decode_outputs, encode_targets
+from dl_pipelines.pipelines.localization.targets import decode_outputs, encode_targets
 
 
 def _packed() -> dict[str, np.ndarray]:

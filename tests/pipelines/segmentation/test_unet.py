@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dl_pipelines.pipelines.segmentation.nodes import confusion, segmentation_scores
+from dl_pipelines.pipelines.segmentation.evaluation import confusion, segmentation_scores
 from dl_pipelines.pipelines.segmentation.unet import build_unet, dice_loss
 
 
@@ -13,7 +13,7 @@ def test_transpose_convolutions_double_the_size_back() -> None:
     model = build_unet((32, 48), num_classes=5, depth=3, width=4)
     assert model.output_shape == (None, 32, 48, 5)
     shapes = {layer.name: layer.output.shape for layer in model.layers}
-    assert tuple(shapes["bottleneck_relu2"][1:]) == (4, 6, 32)  # 32/8 × 48/8, 4·2³
+    assert tuple(shapes["bottleneck_2_act"][1:]) == (4, 6, 32)  # 32/8 × 48/8, 4·2³
     assert tuple(shapes["up3_transpose"][1:]) == (8, 12, 16)
     assert tuple(shapes["up2_transpose"][1:]) == (16, 24, 8)
     assert tuple(shapes["up1_transpose"][1:]) == (32, 48, 4)

@@ -140,13 +140,17 @@ def build_detector(
 ):
     """A small fully-convolutional YOLO-style detector.
 
-    ``[conv 3×3 → BN → ReLU → max-pool 2] × len(filters)`` brings the image down to the
-    grid (``image / 2**len(filters) == grid``), then a 3×3 conv and a 1×1 conv give
+    ``[conv 3×3 → BN → ReLU → max-pool 2] × len(filters)``
+    (:func:`dl_pipelines.vision.backbone.conv_pool_stack`) brings the image down to the
+    grid (``image / 2**len(filters) == grid``), then a 3×3 conv-BN-ReLU and a 1×1 conv give
     ``B · (5 + C)`` numbers per cell, reshaped to ``(S, S, B, 5 + C)``. The model takes
     raw 0–255 pixels.
     """
     import keras
     from keras import layers
+
+    from dl_pipelines.nn.blocks import conv_bn_act
+    from dl_pipelines.vision.backbone import conv_pool_stack, with_batch_norm_momentum
 
     height, width = image_size
     if height != width or height // 2 ** len(filters) != grid or height % 2 ** len(filters):
@@ -157,18 +161,12 @@ def build_detector(
         )
     inputs = keras.Input(shape=(height, width, 3), name="image")
     x = layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
-    for i, n in enumerate(filters):
-        x = layers.Conv2D(n, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
-        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i + 1}")(x)
-        x = layers.ReLU(name=f"relu{i + 1}")(x)
-        x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
-    x = layers.Conv2D(head_filters, 3, padding="same", use_bias=False, name="head_conv")(x)
-    x = layers.BatchNormalization(momentum=0.9, name="head_bn")(x)
-    x = layers.ReLU(name="head_relu")(x)
+    x = conv_pool_stack(x, filters)
+    x = conv_bn_act(x, head_filters, name="head")
     head = layers.Conv2D(n_anchors * (5 + num_classes), 1, name="head_out")
     x = head(x)
     outputs = layers.Reshape((grid, grid, n_anchors, 5 + num_classes), name="yolo")(x)
-    model = keras.Model(inputs, outputs, name="yolo_detector")
+    model = with_batch_norm_momentum(keras.Model(inputs, outputs, name="yolo_detector"))
     # Start p_c at a prior of 1 % (logit −4.6) rather than ½: nearly every slot is empty,
     # and without this the first epochs only learn that (RetinaNet's initialisation).
     bias = np.zeros((n_anchors, 5 + num_classes), dtype="float32")

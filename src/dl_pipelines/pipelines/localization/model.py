@@ -34,17 +34,18 @@ def build_localizer(
 ):
     """[conv 3×3 → BN → ReLU → max-pool] × len(filters) → flatten → dense → four heads
     (sigmoid ``p_c``, sigmoid box, softmax classes, sigmoid landmarks) concatenated into
-    ``y``. Takes raw 0–255 pixels."""
+    ``y``. Takes raw 0–255 pixels.
+
+    The convolutions are :func:`dl_pipelines.vision.backbone.conv_pool_stack`.
+    """
     import keras
     from keras import layers
 
+    from dl_pipelines.vision.backbone import conv_pool_stack, with_batch_norm_momentum
+
     inputs = keras.Input(shape=(*image_size, 3), name="image")
     x = layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
-    for i, n in enumerate(filters):
-        x = layers.Conv2D(n, 3, padding="same", use_bias=False, name=f"conv{i + 1}")(x)
-        x = layers.BatchNormalization(momentum=0.9, name=f"bn{i + 1}")(x)
-        x = layers.ReLU(name=f"relu{i + 1}")(x)
-        x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
+    x = conv_pool_stack(x, filters)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
@@ -55,7 +56,7 @@ def build_localizer(
         layers.Dense(2 * n_landmarks, activation="sigmoid", name="landmarks")(x),
     ]
     outputs = layers.Concatenate(name="y")(heads)
-    return keras.Model(inputs, outputs, name="localizer")
+    return with_batch_norm_momentum(keras.Model(inputs, outputs, name="localizer"))
 
 
 def localization_loss(

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 
 def conv_block(x, filters: int, name: str):
-    """Two [3×3 conv → batch norm → ReLU]."""
-    from keras import layers
+    """Two [3×3 conv → batch norm → ReLU] (``{name}_1_conv`` … ``{name}_2_act``)."""
+    from dl_pipelines.nn.blocks import conv_bn_act
 
     for i in (1, 2):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}")(x)
-        x = layers.BatchNormalization(momentum=0.9, name=f"{name}_bn{i}")(x)
-        x = layers.ReLU(name=f"{name}_relu{i}")(x)
+        x = conv_bn_act(x, filters, name=f"{name}_{i}")
     return x
 
 
@@ -36,6 +34,8 @@ def build_unet(image_size: tuple[int, int], num_classes: int, depth: int, width:
     """
     import keras
     from keras import layers
+
+    from dl_pipelines.vision.backbone import with_batch_norm_momentum
 
     height, width_px = image_size
     if height % 2**depth or width_px % 2**depth:
@@ -58,7 +58,7 @@ def build_unet(image_size: tuple[int, int], num_classes: int, depth: int, width:
         x = layers.Concatenate(name=f"up{level + 1}_skip")([x, skips[level]])
         x = conv_block(x, width * 2**level, f"up{level + 1}")
     outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="classes")(x)
-    return keras.Model(inputs, outputs, name="unet")
+    return with_batch_norm_momentum(keras.Model(inputs, outputs, name="unet"))
 
 
 def dice_loss(y_true, y_pred, epsilon: float = 1.0):
