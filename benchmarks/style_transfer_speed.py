@@ -42,13 +42,13 @@ def main() -> None:
 
     from dl_pipelines.datasets import VggWeightsDataset
     from dl_pipelines.pipelines.style_transfer import model as st_model
-    from dl_pipelines.pipelines.style_transfer import nodes
+    from dl_pipelines.pipelines.style_transfer import optimisation, transform_net
 
     params = yaml.safe_load((ROOT / "conf/base/parameters_style_transfer.yml").read_text())
     params = params["style_transfer"]
     vgg_weights = VggWeightsDataset().load()
-    weights = nodes._cost_weights(params["cost"], vgg_weights)
-    extractor = nodes._extractor(vgg_weights, weights)
+    weights = optimisation.cost_weights(params["cost"], vgg_weights)
+    extractor = optimisation.extractor(vgg_weights, weights)
     rng = np.random.default_rng(0)
     content = rng.integers(0, 256, (args.size, args.size, 3)).astype("float32")
     style = rng.integers(0, 256, (args.size, args.size, 3)).astype("float32")
@@ -68,12 +68,12 @@ def main() -> None:
     steps_per_second = args.steps / (time.perf_counter() - started)
 
     stylizer = params["stylizer"]
-    net = st_model.build_transform_net(tuple(stylizer["filters"]), stylizer["residual_blocks"])
+    net = transform_net.build_transform_net(tuple(stylizer["filters"]), stylizer["residual_blocks"])
     image = content.astype(np.uint8)
-    st_model.stylise(net, image)  # warm-up
+    transform_net.stylise(net, image)  # warm-up
     started = time.perf_counter()
     for _ in range(args.images):
-        st_model.stylise(net, image)
+        transform_net.stylise(net, image)
     images_per_second = args.images / (time.perf_counter() - started)
 
     steps_per_image = params["optimisation"]["steps"]

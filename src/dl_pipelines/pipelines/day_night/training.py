@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from dl_pipelines.nn.training import fit
+from dl_pipelines.nn.training import fit, training_scope
 from dl_pipelines.pipelines.day_night.params import ModelParams, TrainingParams
 
 logger = logging.getLogger(__name__)
@@ -44,37 +44,38 @@ def train_cnn(
     from dl_pipelines.runtime.seeding import seed_everything
 
     seed_everything(seed)
-    model = build_day_night_cnn(
-        input_shape=train["images"].shape[1:],
-        filters=arch.filters,
-        kernel_size=arch.kernel_size,
-        dense_units=arch.dense_units,
-        dropout=arch.dropout,
-        learning_rate=config.learning_rate,
-    )
-    logger.info(
-        "Training %s (%d parameters) on %d images, validating on %d.",
-        model.name,
-        model.count_params(),
-        len(train["labels"]),
-        len(val["labels"]),
-    )
-    batches = ArrayBatches(
-        train["images"],
-        train["labels"].astype("float32")[:, None],
-        config.batch_size,
-        shuffle=True,
-        seed=seed,
-        augment=random_horizontal_flip if config.horizontal_flip else None,
-        workers=config.input_workers,
-        max_queue_size=config.prefetch_batches,
-    )
-    validation = ArrayBatches(
-        val["images"],
-        val["labels"].astype("float32")[:, None],
-        config.batch_size,
-        workers=config.input_workers,
-        max_queue_size=config.prefetch_batches,
-    )
-    history = fit(model, batches, validation, config)
+    with training_scope(config):
+        model = build_day_night_cnn(
+            input_shape=train["images"].shape[1:],
+            filters=arch.filters,
+            kernel_size=arch.kernel_size,
+            dense_units=arch.dense_units,
+            dropout=arch.dropout,
+            learning_rate=config.learning_rate,
+        )
+        logger.info(
+            "Training %s (%d parameters) on %d images, validating on %d.",
+            model.name,
+            model.count_params(),
+            len(train["labels"]),
+            len(val["labels"]),
+        )
+        batches = ArrayBatches(
+            train["images"],
+            train["labels"].astype("float32")[:, None],
+            config.batch_size,
+            shuffle=True,
+            seed=seed,
+            augment=random_horizontal_flip if config.horizontal_flip else None,
+            workers=config.input_workers,
+            max_queue_size=config.prefetch_batches,
+        )
+        validation = ArrayBatches(
+            val["images"],
+            val["labels"].astype("float32")[:, None],
+            config.batch_size,
+            workers=config.input_workers,
+            max_queue_size=config.prefetch_batches,
+        )
+        history = fit(model, batches, validation, config)
     return model, history

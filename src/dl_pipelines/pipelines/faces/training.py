@@ -108,53 +108,54 @@ def _train_one_encoder(
     """One encoder, trained from ``seed``; its MLflow metrics end in ``suffix``."""
     import keras
 
-    from dl_pipelines.nn.training import fit
+    from dl_pipelines.nn.training import fit, training_scope
     from dl_pipelines.pipelines.faces.metric_learning import PKBatches, TripletLoss
     from dl_pipelines.runtime.seeding import seed_everything
 
     seed_everything(seed)
-    encoder = new_encoder(arch, train["images"].shape[1:], name)
-    p_train = min(config.identities_per_batch, len(np.unique(train["persons"])))
-    p_val = min(config.identities_per_batch, len(np.unique(val["persons"])))
-    batches = PKBatches(
-        train["images"],
-        _integer_labels(train["persons"]),
-        p_train,
-        config.images_per_identity,
-        seed=seed,
-        augment=functools.partial(
-            augment_crops,
-            flip=config.horizontal_flip,
-            shift=config.shift_pixels,
-            brightness=config.brightness,
-        ),
-        passes=config.passes_per_epoch,
-    )
-    validation = PKBatches(
-        val["images"],
-        _integer_labels(val["persons"]),
-        p_val,
-        config.images_per_identity,
-        seed=seed + 1,
-        passes=2,
-    )
-    rate = config.learning_rate
-    if config.cosine_decay:
-        rate = keras.optimizers.schedules.CosineDecay(
-            config.learning_rate, decay_steps=config.epochs * len(batches), alpha=0.02
+    with training_scope(config):
+        encoder = new_encoder(arch, train["images"].shape[1:], name)
+        p_train = min(config.identities_per_batch, len(np.unique(train["persons"])))
+        p_val = min(config.identities_per_batch, len(np.unique(val["persons"])))
+        batches = PKBatches(
+            train["images"],
+            _integer_labels(train["persons"]),
+            p_train,
+            config.images_per_identity,
+            seed=seed,
+            augment=functools.partial(
+                augment_crops,
+                flip=config.horizontal_flip,
+                shift=config.shift_pixels,
+                brightness=config.brightness,
+            ),
+            passes=config.passes_per_epoch,
         )
-    encoder.compile(
-        optimizer=keras.optimizers.Adam(rate), loss=TripletLoss(config.margin, config.mining)
-    )
-    logger.info(
-        "Training %s (%d parameters) with %s mining on %d people (%d images), "
-        "batches of P=%d × K=%d.",
-        encoder.name,
-        encoder.count_params(),
-        config.mining,
-        p_train and len(np.unique(train["persons"])),
-        len(train["images"]),
-        p_train,
-        config.images_per_identity,
-    )
-    return encoder, fit(encoder, batches, validation, config, metric_suffix=suffix)
+        validation = PKBatches(
+            val["images"],
+            _integer_labels(val["persons"]),
+            p_val,
+            config.images_per_identity,
+            seed=seed + 1,
+            passes=2,
+        )
+        rate = config.learning_rate
+        if config.cosine_decay:
+            rate = keras.optimizers.schedules.CosineDecay(
+                config.learning_rate, decay_steps=config.epochs * len(batches), alpha=0.02
+            )
+        encoder.compile(
+            optimizer=keras.optimizers.Adam(rate), loss=TripletLoss(config.margin, config.mining)
+        )
+        logger.info(
+            "Training %s (%d parameters) with %s mining on %d people (%d images), "
+            "batches of P=%d × K=%d.",
+            encoder.name,
+            encoder.count_params(),
+            config.mining,
+            p_train and len(np.unique(train["persons"])),
+            len(train["images"]),
+            p_train,
+            config.images_per_identity,
+        )
+        return encoder, fit(encoder, batches, validation, config, metric_suffix=suffix)

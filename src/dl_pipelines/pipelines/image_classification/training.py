@@ -17,7 +17,7 @@ import mlflow
 import numpy as np
 
 from dl_pipelines.nn.keras_data import ArrayBatches
-from dl_pipelines.nn.training import fit
+from dl_pipelines.nn.training import fit, training_scope
 from dl_pipelines.pipelines.image_classification import zoo as model_zoo
 from dl_pipelines.pipelines.image_classification.linear_losses import CLASSIFICATION_LOSSES
 from dl_pipelines.pipelines.image_classification.params import MemberParams, TrainingParams
@@ -125,53 +125,54 @@ def train_member(
     """
     seed_everything(seed)
     data_shape = tuple(train["images"].shape[1:])
-    model, core = build_member(name, member, data_shape, num_classes)
-    batches = ArrayBatches(
-        train["images"],
-        train["labels"],
-        config.batch_size,
-        shuffle=True,
-        seed=seed,
-        augment=(
-            shift_and_flip(config.shift_pixels, config.horizontal_flip)
-            if config.shift_pixels or config.horizontal_flip
-            else None
-        ),
-    )
-    validation = ArrayBatches(val["images"], val["labels"], 512)
-    model.compile(
-        optimizer=make_optimizer(config, len(batches)),
-        loss=CLASSIFICATION_LOSSES[member.loss],
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-    )
-    params_count = int(model.count_params())
-    macs = model_zoo.estimate_macs(core)
-    logger.info(
-        "%s: %s with %s loss at %s, %d parameters, %.2f M MACs",
-        name,
-        member.builder,
-        member.loss,
-        "×".join(map(str, core.input_shape[1:3])),
-        params_count,
-        macs / 1e6,
-    )
-    with member_run(name) as run_id:
-        if run_id is not None:
-            mlflow.log_params(
-                {
-                    "builder": member.builder,
-                    "loss": member.loss,
-                    "input_size": list(core.input_shape[1:3]),
-                    **{f"options.{k}": v for k, v in member.options.items()},
-                    **{f"training.{k}": v for k, v in asdict(config).items()},
-                }
-            )
-            mlflow.log_metrics({"params_count": params_count, "macs": macs})
-        started = time.perf_counter()
-        history = fit(model, batches, validation, config, monitor=config.monitor)
-        seconds = time.perf_counter() - started
-        if run_id is not None:
-            mlflow.log_metric("train_seconds", seconds)
+    with training_scope(config):
+        model, core = build_member(name, member, data_shape, num_classes)
+        batches = ArrayBatches(
+            train["images"],
+            train["labels"],
+            config.batch_size,
+            shuffle=True,
+            seed=seed,
+            augment=(
+                shift_and_flip(config.shift_pixels, config.horizontal_flip)
+                if config.shift_pixels or config.horizontal_flip
+                else None
+            ),
+        )
+        validation = ArrayBatches(val["images"], val["labels"], 512)
+        model.compile(
+            optimizer=make_optimizer(config, len(batches)),
+            loss=CLASSIFICATION_LOSSES[member.loss],
+            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        )
+        params_count = int(model.count_params())
+        macs = model_zoo.estimate_macs(core)
+        logger.info(
+            "%s: %s with %s loss at %s, %d parameters, %.2f M MACs",
+            name,
+            member.builder,
+            member.loss,
+            "×".join(map(str, core.input_shape[1:3])),
+            params_count,
+            macs / 1e6,
+        )
+        with member_run(name) as run_id:
+            if run_id is not None:
+                mlflow.log_params(
+                    {
+                        "builder": member.builder,
+                        "loss": member.loss,
+                        "input_size": list(core.input_shape[1:3]),
+                        **{f"options.{k}": v for k, v in member.options.items()},
+                        **{f"training.{k}": v for k, v in asdict(config).items()},
+                    }
+                )
+                mlflow.log_metrics({"params_count": params_count, "macs": macs})
+            started = time.perf_counter()
+            history = fit(model, batches, validation, config, monitor=config.monitor)
+            seconds = time.perf_counter() - started
+            if run_id is not None:
+                mlflow.log_metric("train_seconds", seconds)
     summary = {
         "builder": member.builder,
         "loss": member.loss,
