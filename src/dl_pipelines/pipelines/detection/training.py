@@ -32,6 +32,7 @@ def train_detector(
     """
     import keras
 
+    from dl_pipelines.nn.training import training_scope
     from dl_pipelines.pipelines.detection.yolo import build_detector, yolo_loss
     from dl_pipelines.runtime.seeding import seed_everything
     from dl_pipelines.vision.scene_batches import fit_on_scenes
@@ -40,21 +41,22 @@ def train_detector(
     val_targets, dropped = encode_split(val, spec)
     if dropped:
         logger.warning("%d validation boxes share a cell and anchor with another box.", dropped)
-    model = build_detector(
-        tuple(spec["image_size"]),
-        arch.grid,
-        arch.anchors,
-        len(spec["classes"]),
-        arch.filters,
-        arch.head_filters,
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate),
-        loss=yolo_loss(config.lambda_coord, config.lambda_noobj),
-    )
+    with training_scope(config):
+        model = build_detector(
+            tuple(spec["image_size"]),
+            arch.grid,
+            arch.anchors,
+            len(spec["classes"]),
+            arch.filters,
+            arch.head_filters,
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate),
+            loss=yolo_loss(config.lambda_coord, config.lambda_noobj),
+        )
 
-    def targets(boxes, classes, _mask, _keypoints) -> np.ndarray:
-        return encode_scene(boxes, classes, spec)[0]
+        def targets(boxes, classes, _mask, _keypoints) -> np.ndarray:
+            return encode_scene(boxes, classes, spec)[0]
 
-    validation = (val["images"].astype("float32"), val_targets)
-    return model, fit_on_scenes(model, train, validation, targets, config, seed)
+        validation = (val["images"].astype("float32"), val_targets)
+        return model, fit_on_scenes(model, train, validation, targets, config, seed)

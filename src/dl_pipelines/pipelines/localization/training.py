@@ -31,25 +31,27 @@ def train_localizer(
     """
     import keras
 
+    from dl_pipelines.nn.training import training_scope
     from dl_pipelines.pipelines.localization.model import build_localizer, localization_loss
     from dl_pipelines.runtime.seeding import seed_everything
     from dl_pipelines.vision.scene_batches import fit_on_scenes
 
     seed_everything(seed)
     size = tuple(int(v) for v in train["image_size"])
-    model = build_localizer(
-        size, len(classes), N_KEYPOINTS, arch.filters, arch.dense_units, arch.dropout
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate),
-        loss=localization_loss(
-            len(classes), N_KEYPOINTS, config.box_weight, config.landmark_weight
-        ),
-    )
+    with training_scope(config):
+        model = build_localizer(
+            size, len(classes), N_KEYPOINTS, arch.filters, arch.dense_units, arch.dropout
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate),
+            loss=localization_loss(
+                len(classes), N_KEYPOINTS, config.box_weight, config.landmark_weight
+            ),
+        )
 
-    def targets(boxes, labels, _mask, points) -> np.ndarray:
-        return encode_one(boxes, labels, points, size, len(classes))
+        def targets(boxes, labels, _mask, points) -> np.ndarray:
+            return encode_one(boxes, labels, points, size, len(classes))
 
-    validation = (val["images"].astype("float32"), encode_targets(val, len(classes)))
-    history = fit_on_scenes(model, train, validation, targets, config, seed, flip=False)
+        validation = (val["images"].astype("float32"), encode_targets(val, len(classes)))
+        history = fit_on_scenes(model, train, validation, targets, config, seed, flip=False)
     return model, history

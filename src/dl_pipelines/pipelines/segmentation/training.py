@@ -28,22 +28,24 @@ def train_unet(
     """
     import keras
 
+    from dl_pipelines.nn.training import training_scope
     from dl_pipelines.pipelines.segmentation.unet import build_unet, cross_entropy_dice_loss
     from dl_pipelines.runtime.seeding import seed_everything
     from dl_pipelines.vision.scene_batches import fit_on_scenes
 
     seed_everything(seed)
-    model = build_unet(
-        tuple(int(v) for v in train["image_size"]), len(classes) + 1, arch.depth, arch.width
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate),
-        loss=cross_entropy_dice_loss(config.dice_weight),
-        metrics=[keras.metrics.SparseCategoricalAccuracy(name="pixel_accuracy")],
-    )
+    with training_scope(config):
+        model = build_unet(
+            tuple(int(v) for v in train["image_size"]), len(classes) + 1, arch.depth, arch.width
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate),
+            loss=cross_entropy_dice_loss(config.dice_weight),
+            metrics=[keras.metrics.SparseCategoricalAccuracy(name="pixel_accuracy")],
+        )
 
-    def targets(_boxes, _classes, mask, _keypoints) -> np.ndarray:
-        return mask.astype("int32")
+        def targets(_boxes, _classes, mask, _keypoints) -> np.ndarray:
+            return mask.astype("int32")
 
-    validation = (val["images"].astype("float32"), val["masks"].astype("int32"))
-    return model, fit_on_scenes(model, train, validation, targets, config, seed)
+        validation = (val["images"].astype("float32"), val["masks"].astype("int32"))
+        return model, fit_on_scenes(model, train, validation, targets, config, seed)
