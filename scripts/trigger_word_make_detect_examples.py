@@ -14,6 +14,7 @@ import numpy as np
 import yaml
 
 from dl_pipelines.audio import io as audio
+from dl_pipelines.audio.levels import db_to_gain
 from dl_pipelines.pipelines.trigger_word.synthesis import recording
 from dl_pipelines.runtime.seeding import rng
 
@@ -38,7 +39,7 @@ def main() -> None:
     left, ends = recording(
         [(keyword, 0.3)], "en-029+f5", 44100, 1.6, rng(0, "detect", "stereo"), keyword
     )
-    stereo = np.stack([left, left * audio.db_to_gain(-6.0)], axis=1)
+    stereo = np.stack([left, left * db_to_gain(-6.0)], axis=1)
     (OUT / "one_keyword_44k_stereo.wav").write_bytes(audio.wav_bytes(stereo, 44100))
     print("one_keyword_44k_stereo.wav: keyword ends at", [round(e, 2) for e in ends])
 
