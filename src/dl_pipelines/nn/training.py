@@ -201,6 +201,7 @@ def fit(
         )
     callbacks.append(MlflowMetricsCallback(metric_suffix))
     callbacks.extend(extra_callbacks)
+    data, validation = _even_for_devices(data), _even_for_devices(validation)
     history = model.fit(
         data,
         validation_data=validation,
@@ -213,3 +214,49 @@ def fit(
         for key, values in history.history.items()
         if key != "learning_rate"
     }
+
+
+def _even_for_devices(data: Any) -> Any:
+    """Under data parallelism, every batch trimmed to a multiple of the device count.
+
+    Each device takes an equal share of a batch, so a last batch of 27 examples cannot
+    be split over 2 devices: the odd example is left out of that step (at most
+    ``devices - 1`` examples an epoch). Without a distribution, ``data`` as it is.
+    """
+    import keras
+
+    distribution = keras.distribution.distribution()
+    if distribution is None or data is None:
+        return data
+    devices = int(distribution.device_mesh.devices.size)
+    if devices < 2:
+        return data
+
+    def trim(batch: Any) -> Any:
+        size = len(keras.tree.flatten(batch)[0])
+        keep = size - size % devices
+        return keras.tree.map_structure(lambda a: a[:keep], batch)
+
+    if isinstance(data, keras.utils.PyDataset):
+        return _trimmed(data, trim)
+    return trim(tuple(data))
+
+
+def _trimmed(inner: Any, trim: Any) -> Any:
+    """``inner`` (a ``PyDataset``) with every batch passed through ``trim``."""
+    import keras
+
+    class TrimmedBatches(keras.utils.PyDataset):
+        def __init__(self) -> None:
+            super().__init__()
+
+        def __len__(self) -> int:
+            return len(inner)
+
+        def __getitem__(self, index: int) -> Any:
+            return trim(inner[index])
+
+        def on_epoch_end(self) -> None:
+            inner.on_epoch_end()
+
+    return TrimmedBatches()
