@@ -8,10 +8,12 @@ from typing import Any
 
 import numpy as np
 from kedro.io import AbstractDataset, DatasetError
+from kedro_datasets._typing import ImagePreview
 
 from dl_pipelines.audio.io import WAV_EXTENSIONS, AudioError, load_audio, wav_bytes
 from dl_pipelines.audio.stream import AudioFile, Blocks, write_blocks
 from dl_pipelines.datasets._files import atomic_target
+from dl_pipelines.datasets._preview import png_base64, spectrogram_image, tile
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,14 @@ class AudioFolderDataset(AbstractDataset[dict[str, Audio], dict[str, Audio]]):
 
                 if mlflow.active_run() is not None:
                     mlflow.log_artifact(str(target), self._mlflow_artifact_path)
+
+    def preview(self) -> ImagePreview:
+        """kedro-viz: the spectrogram of the first 10 s of the first file."""
+        files = sorted(f for f in self._path.rglob("*") if f.suffix.lower() in self._extensions)
+        if not files:
+            return ImagePreview(png_base64(tile([])))
+        samples, rate = load_audio(files[0], mono=True)
+        return ImagePreview(png_base64(spectrogram_image(samples[: 10 * rate], rate)))
 
     def _exists(self) -> bool:
         return self._path.is_dir()

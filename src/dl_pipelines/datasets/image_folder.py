@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 from kedro.io import AbstractDataset, DatasetError
+from kedro_datasets._typing import ImagePreview
 
+from dl_pipelines.datasets._preview import png_base64, tile
 from dl_pipelines.vision.images import IMAGE_EXTENSIONS, ImageDecodeError, decode_image
 
 logger = logging.getLogger(__name__)
@@ -103,6 +105,13 @@ class ImageFolderDataset(AbstractDataset[None, dict[str, np.ndarray]]):
 
     def save(self, data: None) -> None:
         raise DatasetError(f"ImageFolderDataset('{self._path}') is read-only.")
+
+    def preview(self, count: int = 8) -> ImagePreview:
+        """kedro-viz: thumbnails of the first ``count`` images (of each class)."""
+        folders = [self._path / c for c in self._classes] if self._classes else [self._path]
+        per_folder = max(1, count // len(folders))
+        files = [f for folder in folders for f in self._image_files(folder)[:per_folder]]
+        return ImagePreview(png_base64(tile([decode_image(f) for f in files])))
 
     def _exists(self) -> bool:
         return self._path.is_dir()

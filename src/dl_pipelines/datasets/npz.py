@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 from kedro.io import AbstractDataset, DatasetError
+from kedro_datasets._typing import TablePreview
 
 from dl_pipelines.datasets._files import atomic_target
+from dl_pipelines.datasets._preview import table
 
 
 class NpzDataset(AbstractDataset[dict[str, np.ndarray], dict[str, np.ndarray]]):
@@ -52,6 +54,22 @@ class NpzDataset(AbstractDataset[dict[str, np.ndarray], dict[str, np.ndarray]]):
         writer = np.savez_compressed if self._compress else np.savez
         with atomic_target(self._filepath, suffix=".npz") as tmp:
             writer(tmp, **arrays)
+
+    def preview(self) -> TablePreview:
+        """kedro-viz: each array's name, dtype and shape (and its values' range)."""
+        rows = []
+        for name, array in self.load().items():
+            numeric = array.dtype.kind in "biuf" and array.size
+            rows.append(
+                {
+                    "array": name,
+                    "dtype": str(array.dtype),
+                    "shape": "×".join(map(str, array.shape)) or "scalar",
+                    "min": float(array.min()) if numeric else None,
+                    "max": float(array.max()) if numeric else None,
+                }
+            )
+        return TablePreview(table(rows))
 
     def _exists(self) -> bool:
         return self._filepath.is_file()
