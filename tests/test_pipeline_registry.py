@@ -58,6 +58,7 @@ LAYERS = (
     "models",
     "model_output",
     "reporting",
+    "registry",  # models registered in MLflow after the gate has read the reports
 )
 
 
@@ -101,3 +102,19 @@ def test_no_node_feeds_an_earlier_layer_so_kedro_viz_can_draw_layers() -> None:
                     if a and b and LAYERS.index(a) > LAYERS.index(b):
                         backwards.append(f"{name}: {node.name}: {source} ({a}) → {target} ({b})")
     assert not backwards, "\n".join(sorted(set(backwards)))
+
+
+def test_every_dataset_has_a_layer() -> None:
+    """kedro-viz draws a dataset without a layer outside every band: none is left out."""
+    layers = _catalog_layers()
+    without = sorted(
+        {
+            f"{name}: {dataset}"
+            for name, pipeline in _pipelines().items()
+            for dataset in pipeline.datasets()
+            if not dataset.startswith("params:")
+            and dataset != "parameters"
+            and _layer_of(dataset, layers) is None
+        }
+    )
+    assert not without, "no kedro-viz layer in conf/base/catalog*.yml:\n" + "\n".join(without)
