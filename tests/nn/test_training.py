@@ -152,3 +152,27 @@ def test_an_unknown_monitor_is_refused():
     x, y = _data()
     with pytest.raises(ValueError, match="monitor must be one of"):
         fit(_model(0.05), ArrayBatches(x, y, 32), (x, y), _params(), monitor="loss")
+
+
+@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
+def test_a_mixed_precision_model_learns_with_float32_weights(precision):
+    from dl_pipelines.nn.training import training_scope
+
+    x, y = _data()
+    params = _params(precision=precision, epochs=6)
+    with training_scope(params):
+        model = _model(0.05)
+        history = fit(model, ArrayBatches(x, y, 16, shuffle=True, seed=0), (x, y), params)
+    assert keras.config.dtype_policy().name == "float32"  # restored after the block
+    assert model.layers[-1].compute_dtype == precision.removeprefix("mixed_")
+    assert all(w.dtype == "float32" for w in model.weights)
+    assert history["loss"][-1] < 0.1 * history["loss"][0]
+
+
+def test_an_unknown_precision_is_named():
+    with pytest.raises(ParameterError, match="precision must be one of float32"):
+        parse(
+            FitParams,
+            {"epochs": 1, "learning_rate": 0.1, "early_stopping_patience": 1, "precision": "fp8"},
+            "demo.training",
+        )

@@ -33,6 +33,10 @@ MONITORS = ("val_loss", "val_accuracy")
 #: more devices, else one device; ``none`` = one device; ``data_parallel`` = every
 #: local device (JAX backend only).
 DISTRIBUTIONS = ("auto", "none", "data_parallel")
+#: ``training.precision``: Keras dtype policies. The mixed ones compute in 16 bits and keep
+#: the weights in float32; ``mixed_bfloat16`` needs no loss scaling (GPUs from Ampere on,
+#: TPUs), ``mixed_float16`` is scaled by Keras' optimizer wrapper.
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +52,8 @@ class FitParams:
             in any case).
         distribution: ``auto``, ``none`` or ``data_parallel`` (see
             :func:`training_scope`).
+        precision: ``float32`` or a mixed policy of :data:`PRECISIONS`, for the layers
+            built inside :func:`training_scope`.
     """
 
     epochs: int
@@ -55,6 +61,7 @@ class FitParams:
     early_stopping_patience: int
     verbose: int = 0
     distribution: str = "auto"
+    precision: str = "float32"
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -64,6 +71,10 @@ class FitParams:
         if self.early_stopping_patience < 0:
             raise ValueError(
                 f"early_stopping_patience must be >= 0, got {self.early_stopping_patience}"
+            )
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
             )
         if self.distribution not in DISTRIBUTIONS:
             raise ValueError(
@@ -123,25 +134,36 @@ def choose_distribution(mode: str, batch_size: int | None = None) -> Any | None:
 
 @contextlib.contextmanager
 def training_scope(params: FitParams) -> Iterator[Any]:
-    """Build and train a model inside this block to spread it over the local devices.
+    """Build and train a model inside this block to spread it over the local devices
+    and to compute in the precision the parameters ask for.
 
     With data parallelism every device holds a copy of the weights and computes the
     gradient of its share of each batch (``batch_size`` is the global batch); Keras
-    averages them, so one step equals one step on one device with the same batch.
-    Yields the distribution, or ``None`` (one device, nothing changes).
+    averages them, so one step equals one step on one device with the same batch. A
+    mixed precision policy applies to the layers created inside the block; the global
+    policy is restored after it. Yields the distribution, or ``None`` (one device).
     """
+    import keras
+
     distribution = choose_distribution(params.distribution, getattr(params, "batch_size", None))
-    if distribution is None:
-        yield None
-        return
-    mesh = distribution.device_mesh
-    logger.info(
-        "Training data-parallel over %d devices: %s.",
-        len(mesh.devices.reshape(-1)),
-        ", ".join(map(str, mesh.devices.reshape(-1))),
-    )
-    with distribution.scope():
-        yield distribution
+    policy = keras.config.dtype_policy()
+    if params.precision != "float32":
+        logger.info("Training in %s precision.", params.precision)
+        keras.config.set_dtype_policy(params.precision)
+    try:
+        if distribution is None:
+            yield None
+            return
+        devices = distribution.device_mesh.devices.reshape(-1)
+        logger.info(
+            "Training data-parallel over %d devices: %s.",
+            len(devices),
+            ", ".join(map(str, devices)),
+        )
+        with distribution.scope():
+            yield distribution
+    finally:
+        keras.config.set_dtype_policy(policy)
 
 
 def fit(
