@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: install voices lint format hooks run test trigger-word shipping viz viz-build mlflow-ui clean \
         team-tracking-start team-tracking-stop test-team-tracking \
         benchmark benchmark-trigger-word benchmark-faces benchmark-style-transfer \
-        benchmark-detection benchmark-all
+        benchmark-detection benchmark-all airflow-venv airflow-dags test-airflow
 
 install: $(STAMP)
 
@@ -150,3 +150,36 @@ fashion-mnist:
 	cp $(FASHION_MNIST_SRC)/train-images-idx3-ubyte.gz $(FASHION_MNIST_SRC)/train-labels-idx1-ubyte.gz \
 	   $(FASHION_MNIST_SRC)/t10k-images-idx3-ubyte.gz $(FASHION_MNIST_SRC)/t10k-labels-idx1-ubyte.gz \
 	   data/01_raw/fashion_mnist/
+
+# Apache Airflow (docs/airflow.md). Airflow 3 lives in its own virtual environment,
+# .venv-airflow, pinned by requirements-airflow.lock (its pins conflict with the project's);
+# kedro-airflow, which writes the DAGs, is the project's `airflow` extra. `make airflow-dags`
+# writes one DAG per training application into airflow_dags/ (AIRFLOW_DAGS=…): its tasks
+# run this project's .venv/bin/python in this folder. Generating loads the Kedro context,
+# whose kedro-mlflow hook opens a tracking store: a throwaway SQLite file, not the server.
+AIRFLOW_VENV         ?= .venv-airflow
+AIRFLOW_DAGS         ?= airflow_dags
+AIRFLOW_APPLICATIONS ?= day_night,faces,image_classification,localization,detection,segmentation
+AIRFLOW_APPLICATIONS := $(AIRFLOW_APPLICATIONS),style_transfer,trigger_word
+
+airflow-venv: $(AIRFLOW_VENV)/.installed $(VENV)/.installed-airflow
+
+$(AIRFLOW_VENV)/.installed: requirements-airflow.lock
+	test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet -c requirements-airflow.lock "apache-airflow>=3.3,<4"
+	touch $@
+
+$(VENV)/.installed-airflow: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[airflow]"
+	touch $@
+
+airflow-dags: $(VENV)/.installed-airflow
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	MLFLOW_TRACKING_URI=sqlite:///$$tmp/mlflow.db $(BIN)/kedro airflow create --env airflow \
+	  --pipelines $(AIRFLOW_APPLICATIONS) --jinja-file conf/airflow/dag_template.j2 \
+	  --target-dir $(AIRFLOW_DAGS) --params project_path=$(CURDIR),python=$(abspath $(BIN))/python
+
+# Airflow itself runs day_night's DAG (`airflow dags test`, --env test sizes): tests/airflow/
+test-airflow: install airflow-venv
+	$(BIN)/python -m pytest tests/airflow
