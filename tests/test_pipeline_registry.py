@@ -29,7 +29,9 @@ def test_default_runs_every_pipeline_but_the_on_demand_ones() -> None:
 
 def test_prediction_runs_after_the_training_that_writes_the_model() -> None:
     order = [n.name for n in _pipelines()["__default__"].nodes]
-    assert order.index("train_model_node") < order.index("predict_folder_node")
+    assert order.index("day_night.train_model_node") < order.index(
+        "day_night_predict.predict_folder_node"
+    )
 
 
 def test_make_run_runs_exactly_the_default_pipelines() -> None:

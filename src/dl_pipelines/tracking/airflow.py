@@ -8,7 +8,7 @@ one of this module's commands with the project's own interpreter, in the project
     python -m dl_pipelines.tracking.airflow start  --project P --env airflow --pipeline day_night \\
         --dag-id dl_pipelines_day_night --dag-run-id <Airflow's run_id>     # prints the run id
     MLFLOW_RUN_ID=<id> python -m dl_pipelines.tracking.airflow task --project P --env airflow \\
-        --pipeline day_night --task training --nodes train_model_node,plot_training_node
+        --pipeline day_night --task training --nodes day_night.train_model_node
     MLFLOW_RUN_ID=<id> python -m dl_pipelines.tracking.airflow finish --project P --env airflow \\
         --pipeline day_night --tasks ingestion,training,evaluation
 

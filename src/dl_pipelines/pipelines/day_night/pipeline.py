@@ -139,4 +139,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags=["day_night"],
+        namespace="day_night",
+        prefix_datasets_with_namespace=False,
     )

@@ -22,4 +22,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags=["day_night", "predict"],
+        namespace="day_night_predict",
+        prefix_datasets_with_namespace=False,
     )

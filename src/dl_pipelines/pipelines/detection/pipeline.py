@@ -12,7 +12,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=nodes.make_scenes,
                 inputs=["detection_raw", "sample_photos", "params:detection.data", "params:seed"],
                 outputs="detection_scenes",
-                name="make_detection_scenes_node",
+                name="make_scenes_node",
             ),
             Node(
                 func=nodes.split_scenes,
@@ -23,13 +23,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "detection_test",
                     "detection_split_report",
                 ],
-                name="split_detection_scenes_node",
+                name="split_scenes_node",
             ),
             Node(
                 func=nodes.plot_examples,
                 inputs=["detection_train", "params:detection.data.classes"],
                 outputs="detection_examples_plot",
-                name="plot_detection_examples_node",
+                name="plot_examples_node",
             ),
             Node(
                 func=nodes.fit_anchors,
@@ -59,7 +59,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=nodes.plot_training,
                 inputs="detection_history",
                 outputs="detection_training_curves_plot",
-                name="plot_detection_training_node",
+                name="plot_training_node",
             ),
             Node(
                 func=nodes.evaluate_detector,
@@ -89,4 +89,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags=["detection"],
+        namespace="detection",
+        prefix_datasets_with_namespace=False,
     )

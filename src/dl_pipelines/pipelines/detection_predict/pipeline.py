@@ -21,4 +21,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags=["detection", "predict"],
+        namespace="detection_predict",
+        prefix_datasets_with_namespace=False,
     )

@@ -19,8 +19,10 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:faces.evaluation.neighbours",
                 ],
                 outputs="faces_identities",
-                name="faces_identify_folder_node",
+                name="identify_folder_node",
             ),
         ],
         tags=["faces", "predict"],
+        namespace="faces_identify",
+        prefix_datasets_with_namespace=False,
     )

@@ -18,8 +18,10 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:faces.detection",
                 ],
                 outputs="faces_verification",
-                name="faces_verify_pair_node",
+                name="verify_pair_node",
             ),
         ],
         tags=["faces", "predict"],
+        namespace="faces_verify",
+        prefix_datasets_with_namespace=False,
     )

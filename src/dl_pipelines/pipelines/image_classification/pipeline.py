@@ -22,7 +22,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "image_classification_test",
                     "image_classification_data_report",
                 ],
-                name="image_classification_prepare_data_node",
+                name="prepare_data_node",
             ),
             Node(
                 func=nodes.plot_examples,
@@ -32,7 +32,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:seed",
                 ],
                 outputs="image_classification_examples_plot",
-                name="image_classification_plot_examples_node",
+                name="plot_examples_node",
             ),
             Node(
                 func=nodes.train_models,
@@ -44,13 +44,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:seed",
                 ],
                 outputs=["image_classification_models", "image_classification_training"],
-                name="image_classification_train_models_node",
+                name="train_models_node",
             ),
             Node(
                 func=nodes.plot_training,
                 inputs="image_classification_training",
                 outputs="image_classification_training_curves_plot",
-                name="image_classification_plot_training_node",
+                name="plot_training_node",
             ),
             Node(
                 func=nodes.evaluate_models,
@@ -66,13 +66,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "image_classification_test_report",
                     "image_classification_best_predictions",
                 ],
-                name="image_classification_evaluate_models_node",
+                name="evaluate_models_node",
             ),
             Node(
                 func=nodes.plot_comparison,
                 inputs=["image_classification_comparison", "image_classification_data_report"],
                 outputs="image_classification_accuracy_vs_params_plot",
-                name="image_classification_plot_comparison_node",
+                name="plot_comparison_node",
             ),
             Node(
                 func=nodes.plot_best,
@@ -86,7 +86,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "image_classification_confusion_matrix_plot",
                     "image_classification_misclassified_plot",
                 ],
-                name="image_classification_plot_best_model_node",
+                name="plot_best_model_node",
             ),
             Node(
                 func=nodes.plot_linear_templates,
@@ -96,14 +96,16 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "image_classification_data_report",
                 ],
                 outputs="image_classification_linear_templates_plot",
-                name="image_classification_plot_linear_templates_node",
+                name="plot_linear_templates_node",
             ),
             Node(
                 func=nodes.edge_detection,
                 inputs=["sample_photos", "params:image_classification"],
                 outputs="image_classification_edge_detection_plot",
-                name="image_classification_edge_detection_node",
+                name="edge_detection_node",
             ),
         ],
         tags=["image_classification"],
+        namespace="image_classification",
+        prefix_datasets_with_namespace=False,
     )

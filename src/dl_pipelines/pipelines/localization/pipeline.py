@@ -17,7 +17,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:seed",
                 ],
                 outputs="localization_scenes",
-                name="make_localization_scenes_node",
+                name="make_scenes_node",
             ),
             Node(
                 func=nodes.split_scenes,
@@ -28,13 +28,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "localization_test",
                     "localization_split_report",
                 ],
-                name="split_localization_scenes_node",
+                name="split_scenes_node",
             ),
             Node(
                 func=nodes.plot_examples,
                 inputs=["localization_train", "params:localization.data.classes"],
                 outputs="localization_examples_plot",
-                name="plot_localization_examples_node",
+                name="plot_examples_node",
             ),
             Node(
                 func=nodes.train_localizer,
@@ -53,7 +53,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=nodes.plot_training,
                 inputs="localization_history",
                 outputs="localization_training_curves_plot",
-                name="plot_localization_training_node",
+                name="plot_training_node",
             ),
             Node(
                 func=nodes.evaluate_localizer,
@@ -79,8 +79,10 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:localization.evaluation",
                 ],
                 outputs="localization_predictions_plot",
-                name="plot_localization_predictions_node",
+                name="plot_predictions_node",
             ),
         ],
         tags=["localization"],
+        namespace="localization",
+        prefix_datasets_with_namespace=False,
     )

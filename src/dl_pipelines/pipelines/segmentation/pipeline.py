@@ -17,7 +17,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:seed",
                 ],
                 outputs="segmentation_scenes",
-                name="make_segmentation_scenes_node",
+                name="make_scenes_node",
             ),
             Node(
                 func=nodes.split_scenes,
@@ -28,13 +28,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "segmentation_test",
                     "segmentation_split_report",
                 ],
-                name="split_segmentation_scenes_node",
+                name="split_scenes_node",
             ),
             Node(
                 func=nodes.plot_examples,
                 inputs="segmentation_train",
                 outputs="segmentation_examples_plot",
-                name="plot_segmentation_examples_node",
+                name="plot_examples_node",
             ),
             Node(
                 func=nodes.train_unet,
@@ -53,7 +53,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=nodes.plot_training,
                 inputs="segmentation_history",
                 outputs="segmentation_training_curves_plot",
-                name="plot_segmentation_training_node",
+                name="plot_training_node",
             ),
             Node(
                 func=nodes.evaluate_unet,
@@ -73,8 +73,10 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=nodes.plot_overlays,
                 inputs=["segmentation_test", "segmentation_test_predictions"],
                 outputs="segmentation_overlays_plot",
-                name="plot_segmentation_overlays_node",
+                name="plot_overlays_node",
             ),
         ],
         tags=["segmentation"],
+        namespace="segmentation",
+        prefix_datasets_with_namespace=False,
     )

@@ -16,4 +16,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags=["segmentation", "predict"],
+        namespace="segmentation_predict",
+        prefix_datasets_with_namespace=False,
     )

@@ -17,13 +17,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:trigger_word",
                 ],
                 outputs="shipping_candidate_exports",
-                name="shipping_export_model_node",
+                name="export_model_node",
             ),
             Node(
                 func=nodes.check_parity,
                 inputs=["shipping_candidate_exports", "shipping_test_inputs", "params:shipping"],
                 outputs=["shipping_exports", "shipping_parity_metrics", "shipping_parity_report"],
-                name="shipping_check_parity_node",
+                name="check_parity_node",
             ),
             Node(
                 func=nodes.measure_formats,
@@ -33,8 +33,10 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "shipping_tradeoffs_plot",
                     "shipping_tradeoff_metrics",
                 ],
-                name="shipping_measure_formats_node",
+                name="measure_formats_node",
             ),
         ],
         tags=["shipping"],
+        namespace="shipping",
+        prefix_datasets_with_namespace=False,
     )

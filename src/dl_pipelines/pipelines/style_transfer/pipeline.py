@@ -19,7 +19,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:seed",
                 ],
                 outputs=["style_transfer_content_images", "style_transfer_style_images"],
-                name="collect_style_transfer_images_node",
+                name="collect_images_node",
             ),
             Node(
                 func=nodes.render_pairs,
@@ -44,7 +44,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 func=nodes.summarise,
                 inputs="style_transfer_histories",
                 outputs=["style_transfer_metrics", "style_transfer_report"],
-                name="summarise_style_transfer_node",
+                name="summarise_node",
             ),
             Node(
                 func=nodes.plot_pairs,
@@ -109,4 +109,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags=["style_transfer"],
+        namespace="style_transfer",
+        prefix_datasets_with_namespace=False,
     )

@@ -25,7 +25,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "style_transfer_apply_content_library",
                     "style_transfer_apply_style_library",
                 ],
-                name="collect_style_transfer_apply_images_node",
+                name="collect_images_node",
             ),
             Node(
                 func=nodes.choose_style,
@@ -56,4 +56,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
         ],
         tags=["style_transfer", "apply"],
+        namespace="style_transfer_apply",
+        prefix_datasets_with_namespace=False,
     )

@@ -21,8 +21,10 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "trigger_word_detection_plots",
                     "trigger_word_chimed_audio",
                 ],
-                name="trigger_word_detect_folder_node",
+                name="detect_folder_node",
             ),
         ],
         tags=["trigger_word", "detect"],
+        namespace="trigger_word_detect",
+        prefix_datasets_with_namespace=False,
     )
