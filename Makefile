@@ -13,7 +13,7 @@ export KEDRO_DISABLE_TELEMETRY := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install voices lint format hooks run test trigger-word shipping viz viz-build mlflow-ui clean \
+.PHONY: install voices lint format hooks run test trigger-word gpu shipping viz viz-build mlflow-ui clean \
         team-tracking-start team-tracking-stop test-team-tracking \
         benchmark benchmark-trigger-word benchmark-faces benchmark-style-transfer \
         benchmark-detection benchmark-all airflow-venv airflow-dags test-airflow
@@ -84,6 +84,12 @@ format: install
 # ruff (check + format) on the staged files before every commit (.pre-commit-config.yaml)
 hooks: install
 	$(BIN)/pre-commit install
+
+# Every training application on the GPUs of a Linux machine with an NVIDIA driver: the
+# `gpu` extra (JAX with its CUDA 12 wheels) and conf/gpu's sizes (README § GPUs).
+gpu: $(STAMP) voices
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[gpu]"
+	KERAS_BACKEND=jax $(BIN)/kedro run --env gpu
 
 # trigger_word on the JAX backend (about 2× faster GRU training on CPU than TensorFlow:
 # docs/trigger_word.md § Backends); the base settings are sized for it.

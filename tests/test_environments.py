@@ -10,7 +10,7 @@ from kedro.framework.startup import bootstrap_project
 from tests.conftest import PROJECT_ROOT
 
 
-@pytest.mark.parametrize("env", ["test", "gpu"])
+@pytest.mark.parametrize("env", ["test", "gpu", "airflow"])
 def test_an_environment_passes_the_parameter_check(env):
     bootstrap_project(PROJECT_ROOT)
     from dl_pipelines.pipeline_registry import register_pipelines

@@ -129,3 +129,16 @@ def test_the_model_is_logged_at_the_last_training_step(registry) -> None:
     run = mlflow.get_run(version.run_id)
     (output,) = run.outputs.model_outputs
     assert output.step == 4
+
+
+def test_a_run_registers_its_model_once(registry) -> None:
+    """A retried node (an Airflow task run again) does not add a second version."""
+    import mlflow
+
+    dataset = MlflowKerasModelDataset(
+        save_args={"name": "model", "registered_model_name": "once", "pip_requirements": []}
+    )
+    with mlflow.start_run():
+        dataset.save(_tiny(1.0))
+        dataset.save(_tiny(1.0))
+    assert len(mlflow.MlflowClient().search_model_versions("name = 'once'")) == 1

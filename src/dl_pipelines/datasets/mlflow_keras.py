@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from kedro_mlflow.io.models import MlflowModelTrackingDataset
+
+logger = logging.getLogger(__name__)
 
 
 def keras_signature(model: Any) -> Any:
@@ -55,6 +58,15 @@ class MlflowKerasModelDataset(MlflowModelTrackingDataset):
         self._alias = alias
 
     def _save(self, model: Any) -> None:
+        name = self._save_args.get("registered_model_name")
+        if name and self._logging_activated and (version := registered_by_active_run(name)):
+            # A retried task (Airflow) re-runs the node: the run keeps its one version.
+            logger.warning(
+                "MLflow run already registered version %s of '%s': not logged again.",
+                version,
+                name,
+            )
+            return
         added = {}
         if "signature" not in self._save_args:
             added["signature"] = keras_signature(model)
@@ -66,10 +78,22 @@ class MlflowKerasModelDataset(MlflowModelTrackingDataset):
         finally:
             for key in added:
                 self._save_args.pop(key)
-        name = self._save_args.get("registered_model_name")
         version = getattr(self.model_info, "registered_model_version", None)
         if self._alias and self._logging_activated and name and version is not None:
             move_alias(name, self._alias, str(version))
+
+
+def registered_by_active_run(name: str) -> str | None:
+    """The version of model ``name`` that the active MLflow run registered, if any."""
+    import mlflow
+
+    run = mlflow.active_run()
+    if run is None:
+        return None
+    versions = mlflow.MlflowClient().search_model_versions(
+        f"name = '{name}' and run_id = '{run.info.run_id}'"
+    )
+    return str(versions[0].version) if versions else None
 
 
 def last_step_of_active_run() -> int:
