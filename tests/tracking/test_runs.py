@@ -67,3 +67,30 @@ def test_callback_logs_every_epoch_to_the_active_run(mlflow_run) -> None:
     for name in ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "epoch_seconds"):
         history = client.get_metric_history(mlflow_run.info.run_id, name)
         assert [m.step for m in history] == [0, 1, 2], name
+
+
+def test_a_nested_run_carries_its_parents_reproducibility_tags(tmp_path) -> None:
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    try:
+        with mlflow.start_run(run_name="parent", tags={"git_commit": "abc", "seed": "7"}):
+            with tracking.nested_run("member") as run_id:
+                mlflow.log_metric("m", 1.0)
+        child = mlflow.get_run(run_id)
+        assert child.data.tags["git_commit"] == "abc" and child.data.tags["seed"] == "7"
+        assert child.data.tags["mlflow.runName"] == "member"
+        assert child.data.tags["mlflow.parentRunId"] != run_id
+    finally:
+        mlflow.set_tracking_uri(None)
+    with tracking.nested_run("no run") as none:
+        assert none is None
+
+
+def test_inherited_tags_leave_out_mlflows_own_and_the_parents_summary() -> None:
+    tags = {
+        "git_commit": "abc",
+        "mlflow.runName": "p",
+        "dl_pipelines.applications": "a,b",
+        "kedro_command": "kedro run",
+        "version.keras": "3",
+    }
+    assert tracking.inherited_tags(tags) == {"git_commit": "abc", "version.keras": "3"}

@@ -24,7 +24,6 @@ the pipeline.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import Counter
 from typing import Any
@@ -33,12 +32,12 @@ import mlflow
 from kedro.framework.hooks import hook_impl
 from kedro_mlflow.framework.hooks.mlflow_hook import MlflowHook
 
+from dl_pipelines.tracking.runs import inherited_tags
+
 logger = logging.getLogger(__name__)
 
 #: Tag on a child run: the application whose nodes it holds.
 APPLICATION_TAG = "dl_pipelines.application"
-#: Tags of the parent that are not copied to its children.
-_NOT_INHERITED = re.compile(r"^mlflow\.|^kedro_command$|^pipeline_names?$|^dl_pipelines\.")
 
 
 def application_of_nodes(pipelines: dict[str, Any]) -> dict[str, str]:
@@ -165,7 +164,7 @@ class ApplicationRunsHook(MlflowHook):
         """Create the application's run under the parent, with the parent's tags."""
         client = mlflow.MlflowClient()
         parent = client.get_run(self._parent)
-        tags = {k: v for k, v in parent.data.tags.items() if not _NOT_INHERITED.match(k)}
+        tags = inherited_tags(parent.data.tags)
         tags.update(
             {
                 "mlflow.parentRunId": self._parent,

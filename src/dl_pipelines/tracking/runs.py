@@ -7,9 +7,11 @@ without a tracking server.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -121,3 +123,27 @@ def log_metrics_to_active_run(metrics: dict[str, float], step: int | None = None
 def as_mlflow_metrics(metrics: dict[str, float], step: int = 0) -> dict[str, dict[str, float]]:
     """``{name: value}`` → the format of kedro-mlflow's ``MlflowMetricsHistoryDataset``."""
     return {name: {"value": float(value), "step": step} for name, value in metrics.items()}
+
+
+#: Tags of a run that its nested runs do not take over: MLflow's own, and the ones that
+#: describe the parent as a whole.
+_NOT_INHERITED = ("mlflow.", "kedro_command", "pipeline_name", "dl_pipelines.")
+
+
+def inherited_tags(tags: dict[str, str]) -> dict[str, str]:
+    """The tags of a parent run that a nested run carries too (git commit, versions,
+    seed, backend, devices, …)."""
+    return {k: v for k, v in tags.items() if not k.startswith(_NOT_INHERITED)}
+
+
+@contextlib.contextmanager
+def nested_run(name: str) -> Iterator[str | None]:
+    """A nested MLflow run under the active one, with its reproducibility tags; yields
+    its id (``None`` and nothing logged without an active run)."""
+    parent = mlflow.active_run()
+    if parent is None:
+        yield None
+        return
+    tags = inherited_tags(mlflow.MlflowClient().get_run(parent.info.run_id).data.tags)
+    with mlflow.start_run(run_name=name, nested=True, tags=tags) as run:
+        yield run.info.run_id

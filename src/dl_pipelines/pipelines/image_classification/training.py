@@ -22,6 +22,7 @@ from dl_pipelines.pipelines.image_classification import zoo as model_zoo
 from dl_pipelines.pipelines.image_classification.linear_losses import CLASSIFICATION_LOSSES
 from dl_pipelines.pipelines.image_classification.params import MemberParams, TrainingParams
 from dl_pipelines.runtime.seeding import seed_everything
+from dl_pipelines.tracking.runs import nested_run
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +92,10 @@ def make_optimizer(config: TrainingParams, steps_per_epoch: int) -> Any:
 
 @contextlib.contextmanager
 def member_run(name: str) -> Iterator[str | None]:
-    """A nested MLflow run for one member under the pipeline's run (none without one)."""
-    if mlflow.active_run() is None:
-        yield None
-        return
-    with mlflow.start_run(run_name=name, nested=True) as run:
-        yield run.info.run_id
+    """A nested MLflow run for one member under the pipeline's run, with its
+    reproducibility tags (none without a run)."""
+    with nested_run(name) as run_id:
+        yield run_id
 
 
 def log_to_member_run(run_id: str | None, metrics: dict[str, float]) -> None:
