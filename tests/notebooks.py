@@ -13,10 +13,11 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from tests.conftest import PROJECT_ROOT, KedroProject
+from tests.conftest import PROJECT_ROOT, KedroProject, make_project_copy
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 CELL_TIMEOUT_S = 300
@@ -35,7 +36,9 @@ def run_notebook(path: Path, project: KedroProject | Path) -> nbformat.NotebookN
         project = KedroProject(Path(project))
     folder = project.path / "notebooks"
     folder.mkdir(exist_ok=True)
-    copy = Path(shutil.copy2(path, folder / Path(path).name))
+    copy = folder / Path(path).name
+    if copy.resolve() != Path(path).resolve():
+        shutil.copy2(path, copy)
     notebook = nbformat.read(copy, as_version=4)
     env = {
         **os.environ,
@@ -69,6 +72,25 @@ def outputs_of(notebook: nbformat.NotebookNode, kind: str) -> list[str]:
             elif kind in output.get("data", {}):
                 found.append(output["data"][kind])
     return found
+
+
+def check_notebook(app: str, project: KedroProject, metric: str) -> None:
+    """notebooks/<app>.ipynb runs in ``project``, draws at least one figure and its MLflow
+    section shows ``metric``."""
+    assert_ran_with_figures_and_metrics(run_notebook(NOTEBOOKS / f"{app}.ipynb", project), metric)
+
+
+def trained_project_fixture(app: str):
+    """A module fixture: a project copy in which ``kedro run --env test --pipelines <app>``
+    ran once, for the applications whose own fixture is not shared in a conftest.py."""
+
+    @pytest.fixture(scope="module")
+    def trained(tmp_path_factory: pytest.TempPathFactory) -> KedroProject:
+        project = make_project_copy(tmp_path_factory.mktemp(app) / "project")
+        project.run("--pipelines", app)
+        return project
+
+    return trained
 
 
 def assert_ran_with_figures_and_metrics(notebook: nbformat.NotebookNode, metric: str) -> None:

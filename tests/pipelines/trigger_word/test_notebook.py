@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import KedroProject
-from tests.notebooks import NOTEBOOKS, assert_ran_with_figures_and_metrics, run_notebook
+from tests.notebooks import check_notebook
 
 pytestmark = pytest.mark.e2e
 
 
 def test_notebook_shows_the_data_predictions_and_run(trained_trigger_word: KedroProject) -> None:
-    notebook = run_notebook(NOTEBOOKS / "trigger_word.ipynb", trained_trigger_word)
-    assert_ran_with_figures_and_metrics(notebook, "test_frr")
+    check_notebook("trigger_word", trained_trigger_word, "test_frr")
