@@ -124,27 +124,33 @@ def test_two_applications_log_to_two_child_runs(tmp_path: Path):
 
 @pytest.mark.e2e
 def test_a_failing_application_fails_its_run_and_the_parent_only(tmp_path: Path):
-    """day_night's registry gate refuses its model at the end; segmentation's run stands."""
+    """day_night's registry gate refuses its model, the last step of day_night. By then
+    day_night_predict has scored its folder (its run finishes); segmentation has nodes
+    left, which never run (its run is cut short: KILLED, with what it logged so far)."""
     project = make_project_copy(tmp_path / "project")
     result = project.run(
         "--pipelines",
-        ",".join(APPS),
+        "day_night,day_night_predict,segmentation",
         "--params",
         "day_night.registry.min_test_accuracy=1.0",
         check=False,
     )
     assert result.returncode != 0
+    assert "is below day_night.registry.min_test_accuracy" in result.stderr
     client, parent, children = _family(project)
     assert parent.info.status == "FAILED"
-    assert children["day_night"].info.status == "FAILED"
-    assert children["segmentation"].info.status == "FINISHED"
-    assert "seg_miou" in children["segmentation"].data.metrics
+    statuses = {app: run.info.status for app, run in children.items()}
+    assert statuses == {
+        "day_night": "FAILED",
+        "day_night_predict": "FINISHED",
+        "segmentation": "KILLED",
+    }
+    assert "test_accuracy" in children["day_night"].data.metrics  # logged before the gate
+    assert "train_loss" in children["segmentation"].data.metrics
     summary = _summary(client, parent)
-    assert summary["day_night"]["status"] == "FAILED"
-    assert summary["segmentation"]["status"] == "FINISHED"
-    # the finished application's model is the one its prediction pipeline now uses
+    assert {app: row["status"] for app, row in summary.items()} == statuses
+    # the model the gate refused stays aside; prediction pipelines keep the previous one
     models = project.path / "data/06_models"
-    assert (models / "segmentation/model.keras").is_file()
-    assert not (models / "segmentation/model.candidate.keras").exists()
     assert not (models / "day_night/model.keras").exists()
     assert (models / "day_night/model.candidate.keras").is_file()
+    assert (project.path / "data/07_model_output/day_night/predictions.csv").is_file()
