@@ -8,6 +8,8 @@
   first node runs (:mod:`dl_pipelines.runtime.parameter_check`).
 * :class:`StagedModelsHook` lets a run's trained models replace the ones prediction
   pipelines use only when the whole run succeeds (a registry gate included).
+* :class:`InputProvenanceHook` tags a run with what it read: the folders of a user's
+  files and the trained model files, with the MLflow run that trained each model.
 """
 
 from __future__ import annotations
@@ -193,6 +195,47 @@ class StagedModelsHook:
         for name, dataset in self._datasets.items():
             dataset.end_run(succeeded(name))
         self._datasets, self._owner = {}, {}
+
+
+class InputProvenanceHook:
+    """Tags the active MLflow run with the inputs a node reads from outside the run.
+
+    For each input that is a folder of the user's files (images, audio, image + mask
+    pairs) or a trained model file: ``input.<dataset>`` = its path, and for a model
+    ``input.<dataset>.source_run_id`` = the MLflow run that trained it. A prediction run
+    thus says which model scored which folder, and links to the training run.
+    """
+
+    @hook_impl
+    def before_node_run(self, node: Any, catalog: Any) -> None:
+        import mlflow
+
+        if mlflow.active_run() is None:
+            return
+        tags = {}
+        for name in node.inputs:
+            if name.startswith("params:") or name not in catalog:
+                continue
+            tags.update(_provenance(name, catalog[name]))
+        if tags:
+            mlflow.set_tags(tags)
+
+
+def _provenance(name: str, dataset: Any) -> dict[str, str]:
+    from dl_pipelines.datasets.audio_folder import AudioFolderDataset
+    from dl_pipelines.datasets.image_folder import ImageFolderDataset
+    from dl_pipelines.datasets.image_masks import ImageMaskFolderDataset
+    from dl_pipelines.datasets.keras_model import KerasModelDataset
+
+    if isinstance(dataset, KerasModelDataset):
+        tags = {f"input.{name}": str(dataset.filepath)}
+        run_id = dataset.source_run_id()
+        if run_id:
+            tags[f"input.{name}.source_run_id"] = run_id
+        return tags
+    if isinstance(dataset, AudioFolderDataset | ImageFolderDataset | ImageMaskFolderDataset):
+        return {f"input.{name}": str(dataset._describe()["path"])}
+    return {}
 
 
 def _fail_active_run(message: str) -> None:

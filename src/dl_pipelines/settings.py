@@ -10,6 +10,7 @@ import warnings
 from omegaconf.resolvers import oc
 
 from dl_pipelines.hooks import (
+    InputProvenanceHook,
     ParameterCheckHook,
     RunGuardHook,
     RunMetadataHook,
@@ -34,6 +35,7 @@ warnings.filterwarnings("ignore", message="register_new_resolver", category=User
 # others tag and log to). The parameter check runs after the metadata tags are set;
 # RunGuardHook's hooks are `tryfirst` (before the MLflow run is opened).
 HOOKS = (
+    InputProvenanceHook(),
     StagedModelsHook(),
     ParameterCheckHook(),
     RunMetadataHook(),

@@ -115,6 +115,9 @@ def test_two_applications_log_to_two_child_runs(tmp_path: Path):
         history = client.get_metric_history(child.info.run_id, "train_loss")
         assert len(history) == len({m.step for m in history}) > 0
 
+    source = json.loads((project.path / "data/06_models/day_night/model.source.json").read_text())
+    assert source["mlflow_run_id"] == day.info.run_id  # what trained the promoted model
+
     summary = _summary(client, parent)
     assert summary["day_night"]["status"] == "FINISHED"
     assert summary["day_night"]["run_id"] == day.info.run_id
@@ -154,3 +157,8 @@ def test_a_failing_application_fails_its_run_and_the_parent_only(tmp_path: Path)
     assert not (models / "day_night/model.keras").exists()
     assert (models / "day_night/model.candidate.keras").is_file()
     assert (project.path / "data/07_model_output/day_night/predictions.csv").is_file()
+    # the prediction run says which model scored which folder
+    predict = children["day_night_predict"].data.tags
+    assert predict["input.day_night_predict_images"].endswith("data/01_raw/day_night/predict")
+    assert predict["input.day_night_model"].endswith("model.candidate.keras")
+    assert predict["input.day_night_model.source_run_id"] == children["day_night"].info.run_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -44,6 +45,8 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
     #: Model files whose candidate this run saved, shared by every entry of the catalog
     #: on the same file (a training entry and a prediction entry).
     _staged: set[Path] = set()
+    #: The MLflow run that saved each staged candidate.
+    _saved_by: dict[Path, str] = {}
 
     def __init__(
         self,
@@ -68,6 +71,27 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
     def candidate_path(self) -> Path:
         return self._filepath.with_name(self._filepath.stem + ".candidate.keras")
 
+    @property
+    def source_path(self) -> Path:
+        """``<name>.source.json`` beside the model: the MLflow run that trained it."""
+        return self._filepath.with_name(self._filepath.stem + ".source.json")
+
+    @property
+    def filepath(self) -> Path:
+        """The file a load reads now: the run's candidate, or the promoted model."""
+        return self._current()
+
+    def source_run_id(self) -> str | None:
+        """The MLflow run that trained the model a load reads now (``None``: unknown,
+        e.g. a model trained before the project recorded it)."""
+        key = self._filepath.absolute()
+        if key in KerasModelDataset._staged:
+            return KerasModelDataset._saved_by.get(key)
+        try:
+            return json.loads(self.source_path.read_text()).get("mlflow_run_id")
+        except (OSError, ValueError):
+            return None
+
     def _current(self) -> Path:
         staged = self._filepath.absolute() in KerasModelDataset._staged
         return self.candidate_path if staged else self._filepath
@@ -81,8 +105,11 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
         self._staging = False
         if self._filepath.absolute() in KerasModelDataset._staged:
             KerasModelDataset._staged.discard(self._filepath.absolute())
+            run_id = KerasModelDataset._saved_by.pop(self._filepath.absolute(), None)
             if succeeded:
                 os.replace(self.candidate_path, self._filepath)
+                with atomic_target(self.source_path, suffix=".json") as tmp:
+                    tmp.write_text(json.dumps({"mlflow_run_id": run_id}) + "\n")
             else:
                 logger.warning(
                     "The run failed: the model it trained is kept as %s; %s is "
@@ -121,6 +148,7 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
             keras.saving.save_model(model, tmp, **self._save_args)
         if self._staging:
             KerasModelDataset._staged.add(self._filepath.absolute())
+            KerasModelDataset._saved_by[self._filepath.absolute()] = _active_run_id()
 
     def _exists(self) -> bool:
         return self._current().is_file()
@@ -132,3 +160,10 @@ class KerasModelDataset(AbstractDataset[Any, Any]):
             "save_args": self._save_args,
             "optional": self._optional,
         }
+
+
+def _active_run_id() -> str | None:
+    import mlflow
+
+    run = mlflow.active_run()
+    return run.info.run_id if run is not None else None
