@@ -67,8 +67,9 @@ shipping: install
 	  KERAS_BACKEND=tensorflow $(BIN)/kedro run --pipelines shipping --params model=$$model || exit 1; \
 	done
 
-# The jax extra too: the data-parallel tests train on two fake JAX CPU devices.
-test: $(VENV)/.installed-jax voices lint
+# Also the jax extra (the data-parallel tests train on two fake JAX CPU devices) and
+# Airflow in .venv-airflow (tests/airflow runs day_night's DAG with `airflow dags test`).
+test: $(VENV)/.installed-jax airflow-venv voices lint
 	$(BIN)/python -m pytest
 
 # ruff's rules and formatter as pyproject.toml's [tool.ruff] sets them; part of `make test`
