@@ -70,7 +70,7 @@ shipping: install
 # Also the jax extra (the data-parallel tests train on two fake JAX CPU devices) and
 # Airflow in .venv-airflow (tests/airflow runs day_night's DAG with `airflow dags test`).
 test: $(VENV)/.installed-jax airflow-venv voices lint
-	$(BIN)/python -m pytest
+	DL_PIPELINES_REQUIRE_AIRFLOW=1 $(BIN)/python -m pytest
 
 # ruff's rules and formatter as pyproject.toml's [tool.ruff] sets them; part of `make test`
 # (and CI). `make format` rewrites what `ruff format --check` would reject.

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.airflow.conftest import skip_or_fail
 from tests.conftest import KEDRO, PROJECT_ROOT, KedroProject, make_project_copy
 
 pytestmark = pytest.mark.e2e
@@ -98,7 +99,7 @@ def _prepare(project: KedroProject, tmp_path: Path) -> Path:
 def dag_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[KedroProject, dict, str]:
     """The project copy, ``{task: state}`` and the output of ``airflow dags test``."""
     if not AIRFLOW.exists():
-        pytest.skip("Airflow is not installed: `make airflow-venv` (make test does it)")
+        skip_or_fail("Airflow is not installed: `make airflow-venv` (make test does it)")
     tmp_path = tmp_path_factory.mktemp("airflow")
     project = make_project_copy(tmp_path / "project")
     home = _prepare(project, tmp_path)

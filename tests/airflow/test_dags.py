@@ -13,9 +13,13 @@ import pytest
 import yaml
 from kedro.framework.startup import bootstrap_project
 
+from tests.airflow.conftest import skip_or_fail
 from tests.conftest import PROJECT_ROOT
 
-pytest.importorskip("kedro_airflow", reason="the project's `airflow` extra: make airflow-venv")
+try:
+    import kedro_airflow  # noqa: F401
+except ImportError:
+    skip_or_fail("the project's `airflow` extra is not installed: make airflow-venv")
 pytestmark = pytest.mark.filterwarnings("ignore:register_new_resolver")
 
 STAGES = ("ingestion", "training", "evaluation")
