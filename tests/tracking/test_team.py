@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from dl_pipelines.tracking.postgres import PostgresNotInstalled, postgres_bin
 from dl_pipelines.tracking.servers import free_port
-from dl_pipelines.tracking.team import PostgresNotInstalled, TeamTrackingServer, postgres_bin
+from dl_pipelines.tracking.team import TeamTrackingServer
 from tests.conftest import KedroProject, make_project_copy
 
 pytestmark = pytest.mark.e2e

@@ -27,12 +27,18 @@ import argparse
 import os
 import pwd
 import secrets
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from dl_pipelines.tracking.postgres import (
+    POSTGRES_SYSTEM_USER,
+    TeamTrackingError,
+    as_cluster_owner,
+    postgres_bin,
+    run_checked,
+)
 from dl_pipelines.tracking.servers import (
     HOST,
     ServerError,
@@ -44,37 +50,6 @@ from dl_pipelines.tracking.servers import (
 
 DATABASE = "mlflow"
 DATABASE_USER = "mlflow"
-#: The unprivileged user that runs PostgreSQL when this process is root.
-POSTGRES_SYSTEM_USER = "postgres"
-
-
-class TeamTrackingError(ServerError):
-    """The PostgreSQL cluster or the MLflow server could not be started or stopped."""
-
-
-class PostgresNotInstalled(TeamTrackingError):
-    """PostgreSQL's server programs (initdb, pg_ctl) are not installed."""
-
-
-def postgres_bin() -> Path:
-    """The folder holding ``initdb`` and ``pg_ctl``.
-
-    Looks on ``PATH`` first, then in Debian's ``/usr/lib/postgresql/<major>/bin``
-    (newest major first), where the ``postgresql`` package puts them.
-    """
-    on_path = shutil.which("initdb")
-    debian = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        reverse=True,
-        key=lambda folder: int(folder.parent.name) if folder.parent.name.isdigit() else 0,
-    )
-    for folder in ([Path(on_path).parent] if on_path else []) + debian:
-        if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
-            return folder
-    raise PostgresNotInstalled(
-        "PostgreSQL's server programs (initdb, pg_ctl) are on neither PATH nor "
-        "/usr/lib/postgresql/*/bin: install them with `apt-get install postgresql`."
-    )
 
 
 @dataclass
@@ -175,8 +150,8 @@ class TeamTrackingServer:
         self._password_file.write_text(secrets.token_urlsafe(24))
         for path in (self.cluster, self._password_file):
             self._give_to_cluster_owner(path)
-        _run(
-            _as_cluster_owner(
+        run_checked(
+            as_cluster_owner(
                 [
                     str(postgres_bin() / "initdb"),
                     "-D",
@@ -210,15 +185,15 @@ class TeamTrackingServer:
         if not (self.cluster / "PG_VERSION").exists():
             return False
         status = subprocess.run(
-            _as_cluster_owner([str(postgres_bin() / "pg_ctl"), "status", "-D", str(self.cluster)]),
+            as_cluster_owner([str(postgres_bin() / "pg_ctl"), "status", "-D", str(self.cluster)]),
             capture_output=True,
             timeout=30,
         )
         return status.returncode == 0
 
     def _pg_ctl(self, *args: str) -> None:
-        _run(
-            _as_cluster_owner([str(postgres_bin() / "pg_ctl"), "-D", str(self.cluster), *args]),
+        run_checked(
+            as_cluster_owner([str(postgres_bin() / "pg_ctl"), "-D", str(self.cluster), *args]),
             f"pg_ctl {args[0]}",
         )
 
@@ -277,29 +252,6 @@ class TeamTrackingServer:
         if _is_mlflow_group(group):
             stop_group(group, timeout)
         self._pid_file.unlink()
-
-
-# ---------------------------------------------------------------------------- helpers
-def _as_cluster_owner(command: list[str]) -> list[str]:
-    """``command`` as it must run: PostgreSQL's programs refuse to run as root."""
-    if os.geteuid() != 0:
-        return command
-    try:
-        pwd.getpwnam(POSTGRES_SYSTEM_USER)
-    except KeyError:
-        raise TeamTrackingError(
-            f"PostgreSQL refuses to run as root and there is no '{POSTGRES_SYSTEM_USER}' "
-            "user to run it as: run as an ordinary user, or `apt-get install postgresql` "
-            "(which creates it)."
-        ) from None
-    return ["runuser", "-u", POSTGRES_SYSTEM_USER, "--", *command]
-
-
-def _run(command: list[str], what: str, hint: str = "") -> None:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    if result.returncode != 0:
-        output = result.stderr.strip() or result.stdout.strip()
-        raise TeamTrackingError(f"{what} failed ({result.returncode}):\n{output}\n{hint}".strip())
 
 
 def _is_mlflow_group(group: int) -> bool:

@@ -139,17 +139,7 @@ def train_stylizer(
     cost_params: dict[str, Any],
     seed: int,
 ) -> tuple[Any, dict]:
-    """Train the feed-forward stylizer for one style on random crops of photos.
-
-    The photos are the content images and the shared sample photos, *without* the
-    content images of the pairs in the stylizer's style: those are kept to compare the
-    stylizer with the optimisation on images it has not seen. The loss is the same
-    J(G) (same layers, α, β, w_tv) with G = transform(crop) and C = the crop.
-
-    Returns:
-        The transform network and its training history (costs every ``log_every``
-        steps; also logged to MLflow as ``stylizer/total_loss`` etc.).
-    """
+    """Train the feed-forward stylizer for one style (:func:`.feed_forward.train`)."""
     config = parse(StylizerParams, stylizer_params, "style_transfer.stylizer")
     chosen = chosen_pairs(pairs, content_images, style_images)
     return feed_forward.train(
