@@ -17,8 +17,15 @@ metric (``headline_metrics`` in ``conf/base/parameters.yml``), as metrics
 its run and the parent as FAILED; the applications that finished keep FINISHED, those
 cut short end KILLED.
 
-A run of one application is left exactly as kedro-mlflow makes it: one run, named after
-the pipeline.
+A run of one application is left as kedro-mlflow makes it: one run, named after the
+pipeline.
+
+In either case, a parameter section with **menus** logs only the entries that run. A
+menu is a mapping of named alternatives of which a run uses some, chosen by other keys of
+the section (``image_classification.zoo``, chosen by ``models``; ``per_dataset``, chosen
+by ``dataset``). kedro-mlflow logs a node's ``params:`` inputs whole; for a section
+registered with :func:`log_only_entries_that_run`, the hook hands it the section with
+each menu cut down to the entries that run.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import mlflow
@@ -38,6 +46,55 @@ logger = logging.getLogger(__name__)
 
 #: Tag on a child run: the application whose nodes it holds.
 APPLICATION_TAG = "dl_pipelines.application"
+
+#: ``{menu: names of the entries that run}`` of a parameter section.
+MenuChoices = Mapping[str, Iterable[str]]
+
+#: ``{parameter key: its menu choices}``, filled by :func:`log_only_entries_that_run`.
+_MENUS: dict[str, Callable[[Any], MenuChoices]] = {}
+
+
+def log_only_entries_that_run(key: str, entries_that_run: Callable[[Any], MenuChoices]) -> None:
+    """Log of the parameter section ``key`` only the menu entries that a run uses.
+
+    Args:
+        key: The section, as nodes take it (``params:<key>``), e.g. ``image_classification``.
+        entries_that_run: Given the section's value, ``{menu: names}``: for each menu (a
+            key of the section whose value maps names to entries), the entries the run
+            uses, e.g. ``{"zoo": ["lenet5"], "per_dataset": ["digits"]}``. It is the
+            application's own reading of its parameters: keep it beside their parser.
+    """
+    _MENUS[key] = entries_that_run
+
+
+def keep_entries(section: Mapping[str, Any], choices: MenuChoices) -> dict[str, Any]:
+    """``section`` with each menu of ``choices`` cut down to the entries it names (in the
+    section's order; a name that is not there is skipped, a menu that is not a mapping
+    is kept whole)."""
+    kept = dict(section)
+    for menu, names in choices.items():
+        entries = section.get(menu)
+        if isinstance(entries, Mapping):
+            wanted = set(names)
+            kept[menu] = {name: entry for name, entry in entries.items() if name in wanted}
+    return kept
+
+
+def params_to_log(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's inputs as kedro-mlflow should log them: each ``params:<key>`` registered
+    with :func:`log_only_entries_that_run` cut down to the entries that run; the rest as
+    they are. A section whose choices cannot be read is logged whole, with a warning:
+    logging never fails a run (the parameter check reports bad values before it)."""
+    logged = dict(inputs)
+    for name, value in inputs.items():
+        key = name.removeprefix("params:")
+        if key == name or key not in _MENUS or not isinstance(value, Mapping):
+            continue
+        try:
+            logged[name] = keep_entries(value, _MENUS[key](value))
+        except Exception as error:  # noqa: BLE001 - log the whole section rather than fail
+            logger.warning("MLflow: logging all of '%s' (%s).", key, error)
+    return logged
 
 
 def application_of_nodes(pipelines: dict[str, Any]) -> dict[str, str]:
@@ -113,6 +170,7 @@ class ApplicationRunsHook(MlflowHook):
 
     @hook_impl
     def before_node_run(self, node: Any, catalog: Any, inputs: dict[str, Any], is_async: bool):
+        inputs = params_to_log(inputs)  # a copy: what the node gets is left alone
         app = self._owner.get(node.name)
         if self._parent is None or app is None:
             return super().before_node_run(node, catalog, inputs, is_async)
