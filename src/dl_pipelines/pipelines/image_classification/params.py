@@ -189,6 +189,14 @@ def selected_members(config: Config) -> list[str]:
     return list(dataset_params(config).models)
 
 
+def entries_that_run(raw: Any) -> dict[str, list[str]]:
+    """The zoo members and the ``per_dataset`` entry that a run of ``raw`` (the whole
+    section) uses: what its MLflow run logs of those menus (``pipeline.py`` registers it
+    with :func:`~dl_pipelines.tracking.application_runs.log_only_entries_that_run`)."""
+    config = load_config(raw)
+    return {"zoo": selected_members(config), "per_dataset": [config.dataset]}
+
+
 def training(config: Config, name: str) -> TrainingParams:
     """Training settings of member ``name``: common ← data set ← member."""
     merged = {**config.training, **dataset_params(config).training, **member(config, name).training}

@@ -2,7 +2,11 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from dl_pipelines.pipelines.image_classification import nodes
+from dl_pipelines.pipelines.image_classification import nodes, params
+from dl_pipelines.tracking.application_runs import log_only_entries_that_run
+
+# The run logs the parameters of the zoo members that train and of the data set used only.
+log_only_entries_that_run(params.SECTION, params.entries_that_run)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
