@@ -202,8 +202,10 @@ class InputProvenanceHook:
 
     For each input that is a folder of the user's files (images, audio, image + mask
     pairs) or a trained model file: ``input.<dataset>`` = its path, and for a model
-    ``input.<dataset>.source_run_id`` = the MLflow run that trained it. A prediction run
-    thus says which model scored which folder, and links to the training run.
+    ``input.<dataset>.source_run_id`` = the MLflow run that trained it. For a model
+    loaded from the registry, ``input.<dataset>`` = its name and version and the alias
+    it was chosen by (``day_night v3 (champion)``). A prediction run thus says which
+    model scored which folder, and links to the training run.
     """
 
     @hook_impl
@@ -226,7 +228,14 @@ def _provenance(name: str, dataset: Any) -> dict[str, str]:
     from dl_pipelines.datasets.image_folder import ImageFolderDataset
     from dl_pipelines.datasets.image_masks import ImageMaskFolderDataset
     from dl_pipelines.datasets.keras_model import KerasModelDataset
+    from dl_pipelines.datasets.mlflow_registry import RegisteredModel
 
+    registered = getattr(dataset, "last_loaded", None)  # the inputs are loaded by now
+    if isinstance(registered, RegisteredModel):
+        return {
+            f"input.{name}": registered.label,
+            f"input.{name}.source_run_id": registered.run_id or "",
+        }
     if isinstance(dataset, KerasModelDataset):
         tags = {f"input.{name}": str(dataset.filepath)}
         run_id = dataset.source_run_id()

@@ -19,15 +19,17 @@
   (boxes, classes, keypoints) for the detection and localization pipelines.
 * :class:`ImageMaskFolderDataset` – image + PNG class-mask pairs for segmentation.
 * :class:`MlflowKerasModelDataset` – kedro-mlflow's model dataset for Keras that adds
-  the input/output signature read off the model.
+  the input/output signature read off the model, moves a registry alias to each
+  version it registers, and loads a registered version by alias or number.
 * :class:`KerasModelsDataset` – a folder of named ``.keras`` models, loaded lazily.
 * :class:`IdxDataset` – named IDX files (MNIST / Fashion-MNIST format, ``.gz`` or not),
   magic numbers checked, optionally loaded lazily.
 * :class:`SklearnImagesDataset` – scikit-learn's bundled real images (``load_digits``).
 * :class:`FileTreeDataset` – a folder of binary files as ``{relative path: bytes}``,
   replaced as a whole (model exports: a SavedModel folder, ``.onnx``, ``.tflite``).
-* :class:`MlflowRegisteredModelDataset` – the latest (or a given) version of a Keras
-  model in the MLflow registry, with its version, run and signature (read-only).
+* :class:`MlflowRegisteredModelDataset` – a version of a Keras model in the MLflow
+  registry (by alias, number or ``latest``), with its version, run and signature
+  (read-only).
 
 Every writer writes to a temporary file beside the target and renames it into place,
 so a failed run never leaves a half-written file.

@@ -50,12 +50,56 @@ class MlflowKerasModelDataset(MlflowModelTrackingDataset):
       in the model registry, and ``alias`` (e.g. ``champion``) moves that registry
       alias to the new version; the version that held it keeps ``previous_alias``
       (``<alias>-previous``), so that a rollback is one alias away.
+
+    Loading a registered model (``registered_model_name`` and no ``load_args.model_uri``)
+    reads the registry, not the run: version ``model_version`` of the model (an alias,
+    ``champion`` by default where ``alias`` is set, a number or ``latest``; see
+    :func:`~dl_pipelines.datasets.mlflow_registry.load_registered`), uncompiled, as a
+    Keras model. A prediction pipeline whose model input is this entry therefore runs
+    after the training pipeline's registry gate in a run of both, and loads the
+    version the gate has just made champion; run alone, it loads the registry's.
+    ``last_loaded`` holds the version loaded (its name, number, run).
+
+    Args:
+        alias: The registry alias moved to each version saved.
+        model_version: The version loaded (default: ``alias``, or ``latest``).
+        custom_modules: Modules imported before loading a version that needs the
+            custom layers they register (one logged before an inference-only copy).
+        training_pipeline: The pipeline that registers the model, named in the error
+            when the registry holds none (default: the registered model's name).
+        **kwargs: kedro-mlflow's ``MlflowModelTrackingDataset`` arguments.
     """
 
-    def __init__(self, alias: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        alias: str | None = None,
+        model_version: str | int | None = None,
+        custom_modules: list[str] | None = None,
+        training_pipeline: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs["flavor"] = "mlflow.keras"
         super().__init__(**kwargs)
         self._alias = alias
+        self._model_version = str(model_version or alias or "latest")
+        self._custom_modules = list(custom_modules or [])
+        self._training_pipeline = training_pipeline
+        self.last_loaded: Any = None  # a RegisteredModel once loaded from the registry
+
+    def _load(self) -> Any:
+        from dl_pipelines.datasets.mlflow_registry import load_registered
+
+        name = self._save_args.get("registered_model_name")
+        if not name or self._user_defined_model_uri is not None:
+            return super()._load()
+        self.last_loaded = load_registered(
+            name,
+            self._model_version,
+            self._custom_modules,
+            self._training_pipeline or name,
+            load_model_kwargs={"compile": False},
+        )
+        return self.last_loaded.model
 
     def _save(self, model: Any) -> None:
         name = self._save_args.get("registered_model_name")
