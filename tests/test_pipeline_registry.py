@@ -27,11 +27,18 @@ def test_default_runs_every_pipeline_but_the_on_demand_ones() -> None:
             assert nodes <= default_nodes, name
 
 
-def test_prediction_runs_after_the_training_that_writes_the_model() -> None:
-    order = [n.name for n in _pipelines()["__default__"].nodes]
-    assert order.index("day_night.train_model_node") < order.index(
-        "day_night_predict.predict_folder_node"
-    )
+def test_prediction_runs_after_the_registry_gate_that_registers_the_model() -> None:
+    """In one run of both, a prediction pipeline loads the version its training
+    pipeline's gate has just registered: Kedro orders the nodes by that dataset."""
+    pipelines = _pipelines()
+    order = [n.name for n in pipelines["__default__"].nodes]
+    for training, predicting in (
+        ("day_night", "day_night_predict.predict_folder_node"),
+        ("trigger_word", "trigger_word_detect.detect_folder_node"),
+    ):
+        assert order.index(f"{training}.register_model_node") < order.index(predicting)
+        (node,) = pipelines[predicting.split(".")[0]].nodes
+        assert f"{training}_registered_model" in node.inputs
 
 
 def test_make_run_runs_exactly_the_default_pipelines() -> None:
@@ -61,6 +68,7 @@ LAYERS = (
     "model_output",
     "reporting",
     "registry",  # models registered in MLflow after the gate has read the reports
+    "predictions",  # what prediction pipelines write with the registry's model
 )
 
 

@@ -127,9 +127,10 @@ def test_two_applications_log_to_two_child_runs(tmp_path: Path):
 
 @pytest.mark.e2e
 def test_a_failing_application_fails_its_run_and_the_parent_only(tmp_path: Path):
-    """day_night's registry gate refuses its model, the last step of day_night. By then
-    day_night_predict has scored its folder (its run finishes); segmentation has nodes
-    left, which never run (its run is cut short: KILLED, with what it logged so far)."""
+    """day_night's registry gate refuses its model, the last step of day_night.
+    day_night_predict, which scores with the version that gate registers, never starts
+    (no run; NOT RUN in the summary); segmentation has nodes left, which never run (its
+    run is cut short: KILLED, with what it logged so far)."""
     project = make_project_copy(tmp_path / "project")
     result = project.run(
         "--pipelines",
@@ -143,22 +144,17 @@ def test_a_failing_application_fails_its_run_and_the_parent_only(tmp_path: Path)
     client, parent, children = _family(project)
     assert parent.info.status == "FAILED"
     statuses = {app: run.info.status for app, run in children.items()}
-    assert statuses == {
-        "day_night": "FAILED",
-        "day_night_predict": "FINISHED",
-        "segmentation": "KILLED",
-    }
+    assert statuses == {"day_night": "FAILED", "segmentation": "KILLED"}
     assert "test_accuracy" in children["day_night"].data.metrics  # logged before the gate
     assert "train_loss" in children["segmentation"].data.metrics
     summary = _summary(client, parent)
-    assert {app: row["status"] for app, row in summary.items()} == statuses
-    # the model the gate refused stays aside; prediction pipelines keep the previous one
+    assert {app: row["status"] for app, row in summary.items()} == {
+        **statuses,
+        "day_night_predict": "NOT RUN",
+    }
+    # the model the gate refused stays aside, and is neither registered nor scored with
     models = project.path / "data/06_models"
     assert not (models / "day_night/model.keras").exists()
     assert (models / "day_night/model.candidate.keras").is_file()
-    assert (project.path / "data/07_model_output/day_night/predictions.csv").is_file()
-    # the prediction run says which model scored which folder
-    predict = children["day_night_predict"].data.tags
-    assert predict["input.day_night_predict_images"].endswith("data/01_raw/day_night/predict")
-    assert predict["input.day_night_model"].endswith("model.candidate.keras")
-    assert predict["input.day_night_model.source_run_id"] == children["day_night"].info.run_id
+    assert not client.search_registered_models()
+    assert not (project.path / "data/07_model_output/day_night/predictions.csv").exists()

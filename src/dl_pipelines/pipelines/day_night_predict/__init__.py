@@ -1,4 +1,4 @@
-"""``day_night_predict``: score a folder of images with the latest trained day/night model."""
+"""``day_night_predict``: score a folder of images with the registry's day/night model."""
 
 from dl_pipelines.pipelines.day_night_predict.pipeline import create_pipeline
 

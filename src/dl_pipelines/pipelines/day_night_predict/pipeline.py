@@ -1,4 +1,8 @@
-"""Wiring of ``day_night_predict`` (its node lives with the ``day_night`` nodes)."""
+"""Wiring of ``day_night_predict`` (its node lives with the ``day_night`` nodes).
+
+Its model is ``day_night_registered_model``, the output of ``day_night``'s registry gate:
+the registry's ``champion`` by default, and in a run of both it runs after the gate.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -11,7 +15,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=nodes.predict_folder,
                 inputs=[
-                    "day_night_model",
+                    "day_night_registered_model",
                     "day_night_predict_images",
                     "params:day_night.data.image_size",
                     "params:day_night.evaluation",

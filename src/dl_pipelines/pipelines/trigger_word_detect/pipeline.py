@@ -1,4 +1,8 @@
-"""Wiring of ``trigger_word_detect`` (its node lives with the ``trigger_word`` nodes)."""
+"""Wiring of ``trigger_word_detect`` (its node lives with the ``trigger_word`` nodes).
+
+Its model is ``trigger_word_registered_model``, the output of ``trigger_word``'s registry
+gate: the registry's ``champion`` by default, and in a run of both it runs after the gate.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -11,7 +15,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=nodes.detect_folder,
                 inputs=[
-                    "trigger_word_model",
+                    "trigger_word_registered_model",
                     "trigger_word_detect_audio",
                     "trigger_word_test_report",
                     "params:trigger_word",
