@@ -157,6 +157,32 @@ def test_model_learns_day_from_night_on_small_data() -> None:
     assert model.output_shape == (None, 1)
 
 
+def test_average_max_pooling_feeds_the_mean_and_the_max_of_each_channel() -> None:
+    """``pooling: average_max`` doubles the features the dense layer sees; a lone bright
+    spot moves the max feature far more than the mean one."""
+    import keras
+
+    from dl_pipelines.pipelines.day_night.model import build_day_night_cnn
+
+    both = build_day_night_cnn((16, 16, 3), [4], 3, 8, 0.0, 0.01, pooling="average_max")
+    mean_only = build_day_night_cnn((16, 16, 3), [4], 3, 8, 0.0, 0.01)
+    assert both.get_layer("dense").kernel.shape == (8, 8)
+    assert mean_only.get_layer("dense").kernel.shape == (4, 8)
+    pooled = keras.Model(both.input, both.get_layer("gap_gmp").output)
+    dark = np.zeros((1, 16, 16, 3), dtype=np.float32)
+    spot = dark.copy()
+    spot[0, 7:9, 7:9] = 255.0
+    change = np.abs(pooled.predict(spot, verbose=0) - pooled.predict(dark, verbose=0))[0]
+    assert change[4:].max() > 4 * change[:4].max() > 0
+
+
+def test_an_unknown_pooling_is_rejected() -> None:
+    from dl_pipelines.pipelines.day_night.model import build_day_night_cnn
+
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        build_day_night_cnn((16, 16, 3), [4], 3, 8, 0.0, 0.01, pooling="median")
+
+
 # --------------------------------------------------------------------------- evaluation
 def test_evaluation_metrics_match_hand_computed_values() -> None:
     test = {

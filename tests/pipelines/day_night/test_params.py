@@ -54,6 +54,7 @@ def test_training_section_is_a_batch_fit_section() -> None:
         ("training", {"learning_rate": 0}, "learning_rate must be > 0"),
         ("model", {"filters": []}, "filters must be a non-empty list"),
         ("model", {"dropout": 1.0}, r"dropout must be in \[0, 1\)"),
+        ("model", {"pooling": "median"}, r"pooling must be one of \['average', 'average_max'\]"),
         ("evaluation", {"threshold": 0}, r"threshold must be in \(0, 1\)"),
         ("heldout", {"crop_fraction": [0.6, 0.5]}, "crop_fraction must be"),
         ("heldout", {"grid_size": 0}, "grid_size must be >= 1"),

@@ -8,6 +8,7 @@ import keras
 from keras import layers
 
 from dl_pipelines.nn.losses import binary_cross_entropy
+from dl_pipelines.pipelines.day_night.params import POOLINGS
 
 
 def build_day_night_cnn(
@@ -17,8 +18,12 @@ def build_day_night_cnn(
     dense_units: int,
     dropout: float,
     learning_rate: float,
+    pooling: str = "average",
 ) -> keras.Model:
-    """A shallow CNN: [conv → ReLU → max-pool] × len(filters) → global average → dense → sigmoid.
+    """A shallow CNN: [conv → ReLU → max-pool] × len(filters) → global pooling → dense → sigmoid.
+
+    ``pooling`` (``POOLINGS``): the global average of the last feature map, or its
+    average and maximum side by side (``average_max``).
 
     The model takes raw pixels (float 0–255) and rescales them itself, so a served
     model needs no preprocessing beyond resizing. With the defaults
@@ -32,7 +37,13 @@ def build_day_night_cnn(
     for i, n in enumerate(filters):
         x = layers.Conv2D(n, kernel_size, padding="same", activation="relu", name=f"conv{i + 1}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{i + 1}")(x)
-    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {pooling!r}")
+    features = layers.GlobalAveragePooling2D(name="gap")(x)
+    if pooling == "average_max":
+        peaks = layers.GlobalMaxPooling2D(name="gmp")(x)
+        features = layers.Concatenate(name="gap_gmp")([features, peaks])
+    x = features
     x = layers.Dropout(dropout, name="dropout")(x)
     x = layers.Dense(dense_units, activation="relu", name="dense")(x)
     outputs = layers.Dense(1, activation="sigmoid", name="p_night")(x)

@@ -16,6 +16,12 @@ from dl_pipelines.pipelines.day_night.heldout_scenes import SCENE_KINDS
 from dl_pipelines.pipelines.day_night.lit_scenes import LitNightModel, ShadedDayModel
 from dl_pipelines.pipelines.day_night.rendering import DayModel, NightModel
 
+#: How the CNN's last feature map becomes one vector: its mean over the image
+#: (``average``), or its mean and its maximum side by side (``average_max``): the maximum
+#: keeps a strong local cue (a lamp, a patch of black sky) that the mean over a frame
+#: filled by a bright subject dilutes.
+POOLINGS = ("average", "average_max")
+
 
 def _check_fraction_range(name: str, value: tuple[float, float]) -> None:
     if not 0 < value[0] <= value[1] <= 1:
@@ -61,10 +67,13 @@ class ModelParams:
     kernel_size: int
     dense_units: int
     dropout: float
+    pooling: str = "average"
 
     def __post_init__(self) -> None:
         if not self.filters or min(self.filters) < 1:
             raise ValueError("filters must be a non-empty list of positive integers")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {list(POOLINGS)}, got {self.pooling!r}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 

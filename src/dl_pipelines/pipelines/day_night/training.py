@@ -52,6 +52,7 @@ def train_cnn(
             dense_units=arch.dense_units,
             dropout=arch.dropout,
             learning_rate=config.learning_rate,
+            pooling=arch.pooling,
         )
         logger.info(
             "Training %s (%d parameters) on %d images, validating on %d.",
