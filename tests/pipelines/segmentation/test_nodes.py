@@ -121,3 +121,30 @@ def test_training_node_on_tiny_data(splits) -> None:
     assert all(isinstance(figure, Figure) for figure in figures)
     for figure in figures:
         plt.close(figure)
+    _registry_gate_passes_an_uncompiled_copy(model, val["images"][:2])
+
+
+def test_prediction_runs_after_the_registry_gate_on_the_model_it_registers() -> None:
+    from dl_pipelines.pipelines.segmentation_predict.pipeline import (
+        create_pipeline as create_predict_pipeline,
+    )
+
+    (predict,) = create_predict_pipeline().nodes
+    assert "segmentation_registered_model" in predict.inputs
+    order = [n.name for n in (create_pipeline() + create_predict_pipeline()).nodes]
+    assert order.index("segmentation.register_model_node") < order.index(predict.name)
+
+
+def _registry_gate_passes_an_uncompiled_copy(model, images: np.ndarray) -> None:
+    """The gate rejects a low mIoU naming the key; what it passes on predicts the same,
+    uncompiled: the training loss, a closure of this project, is not saved with it."""
+    report = {"metrics": {"seg_miou": 0.5}}
+    with pytest.raises(ValueError, match=r"seg_miou 0.5000 is below segmentation.registry"):
+        nodes.gate_for_registry(model, report, 0.51)
+    registered = nodes.gate_for_registry(model, report, 0.5)
+    assert model.compiled and not registered.compiled
+    assert not registered.get_compile_config()
+    np.testing.assert_allclose(
+        registered.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6
+    )
+    assert {layer.momentum for layer in registered.layers if "_bn" in layer.name} == {0.9}

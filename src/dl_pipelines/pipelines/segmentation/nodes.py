@@ -11,6 +11,9 @@ typed parameters to the module that does the work:
 * ``evaluation.py``: mean IoU and pixel accuracy on the test split, the overlays figure;
 * ``inference.py``: the masks of a batch of images or of a folder.
 
+The registry gate passes the model on to ``segmentation_registered_model`` (the MLflow
+registry) only if its test mIoU is good enough; ``segmentation_predict`` loads that entry.
+
 Keras is imported inside the training code only.
 """
 
@@ -93,9 +96,32 @@ def plot_overlays(test: dict[str, np.ndarray], predicted: np.ndarray, count: int
     return evaluation.overlays_figure(test, predicted, count)
 
 
+def gate_for_registry(model: Any, report: dict[str, Any], min_test_seg_miou: float) -> Any:
+    """The model to register, only if its test mIoU is good enough.
+
+    The registered copy is uncompiled (:func:`~.unet.inference_copy`): the training loss
+    is a closure of this project, and without it the model loads — and ``mlflow models
+    serve`` serves it — without this project's code.
+
+    Raises:
+        ValueError: when ``seg_miou`` is below ``min_test_seg_miou`` (the run then fails,
+            and no new version is registered).
+    """
+    from dl_pipelines.pipelines.segmentation.unet import inference_copy
+
+    miou = report["metrics"]["seg_miou"]
+    if miou < min_test_seg_miou:
+        raise ValueError(
+            f"seg_miou {miou:.4f} is below segmentation.registry.min_test_seg_miou "
+            f"{min_test_seg_miou}: the model is not registered. Inspect the run's overlays "
+            "plot, or lower the threshold in parameters_segmentation.yml."
+        )
+    return inference_copy(model)
+
+
 # ------------------------------------------------------------------------------ prediction
 def segment_folder(model: Any, images: dict[str, np.ndarray]) -> tuple[dict, dict]:
-    """Mask every image of a folder (``segmentation_predict``).
+    """Mask every image of a folder (``segmentation_predict``) with the registered U-Net.
 
     Returns:
         ``{name: mask PNG}`` (8-bit grey, the class index per pixel, at the image's own

@@ -1,4 +1,9 @@
-"""Wiring of the ``segmentation`` training pipeline."""
+"""Wiring of the ``segmentation`` training pipeline.
+
+It ends in the registry gate: ``segmentation_registered_model`` (registered in MLflow as
+``segmentation``, alias ``champion``) is saved only when the test mIoU passes
+``segmentation.registry.min_test_seg_miou``.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -74,6 +79,16 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["segmentation_test", "segmentation_test_predictions"],
                 outputs="segmentation_overlays_plot",
                 name="plot_overlays_node",
+            ),
+            Node(
+                func=nodes.gate_for_registry,
+                inputs=[
+                    "segmentation_model",
+                    "segmentation_test_report",
+                    "params:segmentation.registry.min_test_seg_miou",
+                ],
+                outputs="segmentation_registered_model",
+                name="register_model_node",
             ),
         ],
         tags=["segmentation"],

@@ -1,4 +1,4 @@
-"""``segmentation_predict``: class-mask PNGs for every image of a folder."""
+"""``segmentation_predict``: class-mask PNGs for every image of a folder (registry's U-Net)."""
 
 from dl_pipelines.pipelines.segmentation_predict.pipeline import create_pipeline
 

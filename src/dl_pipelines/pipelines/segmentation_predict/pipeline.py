@@ -1,4 +1,8 @@
-"""Wiring of ``segmentation_predict`` (its node lives with the ``segmentation`` nodes)."""
+"""Wiring of ``segmentation_predict`` (its node lives with the ``segmentation`` nodes).
+
+Its model is ``segmentation_registered_model``, the output of ``segmentation``'s registry
+gate: the registry's ``champion`` by default, and in a run of both it runs after the gate.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -10,7 +14,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=nodes.segment_folder,
-                inputs=["segmentation_model", "segmentation_predict_images"],
+                inputs=["segmentation_registered_model", "segmentation_predict_images"],
                 outputs=["segmentation_predicted_masks", "segmentation_predicted_overlays"],
                 name="segment_folder_node",
             ),
