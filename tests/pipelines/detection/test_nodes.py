@@ -129,7 +129,7 @@ def test_map_of_a_perfect_and_of_a_blind_detector() -> None:
 
 def test_detect_folder_gives_boxes_in_the_pixels_of_each_file() -> None:
     images = {f"scene{i}.png": np.zeros((128, 128, 3), dtype=np.uint8) for i in range(3)}
-    table, pictures = nodes.detect_folder(Oracle(), SPEC, images, EVALUATION)
+    table, pictures = nodes.detect_folder({"model": Oracle(), "spec": SPEC}, images, EVALUATION)
     assert list(table.columns) == ["file", "class", "score", "x_min", "y_min", "x_max", "y_max"]
     first = table[table["file"] == "scene0.png"].sort_values("x_min")
     np.testing.assert_allclose(
@@ -139,7 +139,7 @@ def test_detect_folder_gives_boxes_in_the_pixels_of_each_file() -> None:
     assert sorted(pictures) == ["scene0", "scene1", "scene2"]
     assert isinstance(pictures["scene0"], Image.Image) and pictures["scene0"].size == (128, 128)
     with pytest.raises(ValueError, match="holds no image"):
-        nodes.detect_folder(Oracle(), SPEC, {}, EVALUATION)
+        nodes.detect_folder({"model": Oracle(), "spec": SPEC}, {}, EVALUATION)
 
 
 @pytest.mark.parametrize(
@@ -176,3 +176,30 @@ def test_training_node_on_tiny_data(splits) -> None:
     assert all(isinstance(figure, Figure) for figure in figures)
     for figure in figures:
         plt.close(figure)
+    _registry_gate_passes_an_uncompiled_copy_and_its_spec(model, spec, val["images"][:2])
+
+
+def _registry_gate_passes_an_uncompiled_copy_and_its_spec(model, spec, images) -> None:
+    """The gate rejects a low mAP naming the key; it passes on the spec and a copy that
+    predicts the same, uncompiled: the YOLO loss, a closure of this project, stays out."""
+    report = {"metrics": {"det_map50": 0.5}}
+    with pytest.raises(ValueError, match=r"det_map50 0.5000 is below detection.registry"):
+        nodes.gate_for_registry(model, spec, report, 0.51)
+    registered = nodes.gate_for_registry(model, spec, report, 0.5)
+    assert registered["spec"] is spec
+    assert model.compiled and not registered["model"].compiled
+    np.testing.assert_allclose(
+        registered["model"].predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6
+    )
+
+
+def test_prediction_runs_after_the_registry_gate_on_the_detector_it_registers() -> None:
+    from dl_pipelines.pipelines.detection_predict.pipeline import (
+        create_pipeline as create_predict_pipeline,
+    )
+
+    (predict,) = create_predict_pipeline().nodes
+    assert "detection_registered_model" in predict.inputs
+    assert "detection_spec" not in predict.inputs  # the registered version's own spec
+    order = [n.name for n in (create_pipeline() + create_predict_pipeline()).nodes]
+    assert order.index("detection.register_model_node") < order.index(predict.name)

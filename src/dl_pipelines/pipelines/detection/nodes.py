@@ -10,7 +10,12 @@ parameters to the module that does the work:
 * ``training.py``: the YOLO-style network and loss of ``yolo.py``, trained with early
   stopping;
 * ``evaluation.py``: mAP on the test split and the detections figure;
-* ``inference.py``: the boxes of a batch of images or of a folder.
+* ``inference.py``: the boxes of a batch of images or of a folder;
+* ``registry.py``: the registered detector and the spec stored with each version.
+
+The registry gate passes the model and its spec on to ``detection_registered_model``
+(the MLflow registry) only if its test mAP@0.5 is good enough; ``detection_predict``
+loads that entry.
 
 Keras is imported inside the training code only.
 """
@@ -113,15 +118,42 @@ def plot_detections(
     return evaluation.detections_figure(test, predictions, spec, config)
 
 
+def gate_for_registry(
+    model: Any, spec: dict[str, Any], report: dict[str, Any], min_test_det_map50: float
+) -> dict[str, Any]:
+    """The detector to register — an uncompiled copy and the spec that decodes it — only
+    if its test mAP@0.5 is good enough.
+
+    The copy (:func:`~.yolo.inference_copy`) holds Keras layers only: the YOLO loss is a
+    closure of this project, and without it the model loads without this project's code.
+    The spec is stored with the registered version (:mod:`.registry`).
+
+    Raises:
+        ValueError: when ``det_map50`` is below ``min_test_det_map50`` (the run then
+            fails, and no new version is registered).
+    """
+    from dl_pipelines.pipelines.detection.yolo import inference_copy
+
+    map50 = report["metrics"]["det_map50"]
+    if map50 < min_test_det_map50:
+        raise ValueError(
+            f"det_map50 {map50:.4f} is below detection.registry.min_test_det_map50 "
+            f"{min_test_det_map50}: the model is not registered. Inspect the run's "
+            "predictions plot, or lower the threshold in parameters_detection.yml."
+        )
+    return {"model": inference_copy(model), "spec": spec}
+
+
 # ------------------------------------------------------------------------------ prediction
 def detect_folder(
-    model: Any, spec: dict[str, Any], images: dict[str, np.ndarray], params: dict[str, Any]
+    detector: dict[str, Any], images: dict[str, np.ndarray], params: dict[str, Any]
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Detect objects in every image of a folder (``detection_predict``).
+    """Detect objects in every image of a folder (``detection_predict``) with a
+    registered detector: ``{"model", "spec"}``, the spec stored with that version.
 
     Returns:
         ``boxes.csv`` rows ``file, class, score, x_min, y_min, x_max, y_max`` in the
         pixels of the original image, and ``{name: annotated PNG}`` pictures.
     """
     config = parse(EvaluationParams, params, "detection.evaluation")
-    return inference.detect_folder(model, spec, images, config)
+    return inference.detect_folder(detector["model"], detector["spec"], images, config)

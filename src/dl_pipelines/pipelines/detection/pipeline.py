@@ -1,4 +1,9 @@
-"""Wiring of the ``detection`` training pipeline."""
+"""Wiring of the ``detection`` training pipeline.
+
+It ends in the registry gate: ``detection_registered_model`` (registered in MLflow as
+``detection``, alias ``champion``, with its spec) is saved only when the test mAP@0.5
+passes ``detection.registry.min_test_det_map50``.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -86,6 +91,17 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="detection_predictions_plot",
                 name="plot_detections_node",
+            ),
+            Node(
+                func=nodes.gate_for_registry,
+                inputs=[
+                    "detection_model",
+                    "detection_spec",
+                    "detection_test_report",
+                    "params:detection.registry.min_test_det_map50",
+                ],
+                outputs="detection_registered_model",
+                name="register_model_node",
             ),
         ],
         tags=["detection"],

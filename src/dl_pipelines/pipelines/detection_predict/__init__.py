@@ -1,4 +1,4 @@
-"""``detection_predict``: boxes for every image of a folder with the trained detector."""
+"""``detection_predict``: boxes for every image of a folder with the registered detector."""
 
 from dl_pipelines.pipelines.detection_predict.pipeline import create_pipeline
 

@@ -1,4 +1,9 @@
-"""Wiring of ``detection_predict`` (its node lives with the ``detection`` nodes)."""
+"""Wiring of ``detection_predict`` (its node lives with the ``detection`` nodes).
+
+Its detector is ``detection_registered_model``, the output of ``detection``'s registry
+gate: the registry's ``champion`` by default, with the spec stored with that version; in
+a run of both it runs after the gate.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -11,8 +16,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=nodes.detect_folder,
                 inputs=[
-                    "detection_model",
-                    "detection_spec",
+                    "detection_registered_model",
                     "detection_predict_images",
                     "params:detection.evaluation",
                 ],
