@@ -36,6 +36,7 @@ from dl_pipelines.pipelines.day_night.params import (
 )
 from dl_pipelines.runtime.config import parse
 from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking import registry_gate
 from dl_pipelines.tracking.runs import as_mlflow_metrics
 
 
@@ -193,13 +194,13 @@ def gate_for_registry(model: Any, report: dict[str, Any], min_test_accuracy: flo
         ValueError: when ``test_accuracy`` is below ``min_test_accuracy`` (the run then
             fails, and no new version is registered).
     """
-    accuracy = report["metrics"]["test_accuracy"]
-    if accuracy < min_test_accuracy:
-        raise ValueError(
-            f"test_accuracy {accuracy:.4f} is below day_night.registry.min_test_accuracy "
-            f"{min_test_accuracy}: the model is not registered. Inspect the run's plots, "
-            "or lower the threshold in parameters_day_night.yml."
-        )
+    registry_gate.require(
+        "test_accuracy",
+        report["metrics"]["test_accuracy"],
+        min_test_accuracy,
+        "day_night.registry.min_test_accuracy",
+        hint="Inspect the run's plots, or lower the threshold in parameters_day_night.yml.",
+    )
     return model
 
 

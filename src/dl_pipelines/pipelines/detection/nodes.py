@@ -36,6 +36,7 @@ from dl_pipelines.pipelines.detection.params import (
 )
 from dl_pipelines.runtime.config import parse
 from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking import registry_gate
 from dl_pipelines.tracking.runs import as_mlflow_metrics
 from dl_pipelines.vision.scenes import SceneDataParams, scene_set, split_scene_set
 
@@ -124,24 +125,26 @@ def gate_for_registry(
     """The detector to register — an uncompiled copy and the spec that decodes it — only
     if its test mAP@0.5 is good enough.
 
-    The copy (:func:`~.yolo.inference_copy`) holds Keras layers only: the YOLO loss is a
-    closure of this project, and without it the model loads without this project's code.
+    The copy (:func:`~dl_pipelines.nn.copies.uncompiled_copy`) holds Keras layers only:
+    the YOLO loss is a closure of this project, and without it the model loads without
+    this project's code.
     The spec is stored with the registered version (:mod:`.registry`).
 
     Raises:
         ValueError: when ``det_map50`` is below ``min_test_det_map50`` (the run then
             fails, and no new version is registered).
     """
-    from dl_pipelines.pipelines.detection.yolo import inference_copy
+    from dl_pipelines.nn.copies import uncompiled_copy
 
-    map50 = report["metrics"]["det_map50"]
-    if map50 < min_test_det_map50:
-        raise ValueError(
-            f"det_map50 {map50:.4f} is below detection.registry.min_test_det_map50 "
-            f"{min_test_det_map50}: the model is not registered. Inspect the run's "
-            "predictions plot, or lower the threshold in parameters_detection.yml."
-        )
-    return {"model": inference_copy(model), "spec": spec}
+    registry_gate.require(
+        "det_map50",
+        report["metrics"]["det_map50"],
+        min_test_det_map50,
+        "detection.registry.min_test_det_map50",
+        hint="Inspect the run's predictions plot, or lower the threshold in "
+        "parameters_detection.yml.",
+    )
+    return {"model": uncompiled_copy(model), "spec": spec}
 
 
 # ------------------------------------------------------------------------------ prediction

@@ -175,16 +175,6 @@ def build_detector(
     return model
 
 
-def inference_copy(model):
-    """The same network and weights, uncompiled (no optimiser, no YOLO loss: a closure of
-    this project that a compiled model saves with it)."""
-    import keras
-
-    copy = keras.Model.from_config(model.get_config())  # (clone_model keeps compiling)
-    copy.set_weights(model.get_weights())
-    return copy
-
-
 def yolo_loss(lambda_coord: float = 5.0, lambda_noobj: float = 0.5):
     """The YOLO loss, summed over the grid and averaged over the batch.
 

@@ -11,6 +11,7 @@ from typing import Any
 import keras
 
 from dl_pipelines.nn import blocks
+from dl_pipelines.nn.copies import uncompiled_copy
 
 #: Stage blocks the encoder can be built from (``faces.model.block``).
 BLOCKS = ("residual", "depthwise_separable")
@@ -80,18 +81,10 @@ def build_ensemble(encoders: list[Any]) -> Any:
         raise ValueError(f"the members of an ensemble need distinct names, got {names}")
     inputs = keras.Input(tuple(encoders[0].input_shape[1:]), name="face")
     mean = keras.layers.Average(name="mean_embedding")(
-        [_inference_copy(encoder)(inputs) for encoder in encoders]
+        [uncompiled_copy(encoder)(inputs) for encoder in encoders]
     )
     outputs = blocks.l2_normalize(mean, name="embedding")
     return keras.Model(inputs, outputs, name="face_encoder_ensemble")
-
-
-def _inference_copy(encoder: Any) -> Any:
-    """The same network and weights, uncompiled: a trained member's loss and optimiser
-    would otherwise be saved inside the ensemble, and loading it would need them."""
-    copy = keras.Model.from_config(encoder.get_config())  # (clone_model keeps compiling)
-    copy.set_weights(encoder.get_weights())
-    return copy
 
 
 @keras.saving.register_keras_serializable(package="dl_pipelines")

@@ -28,6 +28,7 @@ from dl_pipelines.pipelines.segmentation import data, evaluation, inference, tra
 from dl_pipelines.pipelines.segmentation.params import ModelParams, TrainingParams
 from dl_pipelines.runtime.config import parse
 from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking import registry_gate
 from dl_pipelines.tracking.runs import as_mlflow_metrics
 from dl_pipelines.vision.scenes import SceneDataParams, scene_set, split_scene_set
 
@@ -99,24 +100,25 @@ def plot_overlays(test: dict[str, np.ndarray], predicted: np.ndarray, count: int
 def gate_for_registry(model: Any, report: dict[str, Any], min_test_seg_miou: float) -> Any:
     """The model to register, only if its test mIoU is good enough.
 
-    The registered copy is uncompiled (:func:`~.unet.inference_copy`): the training loss
-    is a closure of this project, and without it the model loads — and ``mlflow models
-    serve`` serves it — without this project's code.
+    The registered copy is uncompiled (:func:`~dl_pipelines.nn.copies.uncompiled_copy`):
+    the training loss is a closure of this project, and without it the model loads — and
+    ``mlflow models serve`` serves it — without this project's code.
 
     Raises:
         ValueError: when ``seg_miou`` is below ``min_test_seg_miou`` (the run then fails,
             and no new version is registered).
     """
-    from dl_pipelines.pipelines.segmentation.unet import inference_copy
+    from dl_pipelines.nn.copies import uncompiled_copy
 
-    miou = report["metrics"]["seg_miou"]
-    if miou < min_test_seg_miou:
-        raise ValueError(
-            f"seg_miou {miou:.4f} is below segmentation.registry.min_test_seg_miou "
-            f"{min_test_seg_miou}: the model is not registered. Inspect the run's overlays "
-            "plot, or lower the threshold in parameters_segmentation.yml."
-        )
-    return inference_copy(model)
+    registry_gate.require(
+        "seg_miou",
+        report["metrics"]["seg_miou"],
+        min_test_seg_miou,
+        "segmentation.registry.min_test_seg_miou",
+        hint="Inspect the run's overlays plot, or lower the threshold in "
+        "parameters_segmentation.yml.",
+    )
+    return uncompiled_copy(model)
 
 
 # ------------------------------------------------------------------------------ prediction

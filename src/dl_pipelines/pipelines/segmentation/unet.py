@@ -61,19 +61,6 @@ def build_unet(image_size: tuple[int, int], num_classes: int, depth: int, width:
     return with_batch_norm_momentum(keras.Model(inputs, outputs, name="unet"))
 
 
-def inference_copy(model):
-    """The same network and weights, uncompiled (no optimiser, no custom loss).
-
-    A compiled model saves its training loss — a closure of this project — with it; the
-    copy holds Keras layers only, so it loads anywhere Keras does.
-    """
-    import keras
-
-    copy = keras.Model.from_config(model.get_config())  # (clone_model keeps compiling)
-    copy.set_weights(model.get_weights())
-    return copy
-
-
 def dice_loss(y_true, y_pred, epsilon: float = 1.0):
     """1 − soft Dice, averaged over classes: Dice_k = 2·Σ p·y / (Σ p + Σ y).
 

@@ -20,6 +20,7 @@ from dl_pipelines.pipelines.trigger_word import detection, evaluation, model_inp
 from dl_pipelines.pipelines.trigger_word.clips import Audio
 from dl_pipelines.pipelines.trigger_word.params import parse_params
 from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking import registry_gate
 from dl_pipelines.tracking.runs import as_mlflow_metrics
 
 
@@ -154,12 +155,13 @@ def gate_for_registry(model: Any, report: dict[str, Any], params: dict[str, Any]
     from dl_pipelines.pipelines.trigger_word.model import inference_model
 
     p = parse_params(params)
-    frr = report["metrics"]["test_frr"]
-    if frr > p.registry.max_test_frr:
-        raise ValueError(
-            f"test_frr {frr:.3f} is above trigger_word.registry.max_test_frr "
-            f"{p.registry.max_test_frr}: the model is not registered."
-        )
+    registry_gate.require(
+        "test_frr",
+        report["metrics"]["test_frr"],
+        p.registry.max_test_frr,
+        "trigger_word.registry.max_test_frr",
+        at_most=True,
+    )
     return inference_model(model)
 
 
