@@ -35,6 +35,8 @@ def test_prediction_runs_after_the_registry_gate_that_registers_the_model() -> N
     for training, predicting in (
         ("day_night", "day_night_predict.predict_folder_node"),
         ("trigger_word", "trigger_word_detect.detect_folder_node"),
+        ("segmentation", "segmentation_predict.segment_folder_node"),
+        ("detection", "detection_predict.detect_folder_node"),
     ):
         assert order.index(f"{training}.register_model_node") < order.index(predicting)
         (node,) = pipelines[predicting.split(".")[0]].nodes
