@@ -69,6 +69,27 @@ def test_callback_logs_every_epoch_to_the_active_run(mlflow_run) -> None:
         assert [m.step for m in history] == [0, 1, 2], name
 
 
+def test_two_models_in_one_run_write_separate_series(mlflow_run) -> None:
+    """A second model's callback with a prefix (faces' pair head beside its encoder)
+    writes its own curves, its epoch time included: no series gets two points a step."""
+    import keras
+
+    from dl_pipelines.nn.callbacks import MlflowMetricsCallback
+
+    x, y = np.random.default_rng(0).random((16, 3)), np.repeat([0.0, 1.0], 8)
+    for callback in (MlflowMetricsCallback(), MlflowMetricsCallback(prefix="pair_")):
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="sgd", loss="binary_crossentropy")
+        model.fit(x, y, validation_data=(x, y), epochs=2, verbose=0, callbacks=[callback])
+
+    client = mlflow.MlflowClient()
+    run = client.get_run(mlflow_run.info.run_id)
+    assert {"train_pair_loss", "val_pair_loss", "pair_epoch_seconds"} <= set(run.data.metrics)
+    for name in run.data.metrics:
+        steps = [m.step for m in client.get_metric_history(mlflow_run.info.run_id, name)]
+        assert steps == [0, 1], name
+
+
 def test_a_nested_run_carries_its_parents_reproducibility_tags(tmp_path) -> None:
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     try:

@@ -13,9 +13,13 @@ from dl_pipelines.tracking.runs import log_metrics_to_active_run
 logger = logging.getLogger(__name__)
 
 
-def _metric_name(keras_name: str) -> str:
-    """``loss`` → ``train_loss``; ``val_loss`` stays ``val_loss``."""
-    return keras_name if keras_name.startswith("val_") else f"train_{keras_name}"
+def _metric_name(keras_name: str, prefix: str = "") -> str:
+    """``loss`` → ``train_loss``; ``val_loss`` stays ``val_loss``; with ``prefix``
+    ``pair_``: ``train_pair_loss``, ``val_pair_loss``."""
+    split, name = (
+        ("val", keras_name[4:]) if keras_name.startswith("val_") else ("train", keras_name)
+    )
+    return f"{split}_{prefix}{name}"
 
 
 class MlflowMetricsCallback(keras.callbacks.Callback):
@@ -26,22 +30,25 @@ class MlflowMetricsCallback(keras.callbacks.Callback):
     an active run (a node called from a test or a notebook) it only logs a line.
     """
 
-    def __init__(self, suffix: str = "") -> None:
-        """``suffix`` is appended to every key (``train_loss_2`` for a second model)."""
+    def __init__(self, suffix: str = "", prefix: str = "") -> None:
+        """``suffix`` is appended to every key (``train_loss_2`` for a second model);
+        ``prefix`` names a second model's curves in the same run (``train_pair_loss``,
+        ``pair_epoch_seconds``), so no two models write one series."""
         super().__init__()
         self._started = 0.0
         self._suffix = suffix
+        self._prefix = prefix
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         metrics = {
-            _metric_name(k) + self._suffix: float(v)
+            _metric_name(k, self._prefix) + self._suffix: float(v)
             for k, v in (logs or {}).items()
             if k != "learning_rate"
         }
-        metrics["epoch_seconds" + self._suffix] = time.perf_counter() - self._started
+        metrics[f"{self._prefix}epoch_seconds{self._suffix}"] = time.perf_counter() - self._started
         log_metrics_to_active_run(metrics, step=epoch)
         total = self.params.get("epochs") if self.params else None
         logger.info(

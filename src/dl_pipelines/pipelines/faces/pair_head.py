@@ -52,10 +52,6 @@ def train_and_evaluate_pair_head(
     images = train["images"].astype("float32")
     history: dict[str, list[float]] = {}
 
-    class _Prefixed(MlflowMetricsCallback):
-        def on_epoch_end(self, epoch, logs=None):
-            super().on_epoch_end(epoch, {f"pair_{k}": v for k, v in (logs or {}).items()})
-
     for epoch in range(config.epochs):
         i, j, same = _random_pairs(
             train["persons"], config.pairs_per_epoch, rng(seed, "pair_epoch", epoch)
@@ -67,7 +63,7 @@ def train_and_evaluate_pair_head(
             epochs=epoch + 1,
             initial_epoch=epoch,
             verbose=0,
-            callbacks=[_Prefixed()],
+            callbacks=[MlflowMetricsCallback(prefix="pair_")],
         )
         for k, v in fitted.history.items():
             history.setdefault(k, []).extend(float(x) for x in v)
