@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KedroProject, make_project_copy
+from tests.registry_checks import (
+    assert_unknown_version_fails_cleanly,
+    scored_with,
+    trained_with_prediction,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -23,9 +28,8 @@ def _predict_run(project: KedroProject):
 @pytest.fixture(scope="module")
 def registered(tmp_path_factory: pytest.TempPathFactory) -> KedroProject:
     """One ``kedro run`` of day_night and day_night_predict together (version 1)."""
-    project = make_project_copy(tmp_path_factory.mktemp("registered") / "project")
-    project.run("--pipelines", "day_night,day_night_predict")
-    return project
+    destination = tmp_path_factory.mktemp("registered") / "project"
+    return trained_with_prediction(destination, "day_night", "day_night_predict")
 
 
 def test_one_run_of_both_scores_with_the_version_its_gate_registered(
@@ -48,14 +52,15 @@ def test_the_champion_by_default_and_an_older_version_on_request(
     second, first = registered.runs("day_night")
 
     registered.run("--pipelines", "day_night_predict")
-    tags = _predict_run(registered).data.tags
-    assert tags[TAG] == "day_night v2 (champion)"
-    assert tags[f"{TAG}.source_run_id"] == second.info.run_id
-
+    assert scored_with(registered, "day_night_predict", "day_night") == (
+        "day_night v2 (champion)",
+        second.info.run_id,
+    )
     registered.run("--pipelines", "day_night_predict", "--params", "model_version=1")
-    tags = _predict_run(registered).data.tags
-    assert tags[TAG] == "day_night v1"
-    assert tags[f"{TAG}.source_run_id"] == first.info.run_id
+    assert scored_with(registered, "day_night_predict", "day_night") == (
+        "day_night v1",
+        first.info.run_id,
+    )
 
     registered.run(
         "--pipelines", "day_night_predict", "--params", "model_version=champion-previous"
@@ -64,19 +69,7 @@ def test_the_champion_by_default_and_an_older_version_on_request(
 
 
 def test_a_wrong_version_names_the_versions_and_aliases(registered: KedroProject) -> None:
-    predictions = registered.path / PREDICTIONS
-    before = predictions.read_bytes()
-    result = registered.run(
-        "--pipelines", "day_night_predict", "--params", "model_version=99", check=False
-    )
-    registered.assert_failed_cleanly(
-        result,
-        "day_night_predict",
-        "Registered model 'day_night' has no version 99 (versions: 1",
-        "champion → ",
-        "--params model_version=",
-    )
-    assert predictions.read_bytes() == before
+    assert_unknown_version_fails_cleanly(registered, "day_night_predict", "day_night", PREDICTIONS)
 
 
 def test_before_any_training_the_error_names_the_pipeline_to_run(tmp_path: Path) -> None:

@@ -5,39 +5,37 @@ wrong version is a clear error."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from tests.conftest import PROJECT_ROOT, KedroProject, make_project_copy
+from tests.conftest import KedroProject
+from tests.registry_checks import (
+    assert_unknown_version_fails_cleanly,
+    scored_with,
+    trained_with_prediction,
+)
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLES = "data/01_raw/detection/predict"
 BOXES = "data/07_model_output/detection/boxes.csv"
-TAG = "input.detection_registered_model"
-
-
-def _predict_tags(project: KedroProject) -> dict[str, str]:
-    return project.runs("detection_predict")[0].data.tags
 
 
 @pytest.fixture(scope="module")
 def registered(tmp_path_factory: pytest.TempPathFactory) -> KedroProject:
     """One ``kedro run`` of detection and detection_predict together (version 1, 3 anchors)."""
-    project = make_project_copy(tmp_path_factory.mktemp("registered") / "project")
-    shutil.copytree(PROJECT_ROOT / EXAMPLES, project.path / EXAMPLES)
-    project.run("--pipelines", "detection,detection_predict")
-    return project
+    destination = tmp_path_factory.mktemp("registered") / "project"
+    return trained_with_prediction(destination, "detection", "detection_predict", EXAMPLES)
 
 
 def test_one_run_of_both_detects_with_the_version_its_gate_registered(
     registered: KedroProject,
 ) -> None:
     (trained,) = registered.runs("detection")
-    tags = _predict_tags(registered)
-    assert tags[TAG] == "detection v1 (champion)"
-    assert tags[f"{TAG}.source_run_id"] == trained.info.run_id
+    assert scored_with(registered, "detection_predict", "detection") == (
+        "detection v1 (champion)",
+        trained.info.run_id,
+    )
+    tags = registered.runs("detection_predict")[0].data.tags
     assert tags["input.detection_predict_images"].endswith(EXAMPLES)
     assert (registered.path / BOXES).is_file()
 
@@ -63,28 +61,17 @@ def test_each_version_is_decoded_with_its_own_spec(registered: KedroProject) -> 
         ]
     assert [len(spec["anchors_hw"]) for spec in specs] == [3, 2]
     registered.run("--pipelines", "detection_predict")
-    tags = _predict_tags(registered)
-    assert tags[TAG] == "detection v2 (champion)"
-    assert tags[f"{TAG}.source_run_id"] == second.info.run_id
-
+    assert scored_with(registered, "detection_predict", "detection") == (
+        "detection v2 (champion)",
+        second.info.run_id,
+    )
     registered.run("--pipelines", "detection_predict", "--params", "model_version=1")
-    tags = _predict_tags(registered)
-    assert tags[TAG] == "detection v1"
-    assert tags[f"{TAG}.source_run_id"] == first.info.run_id
+    assert scored_with(registered, "detection_predict", "detection") == (
+        "detection v1",
+        first.info.run_id,
+    )
     assert boxes.read_bytes() == first_boxes
 
 
 def test_a_wrong_version_names_the_versions_and_aliases(registered: KedroProject) -> None:
-    boxes = registered.path / BOXES
-    before = boxes.read_bytes()
-    result = registered.run(
-        "--pipelines", "detection_predict", "--params", "model_version=99", check=False
-    )
-    registered.assert_failed_cleanly(
-        result,
-        "detection_predict",
-        "Registered model 'detection' has no version 99 (versions: 1",
-        "champion → ",
-        "--params model_version=",
-    )
-    assert boxes.read_bytes() == before
+    assert_unknown_version_fails_cleanly(registered, "detection_predict", "detection", BOXES)
