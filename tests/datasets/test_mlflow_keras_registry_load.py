@@ -121,3 +121,46 @@ def test_without_a_registered_name_it_loads_what_it_logged(registry) -> None:
     with mlflow.start_run():
         dataset.save(_tiny(5.0))
     assert _output(dataset.load()) == 5.0
+
+
+def _with_threshold(**kwargs) -> MlflowKerasModelDataset:
+    return MlflowKerasModelDataset(
+        alias="champion",
+        model_metadata=["threshold"],
+        save_args={"name": "model", "registered_model_name": "scored", "pip_requirements": []},
+        **kwargs,
+    )
+
+
+def test_values_saved_with_a_version_load_with_that_version(registry) -> None:
+    """A value the model's output needs (a threshold, a decoding spec) is kept in each
+    version's MLmodel metadata: version 1 comes back with its own, not the newest."""
+    import mlflow
+
+    for value, threshold in ((1.0, 0.3), (2.0, 0.7)):
+        with mlflow.start_run():
+            _with_threshold().save({"model": _tiny(value), "threshold": threshold})
+    champion = _with_threshold().load()
+    assert (_output(champion["model"]), champion["threshold"]) == (2.0, 0.7)
+    first = _with_threshold(model_version=1).load()
+    assert (_output(first["model"]), first["threshold"]) == (1.0, 0.3)
+    info = mlflow.models.get_model_info("models:/scored/1")
+    assert info.metadata == {"threshold": 0.3}
+
+
+def test_a_version_without_the_values_or_a_bare_model_is_refused(registry) -> None:
+    import mlflow
+
+    with mlflow.start_run():
+        MlflowKerasModelDataset(
+            save_args={"name": "model", "registered_model_name": "scored", "pip_requirements": []}
+        ).save(_tiny(1.0))
+    with pytest.raises(DatasetError) as error:
+        _with_threshold(model_version=1, training_pipeline="scoring").load()
+    message = str(error.value)
+    assert "models:/scored/1 was logged without threshold" in message
+    assert "`kedro run --pipelines scoring`" in message
+    with mlflow.start_run(), pytest.raises(DatasetError, match="keeps \\['threshold'\\]"):
+        _with_threshold().save(_tiny(1.0))
+    with mlflow.start_run(), pytest.raises(DatasetError, match="lacks \\['threshold'\\]"):
+        _with_threshold().save({"model": _tiny(1.0)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from kedro.io import DatasetError
 from kedro_mlflow.io.models import MlflowModelTrackingDataset
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,14 @@ class MlflowKerasModelDataset(MlflowModelTrackingDataset):
     version the gate has just made champion; run alone, it loads the registry's.
     ``last_loaded`` holds the version loaded (its name, number, run).
 
+    A model whose output means nothing without values of the run that trained it (a
+    detector's anchors and class names, a detector's decision threshold) carries them
+    in its logged version: with ``model_metadata`` set, the dataset saves and loads
+    ``{"model": keras.Model, key: value, ...}`` and keeps each key's value in the logged
+    model's own metadata (``metadata.<key>`` of its ``MLmodel`` file). Loading a version
+    returns the values stored with that very version, never another run's, and fails,
+    naming the version and the fix, when it was registered without them.
+
     Args:
         alias: The registry alias moved to each version saved.
         model_version: The version loaded (default: ``alias``, or ``latest``).
@@ -67,6 +76,8 @@ class MlflowKerasModelDataset(MlflowModelTrackingDataset):
             custom layers they register (one logged before an inference-only copy).
         training_pipeline: The pipeline that registers the model, named in the error
             when the registry holds none (default: the registered model's name).
+        model_metadata: Keys (JSON-serialisable values) saved and loaded with the
+            model, in its logged version's metadata.
         **kwargs: kedro-mlflow's ``MlflowModelTrackingDataset`` arguments.
     """
 
@@ -76,6 +87,7 @@ class MlflowKerasModelDataset(MlflowModelTrackingDataset):
         model_version: str | int | None = None,
         custom_modules: list[str] | None = None,
         training_pipeline: str | None = None,
+        model_metadata: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs["flavor"] = "mlflow.keras"
@@ -84,9 +96,31 @@ class MlflowKerasModelDataset(MlflowModelTrackingDataset):
         self._model_version = str(model_version or alias or "latest")
         self._custom_modules = list(custom_modules or [])
         self._training_pipeline = training_pipeline
+        self._metadata_keys = list(model_metadata or [])
         self.last_loaded: Any = None  # a RegisteredModel once loaded from the registry
 
     def _load(self) -> Any:
+        model = self._load_model()
+        if not self._metadata_keys:
+            return model
+        import mlflow
+
+        uri = self.last_loaded.uri if self.last_loaded else self.model_uri
+        stored = mlflow.models.get_model_info(uri).metadata or {}
+        missing = [key for key in self._metadata_keys if key not in stored]
+        if missing:
+            pipeline = self._training_pipeline or self._save_args.get(
+                "registered_model_name", "the training pipeline"
+            )
+            raise DatasetError(
+                f"{uri} was logged without {', '.join(missing)} in its MLmodel metadata, "
+                "which its output needs to be read: pick a version registered by the "
+                f"current `{pipeline}` pipeline with --params model_version=<n>, or run "
+                f"`kedro run --pipelines {pipeline}` again."
+            )
+        return {"model": model, **{key: stored[key] for key in self._metadata_keys}}
+
+    def _load_model(self) -> Any:
         from dl_pipelines.datasets.mlflow_registry import load_registered
 
         name = self._save_args.get("registered_model_name")
@@ -102,6 +136,25 @@ class MlflowKerasModelDataset(MlflowModelTrackingDataset):
         return self.last_loaded.model
 
     def _save(self, model: Any) -> None:
+        if not self._metadata_keys:
+            self._save_model(model)
+            return
+        if not isinstance(model, dict) or "model" not in model:
+            keys = ", ".join(f"{key!r}: ..." for key in self._metadata_keys)
+            raise DatasetError(
+                f"This model dataset keeps {self._metadata_keys} with the model: save "
+                f"{{'model': keras.Model, {keys}}}, not a {type(model).__name__}."
+            )
+        missing = [key for key in self._metadata_keys if key not in model]
+        if missing:
+            raise DatasetError(f"The model to save lacks {missing}: give them next to 'model'.")
+        self._save_args["metadata"] = {key: model[key] for key in self._metadata_keys}
+        try:
+            self._save_model(model["model"])
+        finally:
+            self._save_args.pop("metadata")
+
+    def _save_model(self, model: Any) -> None:
         name = self._save_args.get("registered_model_name")
         if name and self._logging_activated and (version := registered_by_active_run(name)):
             # A retried task (Airflow) re-runs the node: the run keeps its one version.

@@ -129,7 +129,9 @@ def test_map_of_a_perfect_and_of_a_blind_detector() -> None:
 
 def test_detect_folder_gives_boxes_in_the_pixels_of_each_file() -> None:
     images = {f"scene{i}.png": np.zeros((128, 128, 3), dtype=np.uint8) for i in range(3)}
-    table, pictures = nodes.detect_folder({"model": Oracle(), "spec": SPEC}, images, EVALUATION)
+    table, pictures = nodes.detect_folder(
+        {"model": Oracle(), "detection_spec": SPEC}, images, EVALUATION
+    )
     assert list(table.columns) == ["file", "class", "score", "x_min", "y_min", "x_max", "y_max"]
     first = table[table["file"] == "scene0.png"].sort_values("x_min")
     np.testing.assert_allclose(
@@ -139,7 +141,7 @@ def test_detect_folder_gives_boxes_in_the_pixels_of_each_file() -> None:
     assert sorted(pictures) == ["scene0", "scene1", "scene2"]
     assert isinstance(pictures["scene0"], Image.Image) and pictures["scene0"].size == (128, 128)
     with pytest.raises(ValueError, match="holds no image"):
-        nodes.detect_folder({"model": Oracle(), "spec": SPEC}, {}, EVALUATION)
+        nodes.detect_folder({"model": Oracle(), "detection_spec": SPEC}, {}, EVALUATION)
 
 
 @pytest.mark.parametrize(
@@ -186,7 +188,7 @@ def _registry_gate_passes_an_uncompiled_copy_and_its_spec(model, spec, images) -
     with pytest.raises(ValueError, match=r"det_map50 0.5000 is below detection.registry"):
         nodes.gate_for_registry(model, spec, report, 0.51)
     registered = nodes.gate_for_registry(model, spec, report, 0.5)
-    assert registered["spec"] is spec
+    assert registered["detection_spec"] is spec
     assert model.compiled and not registered["model"].compiled
     np.testing.assert_allclose(
         registered["model"].predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6

@@ -128,7 +128,8 @@ def gate_for_registry(
     The copy (:func:`~dl_pipelines.nn.copies.uncompiled_copy`) holds Keras layers only:
     the YOLO loss is a closure of this project, and without it the model loads without
     this project's code.
-    The spec is stored with the registered version (:mod:`.registry`).
+    The spec is stored in the registered version's metadata (``model_metadata`` of
+    ``detection_registered_model``), so each version is decoded with its own.
 
     Raises:
         ValueError: when ``det_map50`` is below ``min_test_det_map50`` (the run then
@@ -144,7 +145,7 @@ def gate_for_registry(
         hint="Inspect the run's predictions plot, or lower the threshold in "
         "parameters_detection.yml.",
     )
-    return {"model": uncompiled_copy(model), "spec": spec}
+    return {"model": uncompiled_copy(model), "detection_spec": spec}
 
 
 # ------------------------------------------------------------------------------ prediction
@@ -152,11 +153,12 @@ def detect_folder(
     detector: dict[str, Any], images: dict[str, np.ndarray], params: dict[str, Any]
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Detect objects in every image of a folder (``detection_predict``) with a
-    registered detector: ``{"model", "spec"}``, the spec stored with that version.
+    registered detector: ``{"model", "detection_spec"}``, the spec stored with that
+    version.
 
     Returns:
         ``boxes.csv`` rows ``file, class, score, x_min, y_min, x_max, y_max`` in the
         pixels of the original image, and ``{name: annotated PNG}`` pictures.
     """
     config = parse(EvaluationParams, params, "detection.evaluation")
-    return inference.detect_folder(detector["model"], detector["spec"], images, config)
+    return inference.detect_folder(detector["model"], detector["detection_spec"], images, config)
