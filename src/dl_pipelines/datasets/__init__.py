@@ -27,6 +27,8 @@
 * :class:`SklearnImagesDataset` – scikit-learn's bundled real images (``load_digits``).
 * :class:`FileTreeDataset` – a folder of binary files as ``{relative path: bytes}``,
   replaced as a whole (model exports: a SavedModel folder, ``.onnx``, ``.tflite``).
+* :class:`FigureDataset` – kedro-datasets' ``MatplotlibDataset`` (same files, same
+  kedro-viz preview) that loads what it saved as PNG bytes, for the report pages.
 * :class:`MlflowRegisteredModelDataset` – a version of a Keras model in the MLflow
   registry (by alias, number or ``latest``), with its version, run and signature
   (read-only).
@@ -37,6 +39,7 @@ so a failed run never leaves a half-written file.
 
 from dl_pipelines.datasets.audio_folder import AudioFolderDataset
 from dl_pipelines.datasets.coco import CocoDetectionDataset
+from dl_pipelines.datasets.figure import FigureDataset
 from dl_pipelines.datasets.file_tree import FileTreeDataset
 from dl_pipelines.datasets.idx import IdxDataset
 from dl_pipelines.datasets.image_file import ImageFileDataset
@@ -55,6 +58,7 @@ from dl_pipelines.datasets.vgg_weights import VggWeightsDataset
 __all__ = [
     "AudioFolderDataset",
     "CocoDetectionDataset",
+    "FigureDataset",
     "FileTreeDataset",
     "IdxDataset",
     "ImageFileDataset",

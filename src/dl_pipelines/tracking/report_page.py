@@ -1,0 +1,256 @@
+"""One self-contained HTML page per application: its headline tables and every figure.
+
+Each training application ends in one ``report_page_node`` that reads the reports and
+figures nobody else reads and writes ``<app>_report_page``
+(``data/08_reporting/<app>/report.html``, also an artifact of the application's MLflow
+run). Besides giving a user one page to open, this keeps kedro-viz readable: the
+outputs of a modular pipeline that no node reads are drawn outside its box, so an
+application whose reports all end in its page collapses to one box.
+
+:func:`report_page` is pure (data in, HTML out); :func:`report_page_node` wires it::
+
+    report_page_node("day_night", "Day or night", "day_night_split_report", ...)
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kedro.pipeline import Node
+
+#: Rows of a table shown before "… n more rows".
+MAX_ROWS = 50
+#: Items of an inline list shown before "… (n items)".
+MAX_INLINE = 12
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
+h1 { border-bottom: 2px solid #444; padding-bottom: .2em; }
+h2 { margin-top: 2em; } h3 { margin-bottom: .3em; }
+table { border-collapse: collapse; margin: .5em 0 1.5em; font-size: 90%; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1em 0 2em; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-family: monospace; color: #555; margin-top: .3em; }
+nav a { margin-right: 1em; } p.more { color: #777; font-style: italic; }
+"""
+
+
+def report_page(title: str, **sections: Any) -> str:
+    """An HTML page of ``sections``, each under its name (the dataset's name).
+
+    Tables come first, then figures, each group in the order of ``sections``.
+
+    Args:
+        title: The page's title.
+        **sections: ``{name: value}``. Figures: PNG ``bytes``, or a dict/list of them (a
+            ``FigureDataset`` holding several figures). Tables: a pandas ``DataFrame``;
+            a dict (nested dicts flattened to ``a.b`` keys; a dict of similar dicts, a
+            list of dicts and a list of rows become tables of their own); a list.
+
+    Returns:
+        A self-contained HTML document (figures embedded as base64 PNG).
+
+    Raises:
+        TypeError: A section of another type, or bytes that are not a PNG image.
+    """
+    tables, figures = [], []
+    for name, value in sections.items():
+        if _is_figures(value):
+            figures += _figures(name, value)
+        else:
+            tables.append(f'<section id="{_id(name)}"><h3>{_e(name)}</h3>{_tables(name, value)}')
+            tables[-1] += "</section>"
+    nav = " ".join(f'<a href="#{_id(n)}">{_e(n)}</a>' for n in sections)
+    body = [f"<h1>{_e(title)}</h1>", f"<nav>{nav}</nav>"]
+    if tables:
+        body += ["<h2>Metrics and reports</h2>", *tables]
+    if figures:
+        body += ["<h2>Figures</h2>", *figures]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{_e(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def report_page_node(app: str, title: str, *datasets: str) -> Node:
+    """The node that writes ``<app>_report_page`` from ``datasets`` (in this order).
+
+    Add it to the application's pipeline (inside its namespace) with the reports and
+    figures that no other node reads; each dataset's name is its section's caption.
+    """
+
+    def build_report_page(**sections: Any) -> str:
+        return report_page(title, **sections)
+
+    return Node(
+        func=build_report_page,
+        inputs={dataset: dataset for dataset in datasets},
+        outputs=f"{app}_report_page",
+        name="report_page_node",
+    )
+
+
+# ----------------------------------------------------------------------------- figures
+def _is_figures(value: Any) -> bool:
+    if isinstance(value, bytes | bytearray):
+        return True
+    items = list(value.values()) if isinstance(value, Mapping) else value
+    return (
+        isinstance(items, list | tuple)
+        and len(items) > 0
+        and all(isinstance(item, bytes | bytearray) for item in items)
+    )
+
+
+def _figures(name: str, value: Any) -> list[str]:
+    if isinstance(value, bytes | bytearray):
+        return [_figure(name, name, value)]
+    items = value.items() if isinstance(value, Mapping) else enumerate(value)
+    return [_figure(name, f"{name} / {key}", png) for key, png in items]
+
+
+def _figure(section: str, caption: str, png: bytes) -> str:
+    if not bytes(png[:8]) == _PNG:
+        raise TypeError(f"report_page: '{caption}' is bytes but not a PNG image.")
+    data = base64.b64encode(bytes(png)).decode("ascii")
+    return (
+        f'<figure id="{_id(caption)}"><img alt="{_e(caption)}" '
+        f'src="data:image/png;base64,{data}"><figcaption>{_e(caption)}</figcaption></figure>'
+    )
+
+
+# ------------------------------------------------------------------------------ tables
+def _tables(name: str, value: Any) -> str:
+    """``value`` as one or more HTML tables."""
+    import pandas as pd  # here: the kedro CLI imports this module to list the pipelines
+
+    if isinstance(value, pd.DataFrame):
+        return _grid(list(map(str, value.columns)), value.to_numpy().tolist())
+    if isinstance(value, Mapping) and (table := _records_table(value)):
+        return table
+    if isinstance(value, Mapping):
+        rows: list[tuple[str, Any]] = []
+        subtables: list[tuple[str, str]] = []
+        _flatten("", value, rows, subtables)
+        parts = [_grid(["key", "value"], rows)] if rows else []
+        parts += [f"<h4>{_e(title)}</h4>{table}" for title, table in subtables]
+        return "".join(parts) or "<p>(empty)</p>"
+    if isinstance(value, list | tuple):
+        return _list_table(value) or _grid(["value"], [[_inline(value)]])
+    raise TypeError(
+        f"report_page: section '{name}' is a {type(value).__name__}; expected PNG bytes "
+        "(or a dict/list of them), a dict, a list or a pandas DataFrame."
+    )
+
+
+def _flatten(
+    prefix: str, value: Mapping, rows: list[tuple[str, Any]], subtables: list[tuple[str, str]]
+) -> None:
+    """Scalars of nested dicts as ``(a.b, value)`` rows; dicts of similar dicts, lists of
+    dicts and lists of rows as tables of their own."""
+    for key, item in value.items():
+        path = f"{prefix}{key}"
+        if isinstance(item, Mapping) and (table := _records_table(item)):
+            subtables.append((path, table))
+        elif isinstance(item, Mapping):
+            _flatten(f"{path}.", item, rows, subtables)
+        elif isinstance(item, list | tuple) and (table := _list_table(item)):
+            subtables.append((path, table))
+        else:
+            rows.append((path, _inline(item)))
+
+
+def _records_table(value: Mapping) -> str | None:
+    """``{row: {column: scalar}}`` with at least two rows as a table (split reports)."""
+    if len(value) < 2 or not all(isinstance(v, Mapping) and v for v in value.values()):
+        return None
+    if not all(_is_scalar(x) or _is_flat(x) for v in value.values() for x in v.values()):
+        return None
+    columns = list(dict.fromkeys(c for v in value.values() for c in v))
+    rows = [[key, *(_inline(v.get(c)) for c in columns)] for key, v in value.items()]
+    return _grid(["", *map(str, columns)], rows)
+
+
+def _list_table(value: Sequence) -> str | None:
+    """A list of dicts (records) or of equal-length rows (a matrix) as a table."""
+    if value and all(isinstance(v, Mapping) for v in value):
+        columns = list(dict.fromkeys(c for v in value for c in v))
+        rows = [[_inline(v.get(c)) for c in columns] for v in value]
+        return _grid(list(map(str, columns)), rows)
+    if (
+        value
+        and all(isinstance(v, list | tuple) and all(_is_scalar(x) for x in v) for v in value)
+        and len({len(v) for v in value}) == 1
+    ):
+        return _grid([str(i) for i in range(len(value[0]))], [list(v) for v in value])
+    return None
+
+
+def _grid(columns: list[str], rows: list[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    body = []
+    for row in rows[:MAX_ROWS]:
+        cells = "".join(
+            f'<td class="n">{_e(_cell(v))}</td>' if _is_number(v) else f"<td>{_e(_cell(v))}</td>"
+            for v in row
+        )
+        body.append(f"<tr>{cells}</tr>")
+    more = len(rows) - MAX_ROWS
+    tail = f'<p class="more">… {more} more rows</p>' if more > 0 else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{tail}"
+
+
+def _inline(value: Any) -> Any:
+    """A scalar as it is; a short list as ``a, b, c``; anything else as its text."""
+    if _is_scalar(value):
+        return value
+    if isinstance(value, list | tuple):
+        shown = ", ".join(str(_cell(v)) for v in value[:MAX_INLINE])
+        more = f", … ({len(value)} items)" if len(value) > MAX_INLINE else ""
+        return f"[{shown}{more}]"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        return str(v) if math.isnan(v) or math.isinf(v) else f"{v:.4g}"
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Number) and not isinstance(value, bool)
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | numbers.Number)
+
+
+def _is_flat(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(_is_scalar(x) for x in value)
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _id(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)

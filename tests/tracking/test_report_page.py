@@ -1,0 +1,111 @@
+"""The report page: one self-contained HTML file of an application's tables and figures."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from dl_pipelines.tracking.report_page import MAX_ROWS, report_page, report_page_node
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class _Checker(HTMLParser):
+    """Fails on a closing tag that does not close the last open one."""
+
+    VOID = {"meta", "img", "br", "hr", "link", "input"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1] == tag, (tag, self.open[-3:])
+        self.open.pop()
+
+
+def _well_formed(page: str) -> None:
+    checker = _Checker()
+    checker.feed(page)
+    checker.close()
+    assert checker.open == []
+
+
+def test_a_page_holds_escaped_captions_tables_and_embedded_figures():
+    red, blue = _png((255, 0, 0)), _png((0, 0, 255))
+    page = report_page(
+        "day_night <run>",
+        day_night_split_report={
+            "train": {"images": 1036, "share_day": 0.5},
+            "test": {"images": 130, "share_day": 0.5},
+        },
+        day_night_test_report={
+            "metrics": {"test_accuracy": 0.99230769, "test_f1": 0.9923},
+            "classes": ["day", "night"],
+            "confusion_matrix": {"rows_true_columns_predicted": [[64, 1], [0, 65]]},
+            "misclassified": [{"name": "a<b>&c", "p_night": 0.14}],
+        },
+        comparison=pd.DataFrame({"model": ["svm", "lenet5"], "test_accuracy": [0.9, 0.95]}),
+        day_night_roc_curve_plot=red,
+        style_transfer_pairs_plots={"astronaut__brick.png": blue, "coffee__grass.png": red},
+    )
+    _well_formed(page)
+    assert "<title>day_night &lt;run&gt;</title>" in page
+    # a dict of similar dicts is one table, its rows the outer keys
+    assert "<th></th><th>images</th><th>share_day</th>" in page
+    assert '<td>train</td><td class="n">1036</td><td class="n">0.5</td>' in page
+    # nested scalars flattened to a.b keys, floats to 4 significant digits
+    assert '<td>metrics.test_accuracy</td><td class="n">0.9923</td>' in page
+    assert "<td>classes</td><td>[day, night]</td>" in page
+    # a matrix and a list of records as tables of their own, their text escaped
+    assert "<h4>confusion_matrix.rows_true_columns_predicted</h4>" in page
+    assert "<td>a&lt;b&gt;&amp;c</td>" in page and "a<b>" not in page
+    assert "<td>lenet5</td>" in page  # the DataFrame
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert [base64.b64decode(i) for i in images] == [red, blue, red]
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", page)
+    assert captions == [
+        "day_night_roc_curve_plot",
+        "style_transfer_pairs_plots / astronaut__brick.png",
+        "style_transfer_pairs_plots / coffee__grass.png",
+    ]
+    # tables before figures, each in the order given
+    assert page.index("day_night_split_report") < page.index("comparison") < page.index("<figure")
+
+
+def test_long_tables_are_cut_with_a_note():
+    page = report_page("t", rows=[{"i": i} for i in range(MAX_ROWS + 7)])
+    assert page.count("<tr>") == MAX_ROWS + 1  # the header row
+    assert "… 7 more rows" in page
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(np.zeros(3), "ndarray"), (object(), "object"), (b"not a png", "not a PNG")],
+)
+def test_a_section_of_another_type_is_a_type_error_naming_it(value, message):
+    with pytest.raises(TypeError, match=message):
+        report_page("t", odd_section=value)
+
+
+def test_the_node_reads_the_datasets_by_name_and_writes_the_apps_page():
+    node = report_page_node("day_night", "Day or night", "day_night_split_report", "x_plot")
+    assert node.outputs == ["day_night_report_page"]
+    assert node.inputs == ["day_night_split_report", "x_plot"]
+    page = node.run({"day_night_split_report": {"a": 1}, "x_plot": _png((0, 0, 0))})
+    assert "<h1>Day or night</h1>" in page["day_night_report_page"]
