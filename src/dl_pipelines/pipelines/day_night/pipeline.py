@@ -3,6 +3,7 @@
 from kedro.pipeline import Node, Pipeline
 
 from dl_pipelines.pipelines.day_night import nodes
+from dl_pipelines.tracking.report_page import report_page_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -136,6 +137,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="day_night_registered_model",
                 name="register_model_node",
+            ),
+            report_page_node(
+                "day_night",
+                "day_night: is a photo taken by day or by night?",
+                "day_night_split_report",
+                "day_night_test_report",
+                "day_night_heldout_report",
+                "day_night_examples_plot",
+                "day_night_training_curves_plot",
+                "day_night_confusion_matrix_plot",
+                "day_night_roc_curve_plot",
+                "day_night_prediction_grid_plot",
+                "day_night_heldout_grid_plot",
             ),
         ],
         tags=["day_night"],

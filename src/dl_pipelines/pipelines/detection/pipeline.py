@@ -8,6 +8,7 @@ passes ``detection.registry.min_test_det_map50``.
 from kedro.pipeline import Node, Pipeline
 
 from dl_pipelines.pipelines.detection import nodes
+from dl_pipelines.tracking.report_page import report_page_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -102,6 +103,15 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="detection_registered_model",
                 name="register_model_node",
+            ),
+            report_page_node(
+                "detection",
+                "detection: a YOLO-style single-stage detector",
+                "detection_split_report",
+                "detection_test_report",
+                "detection_examples_plot",
+                "detection_training_curves_plot",
+                "detection_predictions_plot",
             ),
         ],
         tags=["detection"],

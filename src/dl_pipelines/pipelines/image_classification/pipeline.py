@@ -4,6 +4,7 @@ from kedro.pipeline import Node, Pipeline
 
 from dl_pipelines.pipelines.image_classification import nodes, params
 from dl_pipelines.tracking.application_runs import log_only_entries_that_run
+from dl_pipelines.tracking.report_page import report_page_node
 
 # The run logs the parameters of the zoo members that train and of the data set used only.
 log_only_entries_that_run(params.SECTION, params.entries_that_run)
@@ -107,6 +108,20 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["sample_photos", "params:image_classification"],
                 outputs="image_classification_edge_detection_plot",
                 name="edge_detection_node",
+            ),
+            report_page_node(
+                "image_classification",
+                "image_classification: a zoo of classifiers, from a linear SVM to EfficientNet",
+                "image_classification_data_report",
+                "image_classification_comparison",
+                "image_classification_test_report",
+                "image_classification_examples_plot",
+                "image_classification_training_curves_plot",
+                "image_classification_accuracy_vs_params_plot",
+                "image_classification_confusion_matrix_plot",
+                "image_classification_misclassified_plot",
+                "image_classification_linear_templates_plot",
+                "image_classification_edge_detection_plot",
             ),
         ],
         tags=["image_classification"],

@@ -3,6 +3,7 @@
 from kedro.pipeline import Node, Pipeline
 
 from dl_pipelines.pipelines.localization import nodes
+from dl_pipelines.tracking.report_page import report_page_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -80,6 +81,15 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="localization_predictions_plot",
                 name="plot_predictions_node",
+            ),
+            report_page_node(
+                "localization",
+                "localization: one object per image → p_c, box, class and landmarks",
+                "localization_split_report",
+                "localization_test_report",
+                "localization_examples_plot",
+                "localization_training_curves_plot",
+                "localization_predictions_plot",
             ),
         ],
         tags=["localization"],

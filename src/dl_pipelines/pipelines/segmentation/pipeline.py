@@ -8,6 +8,7 @@ It ends in the registry gate: ``segmentation_registered_model`` (registered in M
 from kedro.pipeline import Node, Pipeline
 
 from dl_pipelines.pipelines.segmentation import nodes
+from dl_pipelines.tracking.report_page import report_page_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -89,6 +90,15 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="segmentation_registered_model",
                 name="register_model_node",
+            ),
+            report_page_node(
+                "segmentation",
+                "segmentation: a U-Net labels every pixel",
+                "segmentation_split_report",
+                "segmentation_test_report",
+                "segmentation_examples_plot",
+                "segmentation_training_curves_plot",
+                "segmentation_overlays_plot",
             ),
         ],
         tags=["segmentation"],

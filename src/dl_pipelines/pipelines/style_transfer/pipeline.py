@@ -3,6 +3,7 @@
 from kedro.pipeline import Node, Pipeline
 
 from dl_pipelines.pipelines.style_transfer import nodes
+from dl_pipelines.tracking.report_page import report_page_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -106,6 +107,17 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "style_transfer_stylizer_plot",
                 ],
                 name="compare_stylizer_node",
+            ),
+            report_page_node(
+                "style_transfer",
+                "style_transfer: Gatys style transfer on VGG16, and a feed-forward stylizer",
+                "style_transfer_report",
+                "style_transfer_stylizer_report",
+                "style_transfer_stylizer_history",
+                "style_transfer_losses_plot",
+                "style_transfer_stylizer_plot",
+                "style_transfer_pairs_plots",
+                "style_transfer_progress_plots",
             ),
         ],
         tags=["style_transfer"],
