@@ -88,6 +88,25 @@ def test_a_page_holds_escaped_captions_tables_and_embedded_figures():
     assert page.index("day_night_split_report") < page.index("comparison") < page.index("<figure")
 
 
+def test_similar_dicts_sit_side_by_side_and_equal_length_lists_become_columns():
+    page = report_page(
+        "t",
+        data_report={
+            "dataset": "digits",
+            "train": {"images": 12, "per_class": {"0": 5, "1": 7}},
+            "test": {"images": 4, "per_class": {"0": 2, "1": 2}},
+        },
+        history={"step": [2, 4], "total_loss": [9.0, 3.0], "tv_loss": [1, 1], "style": "swirls"},
+    )
+    _well_formed(page)
+    assert "<td>dataset</td><td>digits</td>" in page
+    assert "<th></th><th>images</th><th>per_class.0</th><th>per_class.1</th>" in page
+    assert '<td>test</td><td class="n">4</td><td class="n">2</td><td class="n">2</td>' in page
+    assert "<th>step</th><th>total_loss</th><th>tv_loss</th>" in page
+    assert '<td class="n">4</td><td class="n">3</td><td class="n">1</td>' in page
+    assert "<td>style</td><td>swirls</td>" in page
+
+
 def test_long_tables_are_cut_with_a_note():
     page = report_page("t", rows=[{"i": i} for i in range(MAX_ROWS + 7)])
     assert page.count("<tr>") == MAX_ROWS + 1  # the header row

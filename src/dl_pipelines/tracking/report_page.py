@@ -27,6 +27,8 @@ from kedro.pipeline import Node
 MAX_ROWS = 50
 #: Items of an inline list shown before "… (n items)".
 MAX_INLINE = 12
+#: Columns of a table of similar dicts; wider ones are listed key by key.
+MAX_COLUMNS = 16
 
 _PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -40,6 +42,7 @@ th { background: #f2f2f2; } td.n { text-align: right; font-variant-numeric: tabu
 figure { margin: 1em 0 2em; } figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-family: monospace; color: #555; margin-top: .3em; }
 nav a { margin-right: 1em; } p.more { color: #777; font-style: italic; }
+div.table { overflow-x: auto; }
 """
 
 
@@ -136,14 +139,12 @@ def _tables(name: str, value: Any) -> str:
 
     if isinstance(value, pd.DataFrame):
         return _grid(list(map(str, value.columns)), value.to_numpy().tolist())
-    if isinstance(value, Mapping) and (table := _records_table(value)):
-        return table
     if isinstance(value, Mapping):
         rows: list[tuple[str, Any]] = []
         subtables: list[tuple[str, str]] = []
         _flatten("", value, rows, subtables)
         parts = [_grid(["key", "value"], rows)] if rows else []
-        parts += [f"<h4>{_e(title)}</h4>{table}" for title, table in subtables]
+        parts += [f"<h4>{_e(title)}</h4>{table}" if title else table for title, table in subtables]
         return "".join(parts) or "<p>(empty)</p>"
     if isinstance(value, list | tuple):
         return _list_table(value) or _grid(["value"], [[_inline(value)]])
@@ -156,29 +157,73 @@ def _tables(name: str, value: Any) -> str:
 def _flatten(
     prefix: str, value: Mapping, rows: list[tuple[str, Any]], subtables: list[tuple[str, str]]
 ) -> None:
-    """Scalars of nested dicts as ``(a.b, value)`` rows; dicts of similar dicts, lists of
-    dicts and lists of rows as tables of their own."""
+    """Scalars of nested dicts as ``(a.b, value)`` rows; similar dicts side by side (a
+    split report's train, val, test), lists of dicts, lists of rows and series
+    (equal-length lists) as tables of their own."""
+    title = prefix.rstrip(".")
+    siblings = {key: item for key, item in value.items() if isinstance(item, Mapping)}
+    records = _records_table(siblings)
+    series, in_series = _series_table(value)
     for key, item in value.items():
+        if key in in_series or (records and key in siblings):
+            continue
         path = f"{prefix}{key}"
-        if isinstance(item, Mapping) and (table := _records_table(item)):
-            subtables.append((path, table))
-        elif isinstance(item, Mapping):
+        if isinstance(item, Mapping):
             _flatten(f"{path}.", item, rows, subtables)
         elif isinstance(item, list | tuple) and (table := _list_table(item)):
             subtables.append((path, table))
         else:
             rows.append((path, _inline(item)))
+    if records:
+        subtables.append((title, records))
+    if series:
+        subtables.append((title, series))
 
 
 def _records_table(value: Mapping) -> str | None:
-    """``{row: {column: scalar}}`` with at least two rows as a table (split reports)."""
+    """``{row: {column: scalar}}``, two rows or more sharing most columns, as one table;
+    nested dicts become ``a.b`` columns."""
     if len(value) < 2 or not all(isinstance(v, Mapping) and v for v in value.values()):
         return None
-    if not all(_is_scalar(x) or _is_flat(x) for v in value.values() for x in v.values()):
+    flat = {key: _flat_row(v) for key, v in value.items()}
+    if any(row is None for row in flat.values()):
         return None
-    columns = list(dict.fromkeys(c for v in value.values() for c in v))
-    rows = [[key, *(_inline(v.get(c)) for c in columns)] for key, v in value.items()]
-    return _grid(["", *map(str, columns)], rows)
+    columns = list(dict.fromkeys(c for row in flat.values() for c in row))
+    if len(columns) > MAX_COLUMNS or any(2 * len(row) < len(columns) for row in flat.values()):
+        return None
+    rows = [[key, *(_inline(row.get(c)) for c in columns)] for key, row in flat.items()]
+    return _grid(["", *columns], rows)
+
+
+def _flat_row(value: Mapping, prefix: str = "") -> dict[str, Any] | None:
+    """``{"a": {"b": 1}}`` as ``{"a.b": 1}``; None if a value is not a scalar, a list of
+    scalars or a dict of them."""
+    row: dict[str, Any] = {}
+    for key, item in value.items():
+        if isinstance(item, Mapping):
+            nested = _flat_row(item, f"{prefix}{key}.")
+            if nested is None:
+                return None
+            row.update(nested)
+        elif _is_scalar(item) or _is_flat(item):
+            row[f"{prefix}{key}"] = item
+        else:
+            return None
+    return row
+
+
+def _series_table(value: Mapping) -> tuple[str | None, set[str]]:
+    """Three or more lists of scalars of one length (``step``, ``loss``, … of a training
+    history) as the columns of one table, and their keys."""
+    by_length: dict[int, list[str]] = {}
+    for key, item in value.items():
+        if _is_flat(item) and len(item) > 1:
+            by_length.setdefault(len(item), []).append(key)
+    keys = max(by_length.values(), key=len, default=[])
+    if len(keys) < 3:
+        return None, set()
+    rows = [list(row) for row in zip(*(value[key] for key in keys), strict=True)]
+    return _grid(list(map(str, keys)), rows), set(keys)
 
 
 def _list_table(value: Sequence) -> str | None:
@@ -207,7 +252,8 @@ def _grid(columns: list[str], rows: list[Sequence[Any]]) -> str:
         body.append(f"<tr>{cells}</tr>")
     more = len(rows) - MAX_ROWS
     tail = f'<p class="more">… {more} more rows</p>' if more > 0 else ""
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{tail}"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<div class="table">{table}</div>{tail}'
 
 
 def _inline(value: Any) -> Any:
