@@ -37,6 +37,8 @@ def test_prediction_runs_after_the_registry_gate_that_registers_the_model() -> N
         ("trigger_word", "trigger_word_detect.detect_folder_node"),
         ("segmentation", "segmentation_predict.segment_folder_node"),
         ("detection", "detection_predict.detect_folder_node"),
+        ("faces", "faces_verify.verify_pair_node"),
+        ("faces", "faces_identify.identify_folder_node"),
     ):
         assert order.index(f"{training}.register_model_node") < order.index(predicting)
         (node,) = pipelines[predicting.split(".")[0]].nodes

@@ -25,34 +25,49 @@ def _coloured(colour) -> np.ndarray:
     return np.full((30, 30, 3), colour, np.uint8)
 
 
+def _registered(params: dict, **crop) -> dict:
+    """A version of the registered ``faces`` model as ``faces_registered_model`` loads it:
+    the stub encoder, τ and the crop settings (``params``' unless given)."""
+    return {
+        "model": StubEncoder(),
+        "faces_threshold": {"tau": 0.01, "image_size": [16, 16]},
+        "faces_crop": {**{key: params[key] for key in nodes.CROP_KEYS}, **crop},
+    }
+
+
 def test_verify_pair_uses_tau() -> None:
-    threshold = {"tau": 0.01, "image_size": [16, 16]}
     params = {**BASE["detection"], "enabled": False}
-    same = nodes.verify_pair(
-        StubEncoder(), _coloured((200, 20, 20)), _coloured((190, 25, 20)), threshold, params
-    )
-    other = nodes.verify_pair(
-        StubEncoder(), _coloured((200, 20, 20)), _coloured((20, 20, 200)), threshold, params
-    )
+    encoder = _registered(params)
+    same = nodes.verify_pair(encoder, _coloured((200, 20, 20)), _coloured((190, 25, 20)), params)
+    other = nodes.verify_pair(encoder, _coloured((200, 20, 20)), _coloured((20, 20, 200)), params)
     assert same["same"] and not other["same"]
     assert set(same) >= {"distance", "same", "tau"}
 
 
+def test_the_versions_crop_settings_override_the_runs() -> None:
+    """A version is applied to the crops it was trained on: its own ``clahe_clip_limit``
+    (and ``enabled``, ``margin``), whatever ``faces.detection`` says in this run."""
+    ramp = np.repeat(np.linspace(30, 220, 30, dtype=np.uint8)[None, :, None], 30, axis=0)
+    image_a = np.concatenate([ramp, ramp // 2, ramp // 3], axis=2)
+    image_b = image_a[:, ::-1]
+    params = {**BASE["detection"], "enabled": False, "clahe_clip_limit": 0.0}
+    plain = nodes.verify_pair(_registered(params), image_a, image_b, params)
+    equalised = {**params, "clahe_clip_limit": 4.0}
+    assert nodes.verify_pair(_registered(params), image_a, image_b, equalised) == plain
+    assert nodes.verify_pair(_registered(equalised), image_a, image_b, params) != plain
+
+
 def test_identify_folder_names_people_and_rejects_one_person_gallery() -> None:
-    threshold = {"tau": 0.01, "image_size": [16, 16]}
     params = {**BASE["detection"], "enabled": False}
+    encoder = _registered(params)
     gallery = {"red/1.png": _coloured((200, 0, 0)), "blue/1.png": _coloured((0, 0, 200))}
     probes = {"x.png": _coloured((190, 10, 0)), "y.png": _coloured((0, 200, 0))}
-    table = nodes.identify_folder(StubEncoder(), gallery, probes, threshold, params, 1)
+    table = nodes.identify_folder(encoder, gallery, probes, params, 1)
     assert table.set_index("file")["person"].to_dict() == {"x.png": "red", "y.png": "unknown"}
     with pytest.raises(ValueError, match="needs at least two person folders"):
-        nodes.identify_folder(
-            StubEncoder(), {"red/1.png": gallery["red/1.png"]}, probes, threshold, params, 1
-        )
+        nodes.identify_folder(encoder, {"red/1.png": gallery["red/1.png"]}, probes, params, 1)
     with pytest.raises(ValueError, match="not in a person folder"):
-        nodes.identify_folder(
-            StubEncoder(), {"1.png": gallery["red/1.png"]}, probes, threshold, params, 1
-        )
+        nodes.identify_folder(encoder, {"1.png": gallery["red/1.png"]}, probes, params, 1)
 
 
 def _face(size: int = 40) -> np.ndarray:
@@ -62,28 +77,20 @@ def _face(size: int = 40) -> np.ndarray:
 
 
 def test_identify_folder_with_every_gallery_or_probe_face_skipped_names_the_files() -> None:
-    threshold = {"tau": 0.01, "image_size": [16, 16]}
     params = {**BASE["detection"], "no_face": "skip"}
+    encoder = _registered(params)
     flat = np.full((40, 40, 3), 90, np.uint8)
     probes = {"x.png": _face()}
     # a face for ann only: skipping bob's faceless image leaves a gallery of one person
     with pytest.raises(ValueError, match=r"\(bob/1.png\) are skipped.*holds 1 person \(ann\)"):
-        nodes.identify_folder(
-            StubEncoder(), {"ann/1.png": _face(), "bob/1.png": flat}, probes, threshold, params, 1
-        )
+        nodes.identify_folder(encoder, {"ann/1.png": _face(), "bob/1.png": flat}, probes, params, 1)
     with pytest.raises(ValueError, match=r"ann/1.png, bob/1.png.*holds 0 person"):
-        nodes.identify_folder(
-            StubEncoder(), {"ann/1.png": flat, "bob/1.png": flat}, probes, threshold, params, 1
-        )
+        nodes.identify_folder(encoder, {"ann/1.png": flat, "bob/1.png": flat}, probes, params, 1)
     gallery = {"ann/1.png": _face(), "bob/1.png": _face(48)}
     with pytest.raises(ValueError, match=r"No face found in any probe image \(p1.png, p2.png\)"):
-        nodes.identify_folder(
-            StubEncoder(), gallery, {"p1.png": flat, "p2.png": flat}, threshold, params, 1
-        )
+        nodes.identify_folder(encoder, gallery, {"p1.png": flat, "p2.png": flat}, params, 1)
     # one faceless probe among others is listed as "no face", not an error
-    table = nodes.identify_folder(
-        StubEncoder(), gallery, {"p1.png": flat, "x.png": _face()}, threshold, params, 1
-    )
+    table = nodes.identify_folder(encoder, gallery, {"p1.png": flat, "x.png": _face()}, params, 1)
     assert table.set_index("file").loc["p1.png", "person"] == "no face"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,10 @@ import pytest
 import skimage.data
 from PIL import Image
 
+from dl_pipelines.pipelines.faces import nodes
 from tests.conftest import KedroProject
+from tests.pipelines.faces.conftest import BASE
+from tests.registry_checks import scored_with
 
 pytestmark = pytest.mark.e2e
 
@@ -101,6 +105,21 @@ def test_embeddings_have_unit_norm(faces_project: KedroProject) -> None:
     np.testing.assert_allclose(np.linalg.norm(model.predict(x, verbose=0), axis=1), 1.0, atol=1e-5)
 
 
+def test_the_gate_registered_the_encoder_with_its_tau_and_crop(
+    faces_project: KedroProject,
+) -> None:
+    (run,) = faces_project.runs("faces")
+    threshold = json.loads((faces_project.path / "data/06_models/faces/threshold.json").read_text())
+    with faces_project.tracking():
+        import mlflow
+
+        info = mlflow.models.get_model_info("models:/faces@champion")
+    assert info.run_id == run.info.run_id
+    assert info.metadata["faces_threshold"] == threshold
+    crop = {key: BASE["detection"][key] for key in nodes.CROP_KEYS}  # conf/test keeps them
+    assert info.metadata["faces_crop"] == crop
+
+
 def test_verify_and_identify_new_images(faces_project: KedroProject, tmp_path: Path) -> None:
     _save_face(tmp_path / "a.png", 0)
     _save_face(tmp_path / "b.png", 0, size=80)
@@ -113,6 +132,10 @@ def test_verify_and_identify_new_images(faces_project: KedroProject, tmp_path: P
     result = json.loads((faces_project.path / "data/07_model_output/faces/verify.json").read_text())
     assert set(result) >= {"distance", "same", "tau"}
     assert result["same"] is True  # the same photo at two sizes
+    (trained,) = faces_project.runs("faces")
+    champion = ("faces v1 (champion)", trained.info.run_id)  # which version scored
+    assert scored_with(faces_project, "faces_verify", "faces") == champion
+    assert result["tau"] == pytest.approx(trained.data.metrics["tau"])
 
     for person, index in (("ann", 1), ("bob", 2)):
         _save_face(tmp_path / "gallery" / person / "1.png", index)
@@ -128,6 +151,7 @@ def test_verify_and_identify_new_images(faces_project: KedroProject, tmp_path: P
     assert list(table.columns) == ["file", "person", "distance"]
     assert table.set_index("file").loc["ann_again.png", "person"] == "ann"
     assert set(table["person"]) <= {"ann", "bob", "unknown"}
+    assert scored_with(faces_project, "faces_identify", "faces") == champion
 
 
 def test_corrupt_image_fails_the_run_naming_the_file(
@@ -155,20 +179,37 @@ def test_corrupt_image_fails_the_run_naming_the_file(
     assert (after.read_bytes() if after.exists() else None) == before
 
 
+def _failed_verify(project: KedroProject, params: str) -> subprocess.CompletedProcess:
+    """A ``faces_verify`` run with ``params`` that fails: its output is left as it was."""
+    output = project.path / "data/07_model_output/faces/verify.json"
+    before = output.read_bytes() if output.exists() else None
+    result = project.run("--pipelines", "faces_verify", "--params", params, check=False)
+    assert result.returncode != 0
+    assert (output.read_bytes() if output.exists() else None) == before
+    return result
+
+
 def test_unreadable_verify_image_fails_the_run_naming_the_file(
     faces_project: KedroProject, tmp_path: Path
 ) -> None:
     _save_face(tmp_path / "a.png", 0)
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not a JPEG")
-    output = faces_project.path / "data/07_model_output/faces/verify.json"
-    before = output.read_bytes() if output.exists() else None
-    result = faces_project.run(
-        "--pipelines",
-        "faces_verify",
-        "--params",
-        f"image_a={tmp_path / 'a.png'},image_b={tmp_path / 'broken.jpg'}",
-        check=False,
+    result = _failed_verify(
+        faces_project, f"image_a={tmp_path / 'a.png'},image_b={tmp_path / 'broken.jpg'}"
     )
-    assert result.returncode != 0
     assert "broken.jpg" in result.stderr and "Replace it" in result.stderr
-    assert (output.read_bytes() if output.exists() else None) == before
+
+
+def test_a_wrong_model_version_fails_naming_the_versions(
+    faces_project: KedroProject, tmp_path: Path
+) -> None:
+    _save_face(tmp_path / "a.png", 0)
+    image = tmp_path / "a.png"
+    result = _failed_verify(faces_project, f"image_a={image},image_b={image},model_version=99")
+    faces_project.assert_failed_cleanly(
+        result,
+        "faces_verify",
+        "Registered model 'faces' has no version 99 (versions: 1",
+        "champion → ",
+        "--params model_version=",
+    )

@@ -1,8 +1,8 @@
 """Use on new images: verify a pair (1:1), identify probes against a gallery (1:K).
 
 New images go through the same detection, crop and lighting normalisation as the
-training photos, and are embedded as τ was chosen (flip test-time augmentation saved
-with τ in ``threshold.json``).
+training photos, and are embedded as τ was chosen (flip test-time augmentation stored
+with τ in the registered version, as in ``threshold.json``).
 """
 
 from __future__ import annotations

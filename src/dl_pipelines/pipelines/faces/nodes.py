@@ -9,7 +9,8 @@ value is found before the run starts) and hands them to the module that does the
 * :mod:`.evaluation`: verification, recognition and clustering of unseen people;
 * :mod:`.pair_head`: the pairwise binary-classifier comparison;
 * :mod:`.dlib_reference`: dlib's pretrained embedder on the same pairs (optional);
-* :mod:`.inference`: ``faces_verify`` and ``faces_identify`` on new images.
+* :mod:`.inference`: ``faces_verify`` and ``faces_identify`` on new images, with a
+  version of the registered ``faces`` model (:func:`gate_for_registry`).
 
 Keras is imported only inside the functions that train or run a model, so listing or
 drawing the pipelines stays fast.
@@ -45,6 +46,12 @@ from dl_pipelines.pipelines.faces.params import (
 )
 from dl_pipelines.runtime.config import parse
 from dl_pipelines.tracking import plots as plotting
+from dl_pipelines.tracking import registry_gate
+
+#: The ``faces.detection`` settings that shape the crops an encoder was trained on:
+#: registered with each version and applied with it (the others say how to find a face
+#: in new photos and what to do without one, and stay the run's).
+CROP_KEYS = ("enabled", "margin", "clahe_clip_limit")
 
 
 # ----------------------------------------------------------------------------------- data
@@ -259,46 +266,102 @@ def evaluate_dlib_reference(
     return dlib_reference.evaluate_dlib_reference(models, val, test, seed)
 
 
+# ------------------------------------------------------------------------------- registry
+def gate_for_registry(
+    model: Any,
+    threshold: dict[str, Any],
+    report: dict[str, Any],
+    detection_params: dict[str, Any],
+    min_test_verify_accuracy: float,
+) -> dict[str, Any]:
+    """The encoder to register as ``faces`` — an uncompiled copy, with τ and the crop it
+    was trained on — only if its verification accuracy on unseen test people is good
+    enough.
+
+    The copy (:func:`~dl_pipelines.nn.copies.uncompiled_copy`) holds Keras layers only
+    (no triplet loss), so it loads without this project's code. ``faces_threshold``
+    (τ, the crop size, flip test-time augmentation: ``threshold.json``) and
+    ``faces_crop`` (``enabled``, ``margin``, ``clahe_clip_limit`` of ``faces.detection``)
+    are stored in the registered version's metadata (``model_metadata`` of
+    ``faces_registered_model``), so each version verifies and identifies with its own.
+
+    Args:
+        model: The trained encoder.
+        threshold: τ and the embedding settings (:func:`evaluate_encoder`).
+        report: The test report (:func:`evaluate_encoder`).
+        detection_params: ``faces.detection``.
+        min_test_verify_accuracy: ``faces.registry.min_test_verify_accuracy``.
+
+    Raises:
+        RegistryGateError: when ``verify_accuracy`` is below the minimum (the run then
+            fails, and no new version is registered).
+    """
+    from dl_pipelines.nn.copies import uncompiled_copy
+
+    registry_gate.require(
+        "verify_accuracy",
+        report["metrics"]["verify_accuracy"],
+        min_test_verify_accuracy,
+        "faces.registry.min_test_verify_accuracy",
+        hint="Inspect the run's roc_curve and distance_histogram plots, or lower the "
+        "threshold in parameters_faces.yml.",
+    )
+    config = parse(DetectionParams, detection_params, "faces.detection")
+    return {
+        "model": uncompiled_copy(model),
+        "faces_threshold": threshold,
+        "faces_crop": {key: getattr(config, key) for key in CROP_KEYS},
+    }
+
+
+def _registered_parts(
+    encoder: dict[str, Any], params: dict[str, Any]
+) -> tuple[Any, dict[str, Any], DetectionParams]:
+    """The model, τ and the detection settings of a registered version: its own crop
+    settings over the run's ``faces.detection``."""
+    config = parse(DetectionParams, {**params, **encoder["faces_crop"]}, "faces.detection")
+    return encoder["model"], encoder["faces_threshold"], config
+
+
 # --------------------------------------------------------------------- use on new images
 def verify_pair(
-    model: Any, image_a: Any, image_b: Any, threshold: dict[str, Any], params: dict[str, Any]
+    encoder: dict[str, Any], image_a: Any, image_b: Any, params: dict[str, Any]
 ) -> dict[str, Any]:
     """d(a, b) = ‖f(a) − f(b)‖² and whether it is within τ: the same person.
 
     Args:
-        model: The encoder of the last ``faces`` run.
+        encoder: A version of the registered ``faces`` model:
+            ``{"model", "faces_threshold", "faces_crop"}`` (:func:`gate_for_registry`).
         image_a: A photo (PIL image or array).
         image_b: Another photo.
-        threshold: τ, the crop size and the embedding setting (``threshold.json``).
-        params: ``faces.detection``.
+        params: ``faces.detection`` (the version's crop settings take precedence).
 
     Returns:
         ``{"distance", "same", "tau", "no_face_found"}`` (:func:`.inference.verify_pair`).
     """
-    config = parse(DetectionParams, params, "faces.detection")
+    model, threshold, config = _registered_parts(encoder, params)
     return inference.verify_pair(model, image_a, image_b, threshold, config)
 
 
 def identify_folder(
-    model: Any,
+    encoder: dict[str, Any],
     gallery: dict[str, np.ndarray],
     probes: dict[str, np.ndarray],
-    threshold: dict[str, Any],
     params: dict[str, Any],
     neighbours: int,
 ) -> pd.DataFrame:
     """Name the person of every probe image from a gallery folder, "unknown" beyond τ.
 
     Args:
-        model: The encoder of the last ``faces`` run.
+        encoder: A version of the registered ``faces`` model:
+            ``{"model", "faces_threshold", "faces_crop"}`` (:func:`gate_for_registry`).
         gallery: ``{"<person>/<file>": image}``: one folder per enrolled person.
         probes: ``{"<file>": image}``: the images to identify.
-        threshold: τ, the crop size and the embedding setting (``threshold.json``).
-        params: ``faces.detection``.
+        params: ``faces.detection`` (the version's crop settings take precedence).
         neighbours: k of the k-NN vote.
 
     Returns:
         A table ``file, person, distance`` (:func:`.inference.identify_folder`).
     """
-    config = parse(DetectionParams, params, "faces.detection")
+    model, threshold, config = _registered_parts(encoder, params)
     return inference.identify_folder(model, gallery, probes, threshold, config, neighbours)

@@ -120,6 +120,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs=["faces_dlib_metrics", "faces_dlib_report"],
                 name="dlib_reference_node",
             ),
+            Node(
+                func=nodes.gate_for_registry,
+                inputs=[
+                    "faces_encoder",
+                    "faces_threshold",
+                    "faces_test_report",
+                    "params:faces.detection",
+                    "params:faces.registry.min_test_verify_accuracy",
+                ],
+                outputs="faces_registered_model",
+                name="register_model_node",
+            ),
         ],
         tags=["faces"],
         namespace="faces",

@@ -1,4 +1,10 @@
-"""Wiring of ``faces_verify`` (its node lives with the ``faces`` nodes)."""
+"""Wiring of ``faces_verify`` (its node lives with the ``faces`` nodes).
+
+Its encoder is ``faces_registered_model``, the output of ``faces``' registry gate: the
+registry's ``champion`` by default (or ``--params model_version=N|latest|<alias>``), with
+the τ and crop settings stored with that version; in a run of both it runs after the
+gate.
+"""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -11,10 +17,9 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=nodes.verify_pair,
                 inputs=[
-                    "faces_encoder",
+                    "faces_registered_model",
                     "faces_verify_image_a",
                     "faces_verify_image_b",
-                    "faces_threshold",
                     "params:faces.detection",
                 ],
                 outputs="faces_verification",
