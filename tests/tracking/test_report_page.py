@@ -84,6 +84,9 @@ def test_a_page_holds_escaped_captions_tables_and_embedded_figures():
         "style_transfer_pairs_plots / astronaut__brick.png",
         "style_transfer_pairs_plots / coffee__grass.png",
     ]
+    # the links at the top lead to every section
+    links = re.findall(r'href="#([^"]+)"', page)
+    assert len(links) == 5 and set(links) <= set(re.findall(r'<section id="([^"]+)"', page))
     # tables before figures, each in the order given
     assert page.index("day_night_split_report") < page.index("comparison") < page.index("<figure")
 

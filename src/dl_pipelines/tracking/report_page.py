@@ -66,11 +66,11 @@ def report_page(title: str, **sections: Any) -> str:
     """
     tables, figures = [], []
     for name, value in sections.items():
+        section = f'<section id="{_id(name)}">'
         if _is_figures(value):
-            figures += _figures(name, value)
+            figures.append(f"{section}{''.join(_figures(name, value))}</section>")
         else:
-            tables.append(f'<section id="{_id(name)}"><h3>{_e(name)}</h3>{_tables(name, value)}')
-            tables[-1] += "</section>"
+            tables.append(f"{section}<h3>{_e(name)}</h3>{_tables(name, value)}</section>")
     nav = " ".join(f'<a href="#{_id(n)}">{_e(n)}</a>' for n in sections)
     body = [f"<h1>{_e(title)}</h1>", f"<nav>{nav}</nav>"]
     if tables:
@@ -117,17 +117,17 @@ def _is_figures(value: Any) -> bool:
 
 def _figures(name: str, value: Any) -> list[str]:
     if isinstance(value, bytes | bytearray):
-        return [_figure(name, name, value)]
+        return [_figure(name, value)]
     items = value.items() if isinstance(value, Mapping) else enumerate(value)
-    return [_figure(name, f"{name} / {key}", png) for key, png in items]
+    return [_figure(f"{name} / {key}", png) for key, png in items]
 
 
-def _figure(section: str, caption: str, png: bytes) -> str:
-    if not bytes(png[:8]) == _PNG:
+def _figure(caption: str, png: bytes) -> str:
+    if bytes(png[:8]) != _PNG:
         raise TypeError(f"report_page: '{caption}' is bytes but not a PNG image.")
     data = base64.b64encode(bytes(png)).decode("ascii")
     return (
-        f'<figure id="{_id(caption)}"><img alt="{_e(caption)}" '
+        f'<figure><img alt="{_e(caption)}" '
         f'src="data:image/png;base64,{data}"><figcaption>{_e(caption)}</figcaption></figure>'
     )
 
