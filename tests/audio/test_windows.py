@@ -8,6 +8,7 @@ import pytest
 from dl_pipelines.audio import events, spectrograms, windows
 from dl_pipelines.pipelines.trigger_word import nodes
 from dl_pipelines.pipelines.trigger_word.params import parse_params
+from tests.pipelines.trigger_word.conftest import as_registered
 
 SPEC = {"nfft": 200, "noverlap": 120, "floor_db": -100.0, "center_db": -50.0, "scale_db": 25.0}
 KERNEL, STRIDE = 15, 4
@@ -91,7 +92,7 @@ def test_keyword_in_the_overlap_is_detected_once(tw_params):
             return _local_scores(x)
 
     table, _, _ = nodes.detect_folder(
-        Local(), {"long.wav": (samples, rate)}, {"threshold": 0.5}, tw_params
+        as_registered(Local(), tw_params, 0.5), {"long.wav": (samples, rate)}, tw_params
     )
     spectrogram = spectrograms.spectrogram(samples, **p.spectrogram.kwargs())
     whole = _local_scores(spectrogram[None])[0, :, 0]

@@ -15,6 +15,7 @@ import pytest
 from dl_pipelines.ship.run_tflite import main
 from tests.audio.test_io import write_pcm_wav
 from tests.conftest import PROJECT_ROOT
+from tests.pipelines.trigger_word.conftest import as_registered
 from tests.ship.conftest import noisy_bursts
 
 
@@ -44,7 +45,9 @@ def test_runner_gives_the_pipeline_detections(
     assert code == 0
     assert rows[0] == ["file", "time_s", "score"]
     files = {path.name: audio_io.load_audio(path, mono=False) for path in wavs}
-    table, _, _ = nodes.detect_folder(keras_detector, files, {"threshold": 0.0}, tw_params)
+    table, _, _ = nodes.detect_folder(
+        as_registered(keras_detector, tw_params, 0.0), files, tw_params
+    )
     assert len(table) >= 2 * len(wavs)  # several detections in each file
     assert [Path(r[0]).name for r in rows[1:]] == table["file"].tolist()
     assert [float(r[1]) for r in rows[1:]] == table["time_s"].tolist()

@@ -18,6 +18,16 @@ def tone(seconds: float, freq: float = 300.0, rate: int = RATE) -> np.ndarray:
     return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
+def as_registered(model, tw_params: dict, threshold: float = 0.5) -> dict:
+    """``model`` as ``trigger_word_registered_model`` loads a version: with the settings
+    of ``tw_params`` (``trigger_word``) and ``threshold`` stored beside it."""
+    from dl_pipelines.pipelines.trigger_word import detection
+    from dl_pipelines.pipelines.trigger_word.params import parse_params
+
+    settings = detection.version_settings(parse_params(tw_params), threshold)
+    return {"model": model, detection.VERSION_KEY: settings}
+
+
 def write_recording(
     folder: Path,
     name: str,

@@ -8,7 +8,7 @@ import pytest
 from dl_pipelines.audio import io as audio_io
 from dl_pipelines.pipelines.trigger_word import detection, nodes
 from dl_pipelines.pipelines.trigger_word.params import parse_params
-from tests.pipelines.trigger_word.conftest import RATE, tone
+from tests.pipelines.trigger_word.conftest import RATE, as_registered, tone
 
 
 class _FakeModel:
@@ -33,7 +33,7 @@ def test_detect_folder_times_csv_and_chimes(tw_params):
         "a.wav": (np.stack([tone(3.0, rate=44100)] * 2, axis=1), 44100),
         "b.wav": (tone(2.5, rate=8000), 8000),
     }
-    table, figures, chimed = nodes.detect_folder(model, files, {"threshold": 0.5}, tw_params)
+    table, figures, chimed = nodes.detect_folder(as_registered(model, tw_params), files, tw_params)
     assert list(table.columns) == ["file", "time_s", "score"]
     assert table["file"].tolist() == ["a.wav", "b.wav"]
     peak = int(round(1.5 / p.seconds_per_step))
@@ -53,9 +53,8 @@ def test_detect_folder_uses_one_time_for_csv_plot_and_chime(tw_params):
     p = parse_params(tw_params)
     silent = np.zeros((3 * 44100, 2), dtype=np.float32)
     table, figures, chimed = nodes.detect_folder(
-        _FakeModel(1.5, p.seconds_per_step),
+        as_registered(_FakeModel(1.5, p.seconds_per_step), tw_params),
         {"quiet.wav": (silent, 44100)},
-        {"threshold": 0.5},
         tw_params,
     )
     (time_s,) = table["time_s"].tolist()
@@ -74,7 +73,9 @@ def test_detect_folder_uses_one_time_for_csv_plot_and_chime(tw_params):
 def test_detect_rejects_too_short_audio(tw_params):
     with pytest.raises(ValueError, match="tiny.wav' lasts .* shorter than"):
         nodes.detect_folder(
-            _FakeModel(0.0, 0.02), {"tiny.wav": (tone(0.01), RATE)}, {"threshold": 0.5}, tw_params
+            as_registered(_FakeModel(0.0, 0.02), tw_params),
+            {"tiny.wav": (tone(0.01), RATE)},
+            tw_params,
         )
 
 
@@ -119,7 +120,7 @@ def test_chimed_copies_of_other_formats_do_not_clash(tw_params):
     p = parse_params(tw_params)
     files = {name: (tone(2.0), RATE) for name in ("a.wav", "a.mp3", "b.FLAC")}
     _, _, chimed = nodes.detect_folder(
-        _FakeModel(1.0, p.seconds_per_step), files, {"threshold": 0.5}, tw_params
+        as_registered(_FakeModel(1.0, p.seconds_per_step), tw_params), files, tw_params
     )
     assert sorted(chimed) == ["a.mp3.wav", "a.wav", "b.FLAC.wav"]
 

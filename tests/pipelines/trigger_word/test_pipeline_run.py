@@ -52,6 +52,13 @@ def test_training_run_is_tracked(trained_trigger_word: KedroProject) -> None:
     assert {"examples/example_0.wav", "examples/example_1.wav"} <= examples
     (version,) = client.search_model_versions("name = 'trigger_word'")
     assert version.run_id == run.info.run_id
+    with project.tracking():  # detection reads the threshold stored with the version
+        import mlflow
+
+        stored = mlflow.models.get_model_info("models:/trigger_word/1").metadata
+    assert stored["trigger_word_detection"]["threshold"] == pytest.approx(
+        run.data.metrics["threshold"]
+    )
 
 
 def test_model_inputs_are_cached_compactly(trained_trigger_word: KedroProject) -> None:

@@ -22,7 +22,7 @@ from dl_pipelines.audio import stream as audio_stream
 from dl_pipelines.audio.io import WAV_EXTENSIONS
 from dl_pipelines.audio.stream import AudioFile
 from dl_pipelines.pipelines.trigger_word import plots
-from dl_pipelines.pipelines.trigger_word.params import TriggerWordParams
+from dl_pipelines.pipelines.trigger_word.params import DetectParams, TriggerWordParams
 
 logger = logging.getLogger(__name__)
 
@@ -30,33 +30,125 @@ logger = logging.getLogger(__name__)
 STREAM_BLOCK_FRAMES = 1 << 18
 
 
+#: The key of ``trigger_word_registered_model`` (its ``model_metadata``) under which each
+#: registered version keeps what detecting with it needs (:func:`version_settings`).
+VERSION_KEY = "trigger_word_detection"
+
+#: Where each of :func:`version_settings`' entries comes from in ``params:trigger_word``.
+SETTING_PARAMS = {
+    "keyword": "keyword",
+    "sample_rate": "audio.sample_rate",
+    "spectrogram": "spectrogram",
+    "conv_kernel": "model.conv_kernel",
+    "conv_stride": "model.conv_stride",
+    "refractory_s": "evaluation.refractory_s",
+    "hold_s": "evaluation.hold_s",
+}
+
+
+def version_settings(p: TriggerWordParams, threshold: float) -> dict[str, Any]:
+    """What detecting with the model trained under ``p`` needs from that training run,
+    stored with its registered version (JSON values).
+
+    The ``threshold`` chosen on validation; the keyword it detects; the audio rate and
+    spectrogram its inputs were made with and its Conv1D's frames → steps (a model scored
+    with others gives scores at wrong times, or for the wrong sounds); and the event
+    logic (``refractory_s``, ``hold_s``) the threshold was chosen with, on which the
+    false accepts per hour it stands for depend.
+    """
+    return {
+        "threshold": float(threshold),
+        "keyword": p.keyword,
+        "sample_rate": p.audio.sample_rate,
+        "spectrogram": p.spectrogram.kwargs(),
+        "conv_kernel": p.model.conv_kernel,
+        "conv_stride": p.model.conv_stride,
+        "refractory_s": p.evaluation.refractory_s,
+        "hold_s": p.evaluation.hold_s,
+    }
+
+
+def detector_from(settings: dict[str, Any], detect: DetectParams) -> windows.Detector:
+    """The :class:`~dl_pipelines.audio.windows.Detector` of :func:`version_settings`, with
+    the scoring windows of ``detect`` (``window_seconds``, ``overlap_seconds``)."""
+    spectrogram = dict(settings["spectrogram"])
+    hop = int(spectrogram["nfft"]) - int(spectrogram["noverlap"])
+    seconds_per_step = hop * int(settings["conv_stride"]) / int(settings["sample_rate"])
+    return windows.Detector(
+        sample_rate=int(settings["sample_rate"]),
+        spectrogram=spectrogram,
+        kernel=int(settings["conv_kernel"]),
+        stride=int(settings["conv_stride"]),
+        window_steps=max(1, int(round(detect.window_seconds / seconds_per_step))),
+        overlap_steps=int(round(detect.overlap_seconds / seconds_per_step)),
+        threshold=float(settings["threshold"]),
+        refractory_steps=max(1, int(round(settings["refractory_s"] / seconds_per_step))),
+        hold_steps=max(1, int(round(settings["hold_s"] / seconds_per_step))),
+    )
+
+
 def make_detector(p: TriggerWordParams, threshold: float) -> windows.Detector:
     """The :class:`~dl_pipelines.audio.windows.Detector` of the ``trigger_word``
-    parameters, at ``threshold``: what ``trigger_word_detect`` runs and what the shipping
-    pipeline writes into ``model.json``."""
-    return windows.Detector(
-        sample_rate=p.audio.sample_rate,
-        spectrogram=p.spectrogram.kwargs(),
-        kernel=p.model.conv_kernel,
-        stride=p.model.conv_stride,
-        window_steps=max(1, int(round(p.detect.window_seconds / p.seconds_per_step))),
-        overlap_steps=int(round(p.detect.overlap_seconds / p.seconds_per_step)),
-        threshold=float(threshold),
-        refractory_steps=max(1, int(round(p.evaluation.refractory_s / p.seconds_per_step))),
-        hold_steps=p.hold_steps,
-    )
+    parameters, at ``threshold``: what the shipping pipeline writes into ``model.json``
+    (``trigger_word_detect`` uses the registered version's own, :func:`registered_detector`)."""
+    return detector_from(version_settings(p, threshold), p.detect)
+
+
+def registered_detector(stored: dict[str, Any], p: TriggerWordParams) -> windows.Detector:
+    """The detector of a registered version, from the :func:`version_settings` stored
+    with it: its own threshold, audio settings and event logic, whatever the parameters
+    say now (each difference is logged as a warning: the parameters apply to the models
+    trained after the change). ``detect.threshold``, when set, replaces the version's
+    threshold; the scoring windows and chimes are always the parameters'.
+
+    Raises:
+        ValueError: when ``stored`` lacks a setting (a version registered by an older
+            ``trigger_word`` pipeline).
+    """
+    missing = [key for key in ("threshold", *SETTING_PARAMS) if key not in stored]
+    if missing:
+        raise ValueError(
+            f"The registered trigger_word version has no {', '.join(missing)} in its "
+            f"'{VERSION_KEY}' metadata: pick a version registered by the current pipeline "
+            "with --params model_version=<n>, or run `kedro run --pipelines trigger_word` "
+            "again."
+        )
+    current = version_settings(p, stored["threshold"])
+    for key, param in SETTING_PARAMS.items():
+        if stored[key] != current[key]:
+            logger.warning(
+                "The registered trigger_word version was trained with %s %s, the parameters "
+                "now say %s: detecting with the version's (trigger_word.%s applies to the "
+                "models trained after the change).",
+                param,
+                stored[key],
+                current[key],
+                param,
+            )
+    settings = dict(stored)
+    if p.detect.threshold is not None:
+        logger.info(
+            "Threshold %g (trigger_word.detect.threshold), not %g, the one chosen on "
+            "validation for this version.",
+            p.detect.threshold,
+            stored["threshold"],
+        )
+        settings["threshold"] = p.detect.threshold
+    else:
+        logger.info(
+            "Threshold %g: the one chosen on validation for this version.", stored["threshold"]
+        )
+    return detector_from(settings, p.detect)
 
 
 def detect_files(
-    model: Any, files: dict[str, Any], report: dict[str, Any], p: TriggerWordParams
+    model: Any, files: dict[str, Any], detector: windows.Detector, p: TriggerWordParams
 ) -> tuple[pd.DataFrame, dict[str, Figure], dict[str, Any]]:
-    """Detections, figures and chimed copies of ``files`` (see
+    """Detections, figures and chimed copies of ``files`` with ``detector`` (see
     :func:`~dl_pipelines.pipelines.trigger_word.nodes.detect_folder`); a file given as an
-    :class:`~dl_pipelines.audio.stream.AudioFile` is read forward in blocks."""
-    detector = make_detector(
-        p, p.detect.threshold if p.detect.threshold is not None else report["threshold"]
-    )
-    detector.check_model(model, "The trained model")
+    :class:`~dl_pipelines.audio.stream.AudioFile` is read forward in blocks. ``p`` gives
+    the batch size and the chime."""
+    detector.check_model(model, "The registered model")
     rows, figures, chimed = [], {}, {}
     for name, entry in files.items():
         if isinstance(entry, AudioFile):  # read forward in blocks, window by window

@@ -146,11 +146,16 @@ def plot_frr_breakdown(report: dict[str, Any]) -> Figure:
     return plots.breakdown_figure(report["test_frr_breakdown"])
 
 
-def gate_for_registry(model: Any, report: dict[str, Any], params: dict[str, Any]) -> Any:
-    """The model to register, only if its test FRR is good enough.
+def gate_for_registry(model: Any, report: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The model to register, only if its test FRR is good enough, with what detecting
+    with it needs.
 
     The registered copy has no training-only layers (:func:`~.model.inference_model`),
     so it loads — and ``mlflow models serve`` serves it — without this project's code.
+    Beside it, under ``trigger_word_detection``, the threshold chosen on validation and
+    the settings the model was trained with (:func:`~.detection.version_settings`):
+    ``model_metadata`` of ``trigger_word_registered_model`` keeps them in the registered
+    version, so that each version is detected with its own.
     """
     from dl_pipelines.pipelines.trigger_word.model import inference_model
 
@@ -162,12 +167,15 @@ def gate_for_registry(model: Any, report: dict[str, Any], params: dict[str, Any]
         "trigger_word.registry.max_test_frr",
         at_most=True,
     )
-    return inference_model(model)
+    return {
+        "model": inference_model(model),
+        detection.VERSION_KEY: detection.version_settings(p, report["threshold"]),
+    }
 
 
 # ------------------------------------------------------------------------------- detect
 def detect_folder(
-    model: Any, files: dict[str, Audio], report: dict[str, Any], params: dict[str, Any]
+    registered: dict[str, Any], files: dict[str, Audio], params: dict[str, Any]
 ) -> tuple[pd.DataFrame, dict[str, Figure], dict[str, Audio]]:
     """Score every file; detections table, a figure per file, chimed copies.
 
@@ -178,9 +186,11 @@ def detect_folder(
     keyword in an overlap is detected once.
 
     Args:
-        model: The trained detector (any input length).
+        registered: A registered version: ``{"model", "trigger_word_detection"}``, the
+            detector and the threshold and settings stored with that version
+            (:func:`~.detection.registered_detector`: they win over the parameters,
+            but for ``detect.threshold`` when it is set).
         files: ``{name: (samples (n, channels), rate)}`` at the files' own rates.
-        report: The training run's test report (its ``threshold``).
         params: ``trigger_word``.
 
     Returns:
@@ -190,4 +200,5 @@ def detect_folder(
         for a file in another format).
     """
     p = parse_params(params)
-    return detection.detect_files(model, files, report, p)
+    detector = detection.registered_detector(registered[detection.VERSION_KEY], p)
+    return detection.detect_files(registered["model"], files, detector, p)

@@ -2,6 +2,8 @@
 
 Its model is ``trigger_word_registered_model``, the output of ``trigger_word``'s registry
 gate: the registry's ``champion`` by default, and in a run of both it runs after the gate.
+It comes with the threshold and settings stored with that version, so that each version
+is scored with its own, not with the last local training run's.
 """
 
 from kedro.pipeline import Node, Pipeline
@@ -17,7 +19,6 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=[
                     "trigger_word_registered_model",
                     "trigger_word_detect_audio",
-                    "trigger_word_test_report",
                     "params:trigger_word",
                 ],
                 outputs=[
