@@ -225,6 +225,7 @@ class InputProvenanceHook:
 
 def _provenance(name: str, dataset: Any) -> dict[str, str]:
     from dl_pipelines.datasets.audio_folder import AudioFolderDataset
+    from dl_pipelines.datasets.image_file import ImageFileDataset
     from dl_pipelines.datasets.image_folder import ImageFolderDataset
     from dl_pipelines.datasets.image_masks import ImageMaskFolderDataset
     from dl_pipelines.datasets.keras_model import KerasModelDataset
@@ -244,6 +245,8 @@ def _provenance(name: str, dataset: Any) -> dict[str, str]:
         return tags
     if isinstance(dataset, AudioFolderDataset | ImageFolderDataset | ImageMaskFolderDataset):
         return {f"input.{name}": str(dataset._describe()["path"])}
+    if isinstance(dataset, ImageFileDataset):  # faces_verify's two photos
+        return {f"input.{name}": dataset._describe()["filepath"]}
     return {}
 
 

@@ -164,3 +164,13 @@ def test_a_version_without_the_values_or_a_bare_model_is_refused(registry) -> No
         _with_threshold().save(_tiny(1.0))
     with mlflow.start_run(), pytest.raises(DatasetError, match="lacks \\['threshold'\\]"):
         _with_threshold().save({"model": _tiny(1.0)})
+
+
+def test_a_single_image_input_is_named_in_the_provenance(tmp_path) -> None:
+    """faces_verify's two photos: the run says which files it compared."""
+    from dl_pipelines.datasets import ImageFileDataset
+
+    photo = ImageFileDataset(filepath=str(tmp_path / "a.png"))
+    assert _provenance("faces_verify_image_a", photo) == {
+        "input.faces_verify_image_a": str(tmp_path / "a.png")
+    }
