@@ -12,7 +12,12 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from dl_pipelines.tracking.report_page import MAX_ROWS, report_page, report_page_node
+from dl_pipelines.tracking.report_page import (
+    MAX_AUDIO_BYTES,
+    MAX_ROWS,
+    report_page,
+    report_page_node,
+)
 
 
 def _png(colour: tuple[int, int, int]) -> bytes:
@@ -108,6 +113,45 @@ def test_similar_dicts_sit_side_by_side_and_equal_length_lists_become_columns():
     assert "<th>step</th><th>total_loss</th><th>tv_loss</th>" in page
     assert '<td class="n">4</td><td class="n">3</td><td class="n">1</td>' in page
     assert "<td>style</td><td>swirls</td>" in page
+
+
+def test_audio_clips_are_players_after_the_figures_within_the_pages_audio_budget():
+    from dl_pipelines.audio.io import wav_bytes
+
+    tone = np.sin(np.linspace(0, 400 * np.pi, 8000)).astype(np.float32) * 0.5
+    page = report_page(
+        "t",
+        report={"a": 1},
+        trigger_word_example_audio={"example_0.wav": (tone, 8000), "example_1.wav": (tone, 8000)},
+        trigger_word_examples_plot=_png((0, 0, 0)),
+        one_wav=wav_bytes(tone[:4000], 8000),
+    )
+    _well_formed(page)
+    clips = re.findall(
+        r'<audio controls preload="metadata" src="data:audio/wav;base64,([^"]+)"', page
+    )
+    assert [base64.b64decode(c) for c in clips] == [wav_bytes(tone, 8000)] * 2 + [
+        wav_bytes(tone[:4000], 8000)
+    ]
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", page)
+    assert captions == [
+        "trigger_word_examples_plot",
+        "trigger_word_example_audio / example_0.wav · 1.0 s, 8000 Hz",
+        "trigger_word_example_audio / example_1.wav · 1.0 s, 8000 Hz",
+        "one_wav · 0.5 s, 8000 Hz",
+    ]
+    assert page.index("<h2>Figures</h2>") < page.index("<h2>Audio</h2>")
+    links = re.findall(r'href="#([^"]+)"', page)
+    assert set(links) == set(re.findall(r'<section id="([^"]+)"', page))
+
+
+def test_audio_past_the_budget_is_named_not_embedded():
+    rate = 16000
+    long = np.zeros(MAX_AUDIO_BYTES // 2 - rate, np.float32)  # just under the budget
+    page = report_page("t", clips={"a.wav": (long, rate), "b.wav": (long[:rate], rate)})
+    _well_formed(page)
+    assert page.count("<audio ") == 1
+    assert "Not embedded (the page holds at most 4 MiB of audio): clips / b.wav" in page
 
 
 def test_long_tables_are_cut_with_a_note():

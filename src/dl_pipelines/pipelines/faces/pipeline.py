@@ -3,6 +3,7 @@
 from kedro.pipeline import Node, Pipeline
 
 from dl_pipelines.pipelines.faces import nodes
+from dl_pipelines.tracking.report_page import report_page_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -131,6 +132,22 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="faces_registered_model",
                 name="register_model_node",
+            ),
+            report_page_node(
+                "faces",
+                "faces: detect, encode, verify, recognise, cluster",
+                "faces_split_report",
+                "faces_synthetic_report",
+                "faces_detection_report",
+                "faces_detection_benchmark",
+                "faces_test_report",
+                "faces_pair_head_report",
+                "faces_dlib_report",
+                "faces_examples_plot",
+                "faces_training_curves_plot",
+                "faces_roc_curve_plot",
+                "faces_distance_histogram_plot",
+                "faces_embedding_map_plot",
             ),
         ],
         tags=["faces"],

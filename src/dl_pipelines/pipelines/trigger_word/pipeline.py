@@ -3,6 +3,7 @@
 from kedro.pipeline import Node, Pipeline
 
 from dl_pipelines.pipelines.trigger_word import nodes
+from dl_pipelines.tracking.report_page import report_page_node
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -98,6 +99,17 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["trigger_word_model", "trigger_word_test_report", "params:trigger_word"],
                 outputs="trigger_word_registered_model",
                 name="register_model_node",
+            ),
+            report_page_node(
+                "trigger_word",
+                'trigger_word: detect the keyword ("activate") in streaming audio',
+                "trigger_word_mixing_report",
+                "trigger_word_test_report",
+                "trigger_word_examples_plot",
+                "trigger_word_training_curves_plot",
+                "trigger_word_det_curve_plot",
+                "trigger_word_frr_breakdown_plot",
+                "trigger_word_example_audio",
             ),
         ],
         tags=["trigger_word"],
