@@ -95,6 +95,22 @@ def _log(model, name: str, alias: str | None = None, epochs: int = 0) -> None:
         ).save(model)
 
 
+def test_a_version_comes_with_its_mlmodel_metadata(registry) -> None:
+    """What a training pipeline stored with a version (``model_metadata``) is loaded with
+    it; a version stored without any has none."""
+    import mlflow
+
+    with mlflow.start_run():
+        MlflowKerasModelDataset(
+            model_metadata=["settings"],
+            save_args={"name": "model", "registered_model_name": "tiny", "pip_requirements": []},
+        ).save({"model": _tiny(3.0), "settings": {"rate": 16000, "spec": {"nfft": 200}}})
+    loaded = MlflowRegisteredModelDataset("tiny", model_version="latest").load()
+    assert loaded.version == "3"
+    assert loaded.metadata["settings"] == {"rate": 16000, "spec": {"nfft": 200}}
+    assert "settings" not in MlflowRegisteredModelDataset("tiny", model_version=1).load().metadata
+
+
 def test_a_version_by_alias_and_the_alias_moves_with_each_version(registry) -> None:
     import mlflow
 

@@ -24,6 +24,7 @@ class RegisteredModel:
     signature: Any  # mlflow.models.ModelSignature
     run_metrics: dict[str, float] = field(default_factory=dict)
     requested: str = ""  # the model_version asked for: an alias, `latest` or the number
+    metadata: dict[str, Any] = field(default_factory=dict)  # its MLmodel `metadata`
 
     @property
     def label(self) -> str:
@@ -153,7 +154,8 @@ def load_registered(
             )
         chosen = matching[0]
     uri = f"models:/{name}/{chosen.version}"
-    signature = mlflow.models.get_model_info(uri).signature
+    info = mlflow.models.get_model_info(uri)
+    signature = info.signature
     if signature is None or signature.inputs is None:
         raise DatasetError(
             f"{uri} was logged without a signature, so its input shape is unknown: "
@@ -174,6 +176,7 @@ def load_registered(
         signature,
         dict(metrics),
         model_version,
+        dict(info.metadata or {}),
     )
 
 

@@ -8,10 +8,14 @@ chunk). :func:`dl_pipelines.ship.manifest.check_manifest` checks it.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from typing import Any
 
 from dl_pipelines.datasets.mlflow_registry import RegisteredModel
 from dl_pipelines.pipelines.shipping import exports
+
+logger = logging.getLogger(__name__)
 
 #: The runner configuration's file name among the exports.
 RUNNER_CONFIG = "model.json"
@@ -60,10 +64,43 @@ def build(
 
 
 def _detector(registered: RegisteredModel, params: dict[str, Any]) -> Any:
-    """The detector of the ``trigger_word`` parameters at the run's threshold, checked
-    against the registered model's Conv1D."""
-    from dl_pipelines.pipelines.trigger_word.detection import make_detector
+    """The detector of the registered version, checked against its Conv1D.
+
+    A version registered with its settings (``trigger_word_detection`` in its MLmodel
+    metadata) is shipped with them: its threshold, audio rate, spectrogram, Conv1D and
+    event logic, whatever the ``trigger_word`` parameters say now
+    (:func:`~dl_pipelines.pipelines.trigger_word.detection.registered_detector`, as
+    ``trigger_word_detect`` scores it; each difference is logged). The scoring windows
+    are the parameters' (``detect.window_seconds``, ``detect.overlap_seconds``), and
+    ``detect.threshold`` is not shipped (the runner's ``--threshold`` is its on-device
+    counterpart). A version registered before those settings were stored takes them from
+    the parameters, at its run's ``threshold`` metric, with a warning.
+    """
+    from dl_pipelines.pipelines.trigger_word import detection
     from dl_pipelines.pipelines.trigger_word.params import parse_params
+
+    p = parse_params(params)
+    stored = registered.metadata.get(detection.VERSION_KEY)
+    if stored is not None:
+        if p.detect.threshold is not None:
+            logger.info(
+                "trigger_word.detect.threshold (%g) is not shipped: model.json holds the "
+                "threshold chosen on validation for %s (run_tflite --threshold overrides it).",
+                p.detect.threshold,
+                registered.label,
+            )
+        own = dataclasses.replace(p, detect=dataclasses.replace(p.detect, threshold=None))
+        detector = detection.registered_detector(stored, own)
+    else:
+        detector = _detector_of_parameters(registered, p)
+    detector.check_model(registered.model, registered.uri)
+    return detector
+
+
+def _detector_of_parameters(registered: RegisteredModel, p: Any) -> Any:
+    """The detector of today's ``trigger_word`` parameters at the run's threshold, for a
+    version registered without its settings (before ``trigger_word_detection``)."""
+    from dl_pipelines.pipelines.trigger_word.detection import VERSION_KEY, make_detector
 
     if "threshold" not in registered.run_metrics:
         raise ValueError(
@@ -71,6 +108,16 @@ def _detector(registered: RegisteredModel, params: dict[str, Any]) -> Any:
             "re-run `kedro run --pipelines trigger_word` to register a model "
             "with its detection threshold."
         )
-    detector = make_detector(parse_params(params), registered.run_metrics["threshold"])
-    detector.check_model(registered.model, registered.uri)
-    return detector
+    logger.warning(
+        "%s was registered without its settings ('%s' in its MLmodel metadata): model.json "
+        "takes the audio rate (%d Hz), spectrogram (%s) and event settings from today's "
+        "trigger_word parameters, at its run's threshold. Only its Conv1D and frequency bins "
+        "are checked against the model: if it was trained with other settings, the runner "
+        "computes other features than it was trained on. Ship it with the parameters it was "
+        "trained with, or a version registered since (`kedro run --pipelines trigger_word`).",
+        registered.label,
+        VERSION_KEY,
+        p.audio.sample_rate,
+        p.spectrogram.kwargs(),
+    )
+    return make_detector(p, registered.run_metrics["threshold"])
