@@ -115,6 +115,28 @@ def test_similar_dicts_sit_side_by_side_and_equal_length_lists_become_columns():
     assert "<td>style</td><td>swirls</td>" in page
 
 
+def test_dicts_that_share_too_few_keys_stay_tables_of_their_own():
+    page = report_page(
+        "t",
+        pair_head_report={
+            "metrics": {"pair_verify_accuracy": 0.5, "pair_verify_roc_auc": 0.53},
+            "history": {"accuracy": [0.52, 0.5], "loss": [0.69, 0.7]},
+        },
+        test_report={
+            "frr_by_family": {  # validation and test families differ on purpose
+                "val": {"espeak": {"frr": 0.3}, "festival": {"frr": 0.2}},
+                "test": {"flite": {"frr": 0.7}},
+            }
+        },
+    )
+    _well_formed(page)
+    assert "<td>metrics.pair_verify_accuracy</td>" in page
+    assert "<td>history.loss</td><td>[0.69, 0.7]</td>" in page
+    assert "<h4>frr_by_family.val</h4>" in page
+    assert "<td>frr_by_family.test.flite.frr</td>" in page
+    assert "<th>espeak.frr</th>" not in page
+
+
 def test_audio_clips_are_players_after_the_figures_within_the_pages_audio_budget():
     from dl_pipelines.audio.io import wav_bytes
 

@@ -273,8 +273,9 @@ def _records_table(value: Mapping) -> str | None:
     if any(row is None for row in flat.values()):
         return None
     columns = list(dict.fromkeys(c for row in flat.values() for c in row))
-    if len(columns) > MAX_COLUMNS or any(2 * len(row) < len(columns) for row in flat.values()):
-        return None
+    shared = set.intersection(*(set(row) for row in flat.values()))
+    if len(columns) > MAX_COLUMNS or 2 * len(shared) < len(columns):
+        return None  # not alike: {"metrics": {...}, "history": {...}} stays two tables
     rows = [[key, *(_inline(row.get(c)) for c in columns)] for key, row in flat.items()]
     return _grid(["", *columns], rows)
 
