@@ -103,10 +103,13 @@ class MlflowKerasModelDataset(MlflowModelTrackingDataset):
         model = self._load_model()
         if not self._metadata_keys:
             return model
-        import mlflow
+        if self.last_loaded is not None:  # from the registry, its metadata already read
+            uri, stored = self.last_loaded.uri, self.last_loaded.metadata
+        else:
+            import mlflow
 
-        uri = self.last_loaded.uri if self.last_loaded else self.model_uri
-        stored = mlflow.models.get_model_info(uri).metadata or {}
+            uri = self.model_uri
+            stored = mlflow.models.get_model_info(uri).metadata or {}
         missing = [key for key in self._metadata_keys if key not in stored]
         if missing:
             pipeline = self._training_pipeline or self._save_args.get(

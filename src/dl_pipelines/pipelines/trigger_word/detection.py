@@ -89,8 +89,9 @@ def detector_from(settings: dict[str, Any], detect: DetectParams) -> windows.Det
 
 def make_detector(p: TriggerWordParams, threshold: float) -> windows.Detector:
     """The :class:`~dl_pipelines.audio.windows.Detector` of the ``trigger_word``
-    parameters, at ``threshold``: what the shipping pipeline writes into ``model.json``
-    (``trigger_word_detect`` uses the registered version's own, :func:`registered_detector`)."""
+    parameters, at ``threshold``: what shipping writes into ``model.json`` for a version
+    registered without its settings (``trigger_word_detect`` and shipping otherwise use
+    the version's own, :func:`registered_detector`)."""
     return detector_from(version_settings(p, threshold), p.detect)
 
 
