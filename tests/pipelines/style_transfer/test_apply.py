@@ -63,34 +63,44 @@ def _method(method: str, style: dict, stylizer) -> str:
     return apply.method_for(config, style, stylizer)
 
 
+def _registered(style: str, version: str = "style_transfer_stylizer v3 (champion)") -> dict:
+    """A loaded version of ``style_transfer_registered_model`` trained for ``style``."""
+    return {
+        "model": transform_net.build_transform_net((4, 8, 8), 1, style=style),
+        "stylizer_settings": {
+            "style": style,
+            "image_size": 256,
+            "crop_size": 128,
+            "pixel_range": [0, 255],
+            "size_multiple": 4,
+        },
+        "version": version,
+    }
+
+
 def test_apply_method_takes_the_stylizer_only_for_its_style() -> None:
-    swirls = transform_net.build_transform_net((4, 8, 8), 1, style="swirls")
-    assert transform_net.stylizer_style(swirls) == "swirls"
+    swirls = _registered("swirls")
     by_name = {"name": "swirls", "source": "name"}
     assert _method("auto", by_name, swirls) == "stylizer"
     assert _method("stylizer", by_name, swirls) == "stylizer"
     assert _method("optimise", by_name, swirls) == "optimise"
     mosaic = {"name": "mosaic", "source": "name"}
     assert _method("auto", mosaic, swirls) == "optimise"
-    assert _method("auto", by_name, None) == "optimise"
+    assert _method("auto", by_name, None) == "optimise"  # none registered
     assert _method("auto", {"name": "swirls", "source": "file"}, swirls) == "optimise"
-    unnamed = transform_net.build_transform_net((4, 8, 8), 1)  # saved before styles were recorded
-    assert transform_net.stylizer_style(unnamed) is None
-    assert _method("auto", by_name, unnamed) == "optimise"
 
 
 def test_stylizer_method_for_another_style_says_how_to_train_one() -> None:
-    swirls = transform_net.build_transform_net((4, 8, 8), 1, style="swirls")
+    swirls = _registered("swirls")
     with pytest.raises(
         ValueError,
-        match=r"cannot stylise in 'mosaic': the stylizer at "
-        r"data/06_models/style_transfer/stylizer.keras is "
+        match=r"cannot stylise in 'mosaic': style_transfer_stylizer v3 \(champion\) is "
         r"trained for 'swirls'.*--pipelines style_transfer "
-        r"--params style_transfer.stylizer.style=mosaic.*"
+        r"--params style_transfer.stylizer.style=mosaic.*model_version=<n>.*"
         r"method=optimise",
     ):
         _method("stylizer", {"name": "mosaic", "source": "name"}, swirls)
-    with pytest.raises(ValueError, match="no trained stylizer at"):
+    with pytest.raises(ValueError, match="the MLflow registry holds no style_transfer_stylizer"):
         _method("stylizer", {"name": "mosaic", "source": "name"}, None)
     with pytest.raises(
         ValueError,
@@ -101,7 +111,7 @@ def test_stylizer_method_for_another_style_says_how_to_train_one() -> None:
 
 
 def test_apply_with_the_stylizer_is_one_scored_pass(vgg_weights, params) -> None:
-    swirls = transform_net.build_transform_net((4, 8, 8), 1, style="swirls")
+    swirls = _registered("swirls")
     photo = np.random.default_rng(0).integers(0, 256, (66, 90, 3), np.uint8)
     style = {"name": "swirls", "image": np.full((70, 70, 3), 200, np.uint8), "source": "name"}
     results, history = nodes.apply_style(
@@ -117,6 +127,8 @@ def test_apply_with_the_stylizer_is_one_scored_pass(vgg_weights, params) -> None
     )
     ((name, image),) = results.items()
     assert name == "me__swirls.png" and image.shape == (29, 40, 3)
-    np.testing.assert_array_equal(image, transform_net.stylise(swirls, fit_long_side(photo, 40)))
+    np.testing.assert_array_equal(
+        image, transform_net.stylise(swirls["model"], fit_long_side(photo, 40))
+    )
     assert history["method"] == "stylizer" and history["step"] == [0]
     assert history["total_loss"][0] > 0

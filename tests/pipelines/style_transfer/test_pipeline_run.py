@@ -118,6 +118,25 @@ def test_apply_uses_the_stylizer_trained_for_the_style(
     run = styled_project.runs("style_transfer_apply")[0]
     assert run.info.status == "FINISHED" and run.data.metrics["total_loss"] > 0
     assert len(styled_project.client().get_metric_history(run.info.run_id, "total_loss")) == 1
+    # the stylizer is the version the style_transfer run's gate registered
+    (training,) = styled_project.runs("style_transfer")
+    tag = "input.style_transfer_registered_model"
+    assert run.data.tags[tag] == "style_transfer_stylizer v1 (champion)"
+    assert run.data.tags[f"{tag}.source_run_id"] == training.info.run_id
+
+    failed = styled_project.run(
+        "--pipelines",
+        "style_transfer_apply",
+        "--params",
+        f"content={photo},style=swirls,model_version=99",
+        check=False,
+    )  # a wrong version is an error, never the champion or the optimisation instead
+    styled_project.assert_failed_cleanly(
+        failed,
+        "style_transfer_apply",
+        "Registered model 'style_transfer_stylizer' has no version 99 (versions: 1",
+        "champion → 1",
+    )
 
     failed = styled_project.run(
         "--pipelines",

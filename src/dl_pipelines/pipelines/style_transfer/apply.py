@@ -1,7 +1,9 @@
-"""``style_transfer_apply``: one photo stylised by the trained stylizer or by optimisation.
+"""``style_transfer_apply``: one photo stylised by a registered stylizer or by optimisation.
 
-The style is a known style name or an image file; the photo keeps its aspect ratio.
-Keras is imported inside the functions.
+The stylizer is a version of ``style_transfer_stylizer`` in the MLflow registry (the
+``champion`` or ``--params model_version=``), with the style it was trained for in its
+metadata; ``None`` when none is registered. The style is a known style name or an image
+file; the photo keeps its aspect ratio. Keras is imported inside the functions.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from dl_pipelines.tracking.runs import log_metrics_to_active_run
 
 logger = logging.getLogger(__name__)
 
-#: Where the ``style_transfer`` pipeline saves the stylizer (catalog ``style_transfer_stylizer``).
-STYLIZER_FILE = "data/06_models/style_transfer/stylizer.keras"
+#: The registered model the ``style_transfer`` pipeline's gate registers the stylizer as.
+REGISTERED_NAME = "style_transfer_stylizer"
 
 
 def choose(
@@ -57,40 +59,38 @@ def choose(
     )
 
 
-def method_for(config: ApplyParams, style: dict[str, Any], stylizer: Any) -> str:
+def method_for(config: ApplyParams, style: dict[str, Any], stylizer: dict | None) -> str:
     """``optimise`` or ``stylizer`` for ``style_transfer_apply.method`` (see ``APPLY_METHODS``).
 
-    The stylizer serves a style only when the style was chosen by name and the stylizer
-    was trained for that name (its model name is ``stylizer__<style>``).
+    The stylizer serves a style only when the style was chosen by name and the
+    registered version was trained for that name (the ``style`` of its
+    ``stylizer_settings``).
     """
-    from dl_pipelines.pipelines.style_transfer.transform_net import stylizer_style
-
     if config.method == "optimise":
         return "optimise"
-    trained = stylizer_style(stylizer) if stylizer is not None else None
+    trained = stylizer["stylizer_settings"]["style"] if stylizer is not None else None
     if style["source"] == "name" and trained == style["name"]:
         return "stylizer"
     if stylizer is None:
-        reason = f"there is no trained stylizer at {STYLIZER_FILE}"
-    elif trained is None:
-        reason = (
-            f"the stylizer at {STYLIZER_FILE} does not record its style (trained "
-            "by an older version): retrain it"
-        )
-    elif style["source"] == "file":
-        reason = (
-            f"the stylizer at {STYLIZER_FILE} is trained for the style name "
-            f"'{trained}', and style '{config.style}' is a file (pass a style name)"
-        )
+        reason = f"the MLflow registry holds no {REGISTERED_NAME}"
     else:
-        reason = f"the stylizer at {STYLIZER_FILE} is trained for '{trained}'"
+        version = stylizer.get("version", REGISTERED_NAME)
+        if style["source"] == "file":
+            reason = (
+                f"{version} is trained for the style name '{trained}', and style "
+                f"'{config.style}' is a file (pass a style name)"
+            )
+        else:
+            reason = f"{version} is trained for '{trained}'"
     if config.method == "stylizer":
+        another = "pick a version trained for it with --params model_version=<n>, "
+        another = "" if stylizer is None else another
         raise ValueError(
-            f"method=stylizer cannot stylise in '{style['name']}': {reason}. Train a stylizer "
-            f"for it with `kedro run --pipelines style_transfer --params "
-            f"style_transfer.stylizer.style={style['name']}` (the style needs an image in "
-            "data/01_raw/style_transfer/style/ or a default, and a pair in "
-            "style_transfer.pairs), or pass `--params method=optimise`."
+            f"method=stylizer cannot stylise in '{style['name']}': {reason}. Train and "
+            f"register a stylizer for it with `kedro run --pipelines style_transfer "
+            f"--params style_transfer.stylizer.style={style['name']}` (the style needs an "
+            "image in data/01_raw/style_transfer/style/ or a default, and a pair in "
+            f"style_transfer.pairs), {another}or pass `--params method=optimise`."
         )
     logger.info("Stylising by optimisation: %s.", reason)
     return "optimise"
@@ -99,7 +99,7 @@ def method_for(config: ApplyParams, style: dict[str, Any], stylizer: Any) -> str
 def stylise_photo(
     content: np.ndarray,
     style: dict[str, Any],
-    stylizer: Any,
+    stylizer: dict[str, Any] | None,
     vgg_weights: Mapping[str, Any],
     config: ApplyParams,
     min_input_size: int,
@@ -119,6 +119,7 @@ def stylise_photo(
     name = pair_name(PurePosixPath(config.content).stem, style["name"])
     extractor = optimisation.extractor(vgg_weights, weights)
     if method == "stylizer":
+        logger.info("Stylising with %s.", stylizer.get("version", REGISTERED_NAME))
         out = _stylise_once(stylizer, extractor, photo, style_image, weights)
     else:
         logger.info(
@@ -145,14 +146,21 @@ def stylise_photo(
 
 
 def _stylise_once(
-    stylizer: Any, extractor: Any, photo: np.ndarray, style: np.ndarray, weights: Any
+    stylizer: dict[str, Any], extractor: Any, photo: np.ndarray, style: np.ndarray, weights: Any
 ) -> dict[str, Any]:
-    """One forward pass of the stylizer, scored with J(G) like an optimisation result."""
+    """One forward pass of a registered stylizer, fed as its ``stylizer_settings`` say,
+    scored with J(G) like an optimisation result."""
     from dl_pipelines.pipelines.style_transfer.model import image_costs
     from dl_pipelines.pipelines.style_transfer.transform_net import stylise
 
     started = time.perf_counter()
-    image = stylise(stylizer, photo)
+    settings = stylizer["stylizer_settings"]
+    if list(settings["pixel_range"]) != [0, 255]:
+        raise ValueError(
+            f"{stylizer.get('version', REGISTERED_NAME)} takes pixels in "
+            f"{settings['pixel_range']}; this project's stylizers take [0, 255]."
+        )
+    image = stylise(stylizer["model"], photo, settings["size_multiple"])
     seconds = time.perf_counter() - started
     costs = image_costs(extractor, image, photo, style, weights)
     log_metrics_to_active_run(costs, step=0)

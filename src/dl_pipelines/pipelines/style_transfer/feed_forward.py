@@ -130,9 +130,10 @@ def compare(
     Returns:
         The stylised held-out images (``{"<content>__<style>": image}``), the metrics
         (``stylizer_speed_ratio``, ``stylizer_style_loss``, ``stylizer_content_loss``,
-        ``optimisation_style_loss``, …; means over the held-out pairs), a JSON report
-        and the panels ``(content, optimised, stylised, pair name)`` of
-        ``plots.comparison_figure``.
+        ``optimisation_style_loss``, …; means over the held-out pairs;
+        ``stylizer_style_reduction``: 1 − the stylizer's style loss over the content
+        image's), a JSON report and the panels ``(content, optimised, stylised, pair
+        name)`` of ``plots.comparison_figure``.
     """
     from dl_pipelines.pipelines.style_transfer import transform_net
     from dl_pipelines.pipelines.style_transfer.model import image_costs
@@ -185,6 +186,11 @@ def compare(
             for loss in ("total_loss", "content_loss", "style_loss")
         },
     }
+    # the share of the content image's style loss one pass removes (1: all of it, as far
+    # as the optimisation gets); the registry gate's figure (``nodes.gate_for_registry``)
+    metrics["stylizer_style_reduction"] = 1.0 - (
+        metrics["stylizer_style_loss"] / metrics["content_image_style_loss"]
+    )
     logger.info(
         "Stylizer: %.3f s per image vs %.1f s of optimisation (×%.0f faster); style "
         "loss %.4g vs %.4g (content image: %.4g), content loss %.4g vs %.4g.",

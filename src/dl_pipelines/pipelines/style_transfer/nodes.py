@@ -10,10 +10,13 @@ losses, and stylises a new image in one pass.
 Each node parses its parameters (``params.py``) and hands the work to its module:
 ``images.py`` (the image library, sizes, crops), ``optimisation.py`` (the pixels of G),
 ``feed_forward.py`` (the stylizer), ``apply.py`` (one new photo) and ``plots.py``.
+A stylizer good enough is registered in MLflow as ``style_transfer_stylizer``
+(:func:`gate_for_registry`); ``style_transfer_apply`` uses a version of it.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -29,7 +32,12 @@ from dl_pipelines.pipelines.style_transfer.params import (
     chosen_pairs,
 )
 from dl_pipelines.runtime.config import parse
+from dl_pipelines.tracking import registry_gate
 from dl_pipelines.tracking.runs import as_mlflow_metrics
+
+#: What a registered stylizer carries in its version's metadata (``model_metadata`` of
+#: ``style_transfer_registered_model``): the style it stylises in and how it is fed.
+STYLIZER_SETTINGS = "stylizer_settings"
 
 
 def collect_images(
@@ -197,6 +205,68 @@ def compare_stylizer(
     return stylised, as_mlflow_metrics(metrics), report, plots.comparison_figure(panels)
 
 
+def gate_for_registry(
+    stylizer: Any,
+    report: dict[str, Any],
+    image_size: int,
+    stylizer_params: dict[str, Any],
+    min_style_reduction: float,
+) -> dict[str, Any]:
+    """The stylizer to register as ``style_transfer_stylizer`` — an uncompiled copy, with
+    the style it was trained for — only if it removes enough of the style loss.
+
+    The figure is ``stylizer_style_reduction`` of the comparison (``report["means"]``):
+    1 − the stylizer's style loss over the content image's, on the held-out photos (the
+    optimisation reaches about 0.99, one pass of the stylizer about 0.89 with the base
+    parameters). The copy (:func:`~dl_pipelines.nn.copies.uncompiled_copy`) holds Keras
+    layers only (instance normalisation is ``GroupNormalization``, the pixel scaling
+    ``Rescaling`` layers), so it loads without this project's code. Its version's
+    metadata holds ``stylizer_settings``: the style, the sizes it was trained at, and
+    its input (RGB in [0, 255], any height and width, edge-padded to a multiple of 4),
+    so that ``style_transfer_apply`` decides and stylises with that very version's.
+
+    Args:
+        stylizer: The trained transform net (:func:`train_stylizer`).
+        report: The comparison's report (:func:`compare_stylizer`).
+        image_size: ``style_transfer.images.image_size`` (the style's Gram matrices
+            were taken at this size).
+        stylizer_params: ``style_transfer.stylizer``.
+        min_style_reduction: ``style_transfer.registry.min_style_reduction``.
+
+    Raises:
+        RegistryGateError: when ``stylizer_style_reduction`` is below the minimum or not
+            a number (the run then fails, and no new version is registered).
+    """
+    from dl_pipelines.nn.copies import uncompiled_copy
+
+    reduction = report["means"]["stylizer_style_reduction"]
+    if not math.isfinite(reduction):  # a diverged stylizer: NaN compares as passing
+        raise registry_gate.RegistryGateError(
+            f"stylizer_style_reduction is {reduction}: the stylizer diverged and is not "
+            "registered. Lower style_transfer.stylizer.learning_rate."
+        )
+    registry_gate.require(
+        "stylizer_style_reduction",
+        reduction,
+        min_style_reduction,
+        "style_transfer.registry.min_style_reduction",
+        hint="Look at the run's plots/stylizer.png, train longer "
+        "(style_transfer.stylizer.steps) or lower the threshold in "
+        "parameters_style_transfer.yml.",
+    )
+    config = parse(StylizerParams, stylizer_params, "style_transfer.stylizer")
+    return {
+        "model": uncompiled_copy(stylizer),
+        STYLIZER_SETTINGS: {
+            "style": config.style,
+            "image_size": image_size,
+            "crop_size": config.crop_size,
+            "pixel_range": [0, 255],
+            "size_multiple": 4,
+        },
+    }
+
+
 def choose_style(
     style_images: dict[str, np.ndarray],
     style_file: np.ndarray | None,
@@ -223,7 +293,7 @@ def choose_style(
 def apply_style(
     content: np.ndarray,
     style: dict[str, Any],
-    stylizer: Any,
+    stylizer: dict[str, Any] | None,
     vgg_weights: dict[str, Any],
     params: dict[str, Any],
     min_input_size: int,
@@ -233,19 +303,24 @@ def apply_style(
 ) -> tuple[dict, dict]:
     """Stylise one photo, keeping its aspect ratio: by the stylizer or by optimisation.
 
+    ``stylizer`` is a version of the registered ``style_transfer_stylizer``
+    (``{"model", "stylizer_settings", "version"}``: the registry's ``champion``, or
+    ``--params model_version=``), or ``None`` when the registry holds none.
     The photo is resized so that its long side is ``style_transfer_apply.image_size``.
     ``method`` (``auto`` | ``optimise`` | ``stylizer``) chooses how: the feed-forward
-    ``stylizer`` (one pass; ``auto`` takes it when it is trained for the style) or the
-    optimisation, whose style image is cropped to the photo's aspect ratio and resized
-    to the same size. The costs go to MLflow as ``content_loss``, ``style_loss``,
-    ``total_loss`` (per logged step; the stylizer's result once, at step 0).
+    ``stylizer`` (one pass; ``auto`` takes it when its version was trained for the style,
+    the ``style`` of its ``stylizer_settings``) or the optimisation, whose style image is
+    cropped to the photo's aspect ratio and resized to the same size. The costs go to
+    MLflow as ``content_loss``, ``style_loss``, ``total_loss`` (per logged step; the
+    stylizer's result once, at step 0).
 
     Returns:
         ``{"<photo>__<style>.<png|jpg>": image}`` (a folder of results) and the history.
 
     Raises:
         ValueError: when the photo is smaller than ``min_input_size`` px, or
-            ``method=stylizer`` and the stylizer is missing or trained for another style.
+            ``method=stylizer`` and no stylizer is registered, or the version is trained
+            for another style.
     """
     config = parse(ApplyParams, params, "style_transfer_apply")
     settings = parse(OptimisationParams, optimisation_params, "style_transfer.optimisation")

@@ -1,4 +1,5 @@
-"""Wiring of the ``style_transfer`` pipeline: images → optimisation → figures and reports."""
+"""Wiring of the ``style_transfer`` pipeline: images → optimisation → figures and reports;
+the stylizer → its comparison → the registry gate (``style_transfer_registered_model``)."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -107,6 +108,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "style_transfer_stylizer_plot",
                 ],
                 name="compare_stylizer_node",
+            ),
+            Node(
+                func=nodes.gate_for_registry,
+                inputs=[
+                    "style_transfer_stylizer",
+                    "style_transfer_stylizer_report",
+                    "params:style_transfer.images.image_size",
+                    "params:style_transfer.stylizer",
+                    "params:style_transfer.registry.min_style_reduction",
+                ],
+                outputs="style_transfer_registered_model",
+                name="register_model_node",
             ),
             report_page_node(
                 "style_transfer",

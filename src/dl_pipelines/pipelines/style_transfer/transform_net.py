@@ -121,10 +121,11 @@ def build_stylizer_trainer(
     return trainer
 
 
-def stylise(transform: keras.Model, image: np.ndarray) -> np.ndarray:
-    """One forward pass: ``(h, w, 3)`` → stylised uint8, any size (edge-padded to ×4)."""
+def stylise(transform: keras.Model, image: np.ndarray, multiple: int = 4) -> np.ndarray:
+    """One forward pass: ``(h, w, 3)`` → stylised uint8, any size (edge-padded to a
+    multiple of ``multiple``, 4 for :func:`build_transform_net`'s two stride-2 convs)."""
     height, width = image.shape[:2]
-    pad_h, pad_w = -height % 4, -width % 4
+    pad_h, pad_w = -height % multiple, -width % multiple
     padded = np.pad(
         np.asarray(image, dtype="float32"), ((0, pad_h), (0, pad_w), (0, 0)), mode="edge"
     )

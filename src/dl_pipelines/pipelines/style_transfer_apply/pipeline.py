@@ -1,6 +1,10 @@
 """Wiring of ``style_transfer_apply`` (its nodes live with the ``style_transfer`` nodes).
 
-Needs ``--params content=<path>``: keep it out of ``__default__``.
+Needs ``--params content=<path>``: keep it out of ``__default__``. Its stylizer is
+``style_transfer_registered_model``, the output of ``style_transfer``'s registry gate:
+the registry's ``champion`` by default (or ``--params model_version=N|latest|<alias>``),
+``None`` when no stylizer is registered (``method=auto`` then optimises); in a run of
+both it runs after the gate.
 """
 
 from kedro.pipeline import Node, Pipeline
@@ -43,7 +47,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=[
                     "style_transfer_apply_content",
                     "style_transfer_apply_style",
-                    "style_transfer_apply_stylizer",
+                    "style_transfer_registered_model",
                     "style_transfer_vgg_weights",
                     "params:style_transfer_apply",
                     "params:style_transfer.images.min_input_size",
