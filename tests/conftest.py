@@ -126,6 +126,23 @@ def make_project_copy(destination: Path) -> KedroProject:
     return KedroProject(destination)
 
 
+@pytest.fixture(autouse=True)
+def mlflow_left_as_found() -> Iterator[None]:
+    """No test leaves behind the experiment it chose with ``mlflow.set_experiment`` (a
+    module global plus the ``MLFLOW_EXPERIMENT_ID`` variable): a later test against
+    another store would look for it there ("No Experiment with id=1 exists")."""
+    before = os.environ.get("MLFLOW_EXPERIMENT_ID")
+    yield
+    fluent = sys.modules.get("mlflow.tracking.fluent")
+    if fluent is None:  # MLflow never imported: nothing to undo
+        return
+    fluent._active_experiment_id = None  # no public way to forget set_experiment's choice
+    if before is None:
+        os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+    else:
+        os.environ["MLFLOW_EXPERIMENT_ID"] = before
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> KedroProject:
     """A fresh copy of the project, nothing run yet."""
