@@ -119,6 +119,10 @@ def test_two_applications_log_to_two_child_runs(tmp_path: Path):
     assert source["mlflow_run_id"] == day.info.run_id  # what trained the promoted model
 
     summary = _summary(client, parent)
+    # each application's seconds are its own nodes': together no more than the whole run
+    wall = (parent.info.end_time - parent.info.start_time) / 1000
+    assert all(summary[app]["seconds"] > 0 for app in APPS)
+    assert sum(summary[app]["seconds"] for app in APPS) <= wall
     assert summary["day_night"]["status"] == "FINISHED"
     assert summary["day_night"]["run_id"] == day.info.run_id
     assert summary["segmentation"]["headline_metric"] == "seg_miou"

@@ -129,8 +129,9 @@ class ApplicationRunsHook(MlflowHook):
         self._owner: dict[str, str] = {}
         self._children: dict[str, str] = {}
         self._remaining: Counter[str] = Counter()
-        self._started: dict[str, float] = {}
         self._ended: dict[str, float] = {}
+        self._node_started: float | None = None
+        self._busy: Counter[str] = Counter()  # seconds in each application's own nodes
         self._failed: str | None = None
         self._current: str | None = None
         self._parent: str | None = None
@@ -177,7 +178,7 @@ class ApplicationRunsHook(MlflowHook):
         self._leave_children()
         self._current = app
         child = self._children.get(app) or self._open_child(app)
-        self._started.setdefault(app, time.time())
+        self._node_started = time.time()
         parent, self.run_id = self.run_id, child
         try:  # kedro-mlflow resumes self.run_id and logs the node's parameters to it
             super().before_node_run(node, catalog, inputs, is_async)
@@ -188,6 +189,9 @@ class ApplicationRunsHook(MlflowHook):
     def after_node_run(self, node: Any) -> None:
         app = self._owner.get(node.name)
         if self._parent is not None and app is not None:
+            if self._node_started is not None:
+                self._busy[app] += time.time() - self._node_started
+                self._node_started = None
             self._remaining[app] -= 1
             if self._remaining[app] == 0:
                 self._ended[app] = time.time()
@@ -257,7 +261,12 @@ class ApplicationRunsHook(MlflowHook):
             client.set_terminated(run_id, status, end_time=_millis(self._ended.get(app)))
 
     def _log_summary(self) -> None:
-        """Each application's status, run and headline metric, logged to the parent."""
+        """Each application's status, run and headline metric, logged to the parent.
+
+        ``seconds`` is the time spent in the application's own nodes: the runner
+        interleaves applications, so the span from its first node to its last (its
+        child run's start and end) also counts the others' nodes run in between.
+        """
         client = mlflow.MlflowClient()
         headlines = self._params.get("headline_metrics") or {}
         rows, metrics = [], {}
@@ -268,7 +277,6 @@ class ApplicationRunsHook(MlflowHook):
             value = run.data.metrics.get(key) if run is not None and key else None
             if value is not None:
                 metrics[f"{app}.{key}"] = value
-            started, ended = self._started.get(app), self._ended.get(app)
             rows.append(
                 {
                     "application": app,
@@ -276,7 +284,7 @@ class ApplicationRunsHook(MlflowHook):
                     "run_id": run_id,
                     "headline_metric": key,
                     "value": value,
-                    "seconds": round(ended - started, 1) if started and ended else None,
+                    "seconds": round(self._busy[app], 1) if app in self._busy else None,
                 }
             )
         if metrics:
@@ -303,7 +311,7 @@ def _millis(seconds: float | None) -> int | None:
 
 def _summary_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| application | status | headline metric | value | seconds | run |",
+        "| application | status | headline metric | value | seconds in its nodes | run |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
