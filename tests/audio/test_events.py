@@ -119,6 +119,17 @@ def test_matched_says_which_keyword_ends_were_detected_in_their_order():
     assert hit.shape == (0,) and false_accepts == 0
 
 
+def test_best_peaks_is_the_highest_peak_in_each_keyword_window():
+    steps, values = np.array([8, 12, 14, 40]), np.array([0.3, 0.9, 0.6, 0.8])
+    # window of end 10: steps 8..15 (0.3, 0.9, 0.6); of end 30: 28..35 (none); of end 38: 40
+    best = events.best_peaks(steps, values, np.array([10, 30, 38]), (-2, 5))
+    np.testing.assert_allclose(best, [0.9, 0.0, 0.8])
+    assert events.best_peaks(np.array([], int), np.array([]), np.array([5]), (0, 1)).tolist() == [
+        0.0
+    ]
+    assert events.best_peaks(steps, values, np.array([], int), (0, 1)).shape == (0,)
+
+
 def test_hit_matrix_keeps_sweeps_hits_per_keyword() -> None:
     scores = [np.array([0.9, 0.4]), np.array([0.7]), np.array([], dtype=float)]
     steps = [np.array([12, 40]), np.array([31]), np.array([], dtype=np.int64)]

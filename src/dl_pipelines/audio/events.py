@@ -113,6 +113,21 @@ def matched(
     return hit, int((~used).sum())
 
 
+def best_peaks(
+    steps: np.ndarray, values: np.ndarray, ends: np.ndarray, tolerance: tuple[int, int]
+) -> np.ndarray:
+    """The highest peak score inside each keyword end's window (0 where no peak is), in
+    the order of ``ends``, for one clip: how near the keyword came to being detected. A
+    keyword missed with a best peak just under the threshold was heard; one near 0 was
+    not."""
+    steps, values = np.asarray(steps, dtype=np.int64), np.asarray(values, dtype=np.float32)
+    ends = np.asarray(ends, dtype=np.int64)
+    inside = (steps[None, :] >= ends[:, None] + tolerance[0]) & (
+        steps[None, :] <= ends[:, None] + tolerance[1]
+    )
+    return np.where(inside, values[None, :], 0.0).max(axis=1, initial=0.0).astype(np.float32)
+
+
 def match(
     detections: np.ndarray, ends: np.ndarray, tolerance: tuple[int, int]
 ) -> tuple[int, int, int]:

@@ -99,6 +99,7 @@ def test_test_frr_is_broken_down_by_background_snr_and_voice(
         assert sum(g["keywords"] for g in groups) == keywords, by
         misses = sum(g["frr"] * g["keywords"] for g in groups)
         assert misses == pytest.approx(report["metrics"]["test_frr"] * keywords), by
+    assert all(0.0 <= g["median_peak"] <= 1.0 for g in breakdown["by_voice"].values())
     assert set(breakdown["by_snr"]) <= {"10-15 dB", "15-20 dB"}
     assert set(breakdown["by_background"]) <= {
         "white",

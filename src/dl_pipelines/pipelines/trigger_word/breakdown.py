@@ -15,17 +15,26 @@ from dl_pipelines.pipelines.trigger_word.scoring import tolerance_steps
 
 
 def frr_by(
-    hit: np.ndarray, groups: np.ndarray, order: list[str] | None = None
+    hit: np.ndarray,
+    groups: np.ndarray,
+    order: list[str] | None = None,
+    peaks: np.ndarray | None = None,
 ) -> dict[str, dict[str, float]]:
     """``{group: {"keywords": n, "frr": share missed}}`` over the keywords of each group,
-    in ``order`` (groups without keywords left out) or sorted."""
+    in ``order`` (groups without keywords left out) or sorted; with each keyword's best
+    peak (``peaks``, :func:`~dl_pipelines.audio.events.best_peaks`), also the group's
+    ``median_peak``."""
     hit, groups = np.asarray(hit, dtype=bool), np.asarray(groups)
     present = set(np.unique(groups).tolist())
-    return {
-        str(g): {"keywords": int(np.sum(groups == g)), "frr": float(np.mean(~hit[groups == g]))}
-        for g in (order if order is not None else sorted(present))
-        if g in present
-    }
+    out = {}
+    for g in order if order is not None else sorted(present):
+        if g not in present:
+            continue
+        mine = groups == g
+        out[str(g)] = {"keywords": int(np.sum(mine)), "frr": float(np.mean(~hit[mine]))}
+        if peaks is not None:
+            out[str(g)]["median_peak"] = float(np.median(np.asarray(peaks)[mine]))
+    return out
 
 
 def band_names(edges: tuple[float, ...]) -> list[str]:
@@ -51,14 +60,20 @@ def frr_breakdown(
     threshold: float,
     p: TriggerWordParams,
 ) -> dict[str, Any]:
-    """The test FRR at ``threshold`` by background, SNR band, background × band, voice."""
+    """The test FRR at ``threshold`` by background, SNR band, background × band, voice;
+    by voice also the median of its keywords' best peaks (``median_peak``: near the
+    threshold, the voice is heard but scored under it; near 0, it is not heard)."""
     steps, values, ends = peaks
-    hit = [
-        events.matched(s[v >= threshold], e, tolerance_steps(p))[0]
+    tolerance = tolerance_steps(p)
+    keyword_clips = [
+        (s, v, e)
         for s, v, e, free in zip(steps, values, ends, data["free"], strict=True)
         if not free
     ]
+    hit = [events.matched(s[v >= threshold], e, tolerance)[0] for s, v, e in keyword_clips]
     hit = np.concatenate(hit) if hit else np.zeros(0, dtype=bool)
+    best = [events.best_peaks(s, v, e, tolerance) for s, v, e in keyword_clips]
+    best = np.concatenate(best) if best else np.zeros(0, dtype=np.float32)
     keyword = data["ends"][~data["free"]] >= 0  # ends are sorted, padded at the end
     background = np.repeat(data["background"][~data["free"]], keyword.sum(axis=1))
     edges = p.evaluation.snr_bands_db
@@ -75,7 +90,7 @@ def frr_breakdown(
             )
             for b in np.unique(background)
         },
-        "by_voice": frr_by(hit, data["keyword_group"][~data["free"]][keyword]),
+        "by_voice": frr_by(hit, data["keyword_group"][~data["free"]][keyword], peaks=best),
     }
 
 

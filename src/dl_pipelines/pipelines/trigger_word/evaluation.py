@@ -92,6 +92,15 @@ def evaluate(
             for by in ("by_background", "by_snr")
         ),
     )
+    unheard = {
+        v: g["median_peak"] for v, g in breakdown["by_voice"].items() if g["median_peak"] < 0.5
+    }
+    if unheard:
+        logger.info(
+            "Test voices the detector does not hear (their keywords' median best peak < 0.5, "
+            "whatever the threshold): %s",
+            ", ".join(f"{v} {peak:.3f}" for v, peak in sorted(unheard.items())),
+        )
     report = {
         "metrics": metrics,
         "threshold": threshold,
