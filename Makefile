@@ -29,7 +29,10 @@ $(STAMP): pyproject.toml requirements.lock
 # trigger_word's held-out voice families, Festival and Flite, are Debian packages: installed
 # here when this is a Debian-like machine and we are root; otherwise the pipeline skips
 # them with a log line (and its held-out-engine metric is missing), and this says so.
+# GnuSpeech, a training family, is an npm package installed into the virtual environment
+# (trigger_word runs it with Node.js); skipped likewise where npm is missing.
 VOICE_PACKAGES := flite festival festvox-kallpc16k festvox-kdlpc16k
+NPM_VOICES     := @echogarden/gnuspeech-wasm@0.3.0
 
 voices:
 	@if command -v flite >/dev/null && command -v festival >/dev/null; then :; \
@@ -42,6 +45,14 @@ voices:
 	  echo "make voices: apt-get could not install $(VOICE_PACKAGES); trigger_word skips them"; \
 	else echo "make voices: to hear Festival and Flite voices, run as root: apt-get install \
 	$(VOICE_PACKAGES) (trigger_word skips them until then)"; fi
+	@if [ -f $(VENV)/node_modules/@echogarden/gnuspeech-wasm/package.json ]; then :; \
+	elif command -v npm >/dev/null; then \
+	  echo "Installing the speech engine $(NPM_VOICES) (npm, into $(VENV))"; \
+	  npm install --prefix $(VENV) --no-save --no-package-lock --no-audit --no-fund \
+	    $(NPM_VOICES) >/dev/null 2>&1 || \
+	  echo "make voices: npm could not install $(NPM_VOICES); trigger_word skips GnuSpeech"; \
+	else echo "make voices: to hear GnuSpeech voices, install Node.js and npm \
+	(trigger_word skips them until then)"; fi
 
 # `make run` runs what a plain `kedro run` runs (every pipeline but the on-demand ones) in
 # two kedro runs: trigger_word and its detection on JAX (their base sizes are chosen for

@@ -10,11 +10,17 @@ import pytest
 from dl_pipelines.pipelines.trigger_word import engines, speech
 from dl_pipelines.pipelines.trigger_word.clips import family
 from dl_pipelines.pipelines.trigger_word.default_clips import engine_clips
-from dl_pipelines.pipelines.trigger_word.params import parse_params
+from dl_pipelines.pipelines.trigger_word.params import ENGINE_NAMES, parse_params
 from dl_pipelines.runtime.config import ParameterError
 
 RATE = 16000
-VOICES = {"espeak": "en-us+m1", "piper": "joe", "festival": "kal_diphone", "flite": "awb"}
+VOICES = {
+    "espeak": "en-us+m1",
+    "piper": "joe",
+    "festival": "kal_diphone",
+    "flite": "awb",
+    "gnuspeech": "female",
+}
 
 
 def _installed(name: str) -> engines.Engine:
@@ -37,11 +43,39 @@ def test_every_engine_says_the_word_at_the_asked_rate_and_pace(name: str) -> Non
     assert len(fast) < 0.9 * len(normal)  # speed > 1 speaks faster
 
 
-@pytest.mark.parametrize("name", ["piper", "festival", "flite"])
+@pytest.mark.parametrize("name", ["piper", "festival", "flite", "gnuspeech"])
 def test_an_unknown_voice_is_refused_naming_the_installed_ones(name: str) -> None:
     engine = _installed(name)
     with pytest.raises(speech.SpeechError, match="no voice 'nobody'"):
         engine.say("activate", "nobody", 1.0, 0)
+
+
+def test_the_parameters_know_every_engine_there_is() -> None:
+    assert set(ENGINE_NAMES) == set(engines.ENGINES)
+
+
+def test_gnuspeech_says_the_same_requests_alike_in_every_process() -> None:
+    """Its glottal noise is random: seeded from the first request, one batch is
+    reproducible (each call is a new Node.js process), and another seed changes it."""
+    _installed("gnuspeech")
+    requests = [("activate", "male", 1.0, 7), ("motivate", "small_child", 1.2, 7)]
+    first = engines.spoken_many("gnuspeech", requests, RATE)
+    again = engines.spoken_many("gnuspeech", requests, RATE)
+    other = engines.spoken_many("gnuspeech", [("activate", "male", 1.0, 8)], RATE)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_gnuspeech_without_node_or_its_package_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    engine = engines.GnuSpeechEngine()
+    monkeypatch.setattr(engines.sys, "prefix", str(tmp_path))
+    if engines.shutil.which("node"):
+        assert "npm install --prefix" in engine.missing()
+    monkeypatch.setattr(engines.shutil, "which", lambda name: None)
+    assert "Node.js" in engine.missing()
+    assert engine.voices() == []
 
 
 def test_an_unknown_engine_is_refused() -> None:

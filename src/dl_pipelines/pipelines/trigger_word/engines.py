@@ -15,6 +15,9 @@ festival  Festival: diphone voices cut from real          Debian ``festival``,
           recordings (``kal_diphone``, ``ked_diphone``)   ``festvox-kallpc16k``, …
 flite     Flite: CMU's small engine; clustergen voices    Debian ``flite``
           ``awb``, ``rms``, ``slt`` and diphone ``kal16``
+gnuspeech GnuSpeech: articulatory synthesis (a simulated  npm ``@echogarden/gnuspeech-
+          vocal tract); ``male``, ``female``,             wasm`` in the virtual
+          ``large_child``, ``small_child``, ``baby``      environment, run by Node.js
 ========  ==============================================  ============================
 
 Each adapter says why it cannot run (:meth:`Engine.missing`) instead of failing, so
@@ -26,8 +29,10 @@ seeded once, when its model is loaded), which keeps the default data reproducibl
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import sys
 import tempfile
 from abc import ABC, abstractmethod
 from functools import lru_cache
@@ -230,8 +235,69 @@ class FestivalEngine(Engine):
             return [audio_io.read_pcm_wav(path) for path in paths]
 
 
+class GnuSpeechEngine(Engine):
+    """GnuSpeech, an articulatory synthesiser (a tube model of the vocal tract driven by
+    articulation rules), as the npm package ``@echogarden/gnuspeech-wasm`` compiled to
+    WebAssembly, installed into the virtual environment (``npm install --prefix .venv``,
+    ``make voices``) and run by Node.js (``gnuspeech_say.mjs``, one process per batch)."""
+
+    name = "gnuspeech"
+    PACKAGE = "@echogarden/gnuspeech-wasm"
+    VOICES = ["male", "female", "large_child", "small_child", "baby"]
+    SCRIPT = Path(__file__).with_name("gnuspeech_say.mjs")
+
+    @property
+    def module(self) -> Path:
+        """The package's main file, under the interpreter's environment."""
+        return Path(sys.prefix) / "node_modules" / self.PACKAGE / "dist/exports/GnuSpeech.js"
+
+    def missing(self) -> str | None:
+        if not shutil.which("node"):
+            return "the program 'node' (Node.js) is not installed (apt-get install nodejs npm)"
+        if not self.module.is_file():
+            return (
+                f"the npm package {self.PACKAGE} is not installed "
+                f"(npm install --prefix {sys.prefix} {self.PACKAGE}, or make voices)"
+            )
+        return None
+
+    def voices(self) -> list[str]:
+        return list(self.VOICES) if self.missing() is None else []
+
+    def say(self, text: str, voice: str, speed: float, seed: int) -> Samples:
+        return self.say_many([(text, voice, speed, seed)])[0]
+
+    def say_many(self, requests: list[Request]) -> list[Samples]:
+        """Every request in one Node.js process, its glottal noise seeded by the first
+        request's seed: the same requests give the same audio."""
+        for voice in {r[1] for r in requests}:
+            self.check_voice(voice)
+        if not requests:
+            return []
+        with tempfile.TemporaryDirectory() as folder:
+            paths = [Path(folder) / f"{i}.wav" for i in range(len(requests))]
+            job = {
+                "module": str(self.module),
+                "seed": int(requests[0][3]) & 0x7FFFFFFF,
+                "requests": [
+                    {"text": text, "voice": voice, "tempo": float(speed), "out": str(path)}
+                    for (text, voice, speed, _), path in zip(requests, paths, strict=True)
+                ],
+            }
+            result = subprocess.run(
+                ["node", str(self.SCRIPT)],
+                input=json.dumps(job),
+                capture_output=True,
+                text=True,
+            )
+            if result.returncode != 0:
+                raise speech.SpeechError(f"GnuSpeech failed: {result.stderr.strip()[-500:]}")
+            return [audio_io.read_pcm_wav(path) for path in paths]
+
+
 ENGINES: dict[str, Engine] = {
-    e.name: e for e in (EspeakEngine(), PiperEngine(), FestivalEngine(), FliteEngine())
+    e.name: e
+    for e in (EspeakEngine(), PiperEngine(), FestivalEngine(), FliteEngine(), GnuSpeechEngine())
 }
 
 

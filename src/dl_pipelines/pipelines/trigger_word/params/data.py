@@ -44,7 +44,7 @@ class Voices:
 
 
 #: The speech engines of :mod:`~dl_pipelines.pipelines.trigger_word.engines`.
-ENGINE_NAMES = ("espeak", "piper", "festival", "flite")
+ENGINE_NAMES = ("espeak", "piper", "festival", "flite", "gnuspeech")
 
 
 @dataclass(frozen=True)
