@@ -12,12 +12,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from dl_pipelines.tracking.report_page import (
-    MAX_AUDIO_BYTES,
-    MAX_ROWS,
-    report_page,
-    report_page_node,
-)
+from dl_pipelines.tracking.report_page import MAX_AUDIO_BYTES, report_page, report_page_node
+from dl_pipelines.tracking.report_tables import MAX_ROWS
 
 
 def _png(colour: tuple[int, int, int]) -> bytes:

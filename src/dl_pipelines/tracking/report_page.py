@@ -16,21 +16,15 @@ application whose reports all end in its page collapses to one box.
 from __future__ import annotations
 
 import base64
-import html
 import io
-import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from kedro.pipeline import Node
 
-#: Rows of a table shown before "… n more rows".
-MAX_ROWS = 50
-#: Items of an inline list shown before "… (n items)".
-MAX_INLINE = 12
-#: Columns of a table of similar dicts; wider ones are listed key by key.
-MAX_COLUMNS = 16
+from dl_pipelines.tracking.report_tables import anchor, escape, tables_html
+
 #: WAV bytes one page embeds in all (about 4/3 of that in base64); the clips beyond are
 #: named, not embedded. trigger_word's three 10 s examples at 44.1 kHz are 2.6 MB.
 MAX_AUDIO_BYTES = 4 * 2**20
@@ -79,15 +73,15 @@ def report_page(title: str, **sections: Any) -> str:
     tables, figures, audio = [], [], []
     budget = [MAX_AUDIO_BYTES]  # WAV bytes the page may still embed
     for name, value in sections.items():
-        section = f'<section id="{_id(name)}">'
+        section = f'<section id="{anchor(name)}">'
         if _is_audio(value):
             audio.append(f"{section}{''.join(_clips(name, value, budget))}</section>")
         elif _is_figures(value):
             figures.append(f"{section}{''.join(_figures(name, value))}</section>")
         else:
-            tables.append(f"{section}<h3>{_e(name)}</h3>{_tables(name, value)}</section>")
-    nav = " ".join(f'<a href="#{_id(n)}">{_e(n)}</a>' for n in sections)
-    body = [f"<h1>{_e(title)}</h1>", f"<nav>{nav}</nav>"]
+            tables.append(f"{section}<h3>{escape(name)}</h3>{tables_html(name, value)}</section>")
+    nav = " ".join(f'<a href="#{anchor(n)}">{escape(n)}</a>' for n in sections)
+    body = [f"<h1>{escape(title)}</h1>", f"<nav>{nav}</nav>"]
     if tables:
         body += ["<h2>Metrics and reports</h2>", *tables]
     if figures:
@@ -96,7 +90,7 @@ def report_page(title: str, **sections: Any) -> str:
         body += ["<h2>Audio</h2>", *audio]
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{_e(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
@@ -144,8 +138,8 @@ def _figure(caption: str, png: bytes) -> str:
         raise TypeError(f"report_page: '{caption}' is bytes but not a PNG image (nor a WAV).")
     data = base64.b64encode(bytes(png)).decode("ascii")
     return (
-        f'<figure><img alt="{_e(caption)}" '
-        f'src="data:image/png;base64,{data}"><figcaption>{_e(caption)}</figcaption></figure>'
+        f'<figure><img alt="{escape(caption)}" '
+        f'src="data:image/png;base64,{data}"><figcaption>{escape(caption)}</figcaption></figure>'
     )
 
 
@@ -185,12 +179,12 @@ def _clips(name: str, value: Any, budget: list[int]) -> list[str]:
         data = base64.b64encode(wav).decode("ascii")
         parts.append(
             f'<figure><audio controls preload="metadata" src="data:audio/wav;base64,{data}">'
-            f"</audio><figcaption>{_e(caption)}{_e(_duration(wav))}</figcaption></figure>"
+            f"</audio><figcaption>{escape(caption)}{escape(_duration(wav))}</figcaption></figure>"
         )
     if left_out:
         parts.append(
             f'<p class="more">Not embedded (the page holds at most '
-            f"{MAX_AUDIO_BYTES / 2**20:.0f} MiB of audio): {_e(', '.join(left_out))}</p>"
+            f"{MAX_AUDIO_BYTES / 2**20:.0f} MiB of audio): {escape(', '.join(left_out))}</p>"
         )
     return parts
 
@@ -214,174 +208,3 @@ def _duration(wav: bytes) -> str:
             return f" · {file.getnframes() / rate:.1f} s, {rate} Hz"
     except (wave.Error, EOFError, ZeroDivisionError):
         return ""
-
-
-# ------------------------------------------------------------------------------ tables
-def _tables(name: str, value: Any) -> str:
-    """``value`` as one or more HTML tables."""
-    import pandas as pd  # here: the kedro CLI imports this module to list the pipelines
-
-    if isinstance(value, pd.DataFrame):
-        return _grid(list(map(str, value.columns)), value.to_numpy().tolist())
-    if isinstance(value, Mapping):
-        rows: list[tuple[str, Any]] = []
-        subtables: list[tuple[str, str]] = []
-        _flatten("", value, rows, subtables)
-        parts = [_grid(["key", "value"], rows)] if rows else []
-        parts += [f"<h4>{_e(title)}</h4>{table}" if title else table for title, table in subtables]
-        return "".join(parts) or "<p>(empty)</p>"
-    if isinstance(value, list | tuple):
-        return _list_table(value) or _grid(["value"], [[_inline(value)]])
-    raise TypeError(
-        f"report_page: section '{name}' is a {type(value).__name__}; expected PNG or WAV "
-        "bytes (or a dict/list of them), a dict, a list or a pandas DataFrame."
-    )
-
-
-def _flatten(
-    prefix: str, value: Mapping, rows: list[tuple[str, Any]], subtables: list[tuple[str, str]]
-) -> None:
-    """Scalars of nested dicts as ``(a.b, value)`` rows; similar dicts side by side (a
-    split report's train, val, test), lists of dicts, lists of rows and series
-    (equal-length lists) as tables of their own."""
-    title = prefix.rstrip(".")
-    siblings = {key: item for key, item in value.items() if isinstance(item, Mapping)}
-    records = _records_table(siblings)
-    series, in_series = _series_table(value)
-    for key, item in value.items():
-        if key in in_series or (records and key in siblings):
-            continue
-        path = f"{prefix}{key}"
-        if isinstance(item, Mapping):
-            _flatten(f"{path}.", item, rows, subtables)
-        elif isinstance(item, list | tuple) and (table := _list_table(item)):
-            subtables.append((path, table))
-        else:
-            rows.append((path, _inline(item)))
-    if records:
-        subtables.append((title, records))
-    if series:
-        subtables.append((title, series))
-
-
-def _records_table(value: Mapping) -> str | None:
-    """``{row: {column: scalar}}``, two rows or more sharing most columns, as one table;
-    nested dicts become ``a.b`` columns."""
-    if len(value) < 2 or not all(isinstance(v, Mapping) and v for v in value.values()):
-        return None
-    flat = {key: _flat_row(v) for key, v in value.items()}
-    if any(row is None for row in flat.values()):
-        return None
-    columns = list(dict.fromkeys(c for row in flat.values() for c in row))
-    shared = set.intersection(*(set(row) for row in flat.values()))
-    if len(columns) > MAX_COLUMNS or 2 * len(shared) < len(columns):
-        return None  # not alike: {"metrics": {...}, "history": {...}} stays two tables
-    rows = [[key, *(_inline(row.get(c)) for c in columns)] for key, row in flat.items()]
-    return _grid(["", *columns], rows)
-
-
-def _flat_row(value: Mapping, prefix: str = "") -> dict[str, Any] | None:
-    """``{"a": {"b": 1}}`` as ``{"a.b": 1}``; None if a value is not a scalar, a list of
-    scalars or a dict of them."""
-    row: dict[str, Any] = {}
-    for key, item in value.items():
-        if isinstance(item, Mapping):
-            nested = _flat_row(item, f"{prefix}{key}.")
-            if nested is None:
-                return None
-            row.update(nested)
-        elif _is_scalar(item) or _is_flat(item):
-            row[f"{prefix}{key}"] = item
-        else:
-            return None
-    return row
-
-
-def _series_table(value: Mapping) -> tuple[str | None, set[str]]:
-    """Three or more lists of scalars of one length (``step``, ``loss``, … of a training
-    history) as the columns of one table, and their keys."""
-    by_length: dict[int, list[str]] = {}
-    for key, item in value.items():
-        if _is_flat(item) and len(item) > 1:
-            by_length.setdefault(len(item), []).append(key)
-    keys = max(by_length.values(), key=len, default=[])
-    if len(keys) < 3:
-        return None, set()
-    rows = [list(row) for row in zip(*(value[key] for key in keys), strict=True)]
-    return _grid(list(map(str, keys)), rows), set(keys)
-
-
-def _list_table(value: Sequence) -> str | None:
-    """A list of dicts (records) or of equal-length rows (a matrix) as a table."""
-    if value and all(isinstance(v, Mapping) for v in value):
-        columns = list(dict.fromkeys(c for v in value for c in v))
-        rows = [[_inline(v.get(c)) for c in columns] for v in value]
-        return _grid(list(map(str, columns)), rows)
-    if (
-        value
-        and all(isinstance(v, list | tuple) and all(_is_scalar(x) for x in v) for v in value)
-        and len({len(v) for v in value}) == 1
-    ):
-        return _grid([str(i) for i in range(len(value[0]))], [list(v) for v in value])
-    return None
-
-
-def _grid(columns: list[str], rows: list[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
-    body = []
-    for row in rows[:MAX_ROWS]:
-        cells = "".join(
-            f'<td class="n">{_e(_cell(v))}</td>' if _is_number(v) else f"<td>{_e(_cell(v))}</td>"
-            for v in row
-        )
-        body.append(f"<tr>{cells}</tr>")
-    more = len(rows) - MAX_ROWS
-    tail = f'<p class="more">… {more} more rows</p>' if more > 0 else ""
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    return f'<div class="table">{table}</div>{tail}'
-
-
-def _inline(value: Any) -> Any:
-    """A scalar as it is; a short list as ``a, b, c``; anything else as its text."""
-    if _is_scalar(value):
-        return value
-    if isinstance(value, list | tuple):
-        shown = ", ".join(str(_cell(v)) for v in value[:MAX_INLINE])
-        more = f", … ({len(value)} items)" if len(value) > MAX_INLINE else ""
-        return f"[{shown}{more}]"
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items())
-    return str(value)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        v = float(value)
-        return str(v) if math.isnan(v) or math.isinf(v) else f"{v:.4g}"
-    return str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Number) and not isinstance(value, bool)
-
-
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | numbers.Number)
-
-
-def _is_flat(value: Any) -> bool:
-    return isinstance(value, list | tuple) and all(_is_scalar(x) for x in value)
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _id(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from kedro.io import AbstractDataset, DatasetError
 
-from dl_pipelines.pipelines.faces import nodes
+from dl_pipelines.pipelines.faces import nodes, registry
 from dl_pipelines.vision.images import resize
 from tests.conftest import PROJECT_ROOT
 from tests.pipelines.faces.conftest import BASE, LFW
@@ -31,7 +31,7 @@ def _registered(params: dict, **crop) -> dict:
     return {
         "model": StubEncoder(),
         "faces_threshold": {"tau": 0.01, "image_size": [16, 16]},
-        "faces_crop": {**{key: params[key] for key in nodes.CROP_KEYS}, **crop},
+        "faces_crop": {**{key: params[key] for key in registry.CROP_KEYS}, **crop},
     }
 
 

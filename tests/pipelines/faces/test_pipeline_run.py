@@ -13,7 +13,7 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from dl_pipelines.pipelines.faces import nodes
+from dl_pipelines.pipelines.faces import registry
 from tests.conftest import KedroProject
 from tests.pipelines.faces.conftest import BASE
 from tests.registry_checks import scored_with
@@ -116,7 +116,7 @@ def test_the_gate_registered_the_encoder_with_its_tau_and_crop(
         info = mlflow.models.get_model_info("models:/faces@champion")
     assert info.run_id == run.info.run_id
     assert info.metadata["faces_threshold"] == threshold
-    crop = {key: BASE["detection"][key] for key in nodes.CROP_KEYS}  # conf/test keeps them
+    crop = {key: BASE["detection"][key] for key in registry.CROP_KEYS}  # conf/test keeps them
     assert info.metadata["faces_crop"] == crop
 
 

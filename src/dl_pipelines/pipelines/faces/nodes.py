@@ -9,6 +9,7 @@ value is found before the run starts) and hands them to the module that does the
 * :mod:`.evaluation`: verification, recognition and clustering of unseen people;
 * :mod:`.pair_head`: the pairwise binary-classifier comparison;
 * :mod:`.dlib_reference`: dlib's pretrained embedder on the same pairs (optional);
+* :mod:`.registry`: what a registered version of the ``faces`` model holds;
 * :mod:`.inference`: ``faces_verify`` and ``faces_identify`` on new images, with a
   version of the registered ``faces`` model (:func:`gate_for_registry`).
 
@@ -32,6 +33,7 @@ from dl_pipelines.pipelines.faces import (
     inference,
     pair_head,
     plots,
+    registry,
     training,
 )
 from dl_pipelines.pipelines.faces.dlib_reference import DlibFaceModels
@@ -46,12 +48,6 @@ from dl_pipelines.pipelines.faces.params import (
 )
 from dl_pipelines.runtime.config import parse
 from dl_pipelines.tracking import plots as plotting
-from dl_pipelines.tracking import registry_gate
-
-#: The ``faces.detection`` settings that shape the crops an encoder was trained on:
-#: registered with each version and applied with it (the others say how to find a face
-#: in new photos and what to do without one, and stay the run's).
-CROP_KEYS = ("enabled", "margin", "clahe_clip_limit")
 
 
 # ----------------------------------------------------------------------------------- data
@@ -275,15 +271,8 @@ def gate_for_registry(
     min_test_verify_accuracy: float,
 ) -> dict[str, Any]:
     """The encoder to register as ``faces`` — an uncompiled copy, with τ and the crop it
-    was trained on — only if its verification accuracy on unseen test people is good
-    enough.
-
-    The copy (:func:`~dl_pipelines.nn.copies.uncompiled_copy`) holds Keras layers only
-    (no triplet loss), so it loads without this project's code. ``faces_threshold``
-    (τ, the crop size, flip test-time augmentation: ``threshold.json``) and
-    ``faces_crop`` (``enabled``, ``margin``, ``clahe_clip_limit`` of ``faces.detection``)
-    are stored in the registered version's metadata (``model_metadata`` of
-    ``faces_registered_model``), so each version verifies and identifies with its own.
+    was trained on (:mod:`.registry`) — only if its verification accuracy on unseen test
+    people is good enough.
 
     Args:
         model: The trained encoder.
@@ -296,31 +285,13 @@ def gate_for_registry(
         RegistryGateError: when ``verify_accuracy`` is below the minimum (the run then
             fails, and no new version is registered).
     """
-    from dl_pipelines.nn.copies import uncompiled_copy
-
-    registry_gate.require(
-        "verify_accuracy",
+    return registry.version_to_register(
+        model,
+        threshold,
         report["metrics"]["verify_accuracy"],
+        detection_params,
         min_test_verify_accuracy,
-        "faces.registry.min_test_verify_accuracy",
-        hint="Inspect the run's roc_curve and distance_histogram plots, or lower the "
-        "threshold in parameters_faces.yml.",
     )
-    config = parse(DetectionParams, detection_params, "faces.detection")
-    return {
-        "model": uncompiled_copy(model),
-        "faces_threshold": threshold,
-        "faces_crop": {key: getattr(config, key) for key in CROP_KEYS},
-    }
-
-
-def _registered_parts(
-    encoder: dict[str, Any], params: dict[str, Any]
-) -> tuple[Any, dict[str, Any], DetectionParams]:
-    """The model, τ and the detection settings of a registered version: its own crop
-    settings over the run's ``faces.detection``."""
-    config = parse(DetectionParams, {**params, **encoder["faces_crop"]}, "faces.detection")
-    return encoder["model"], encoder["faces_threshold"], config
 
 
 # --------------------------------------------------------------------- use on new images
@@ -339,7 +310,7 @@ def verify_pair(
     Returns:
         ``{"distance", "same", "tau", "no_face_found"}`` (:func:`.inference.verify_pair`).
     """
-    model, threshold, config = _registered_parts(encoder, params)
+    model, threshold, config = registry.version_parts(encoder, params)
     return inference.verify_pair(model, image_a, image_b, threshold, config)
 
 
@@ -363,5 +334,5 @@ def identify_folder(
     Returns:
         A table ``file, person, distance`` (:func:`.inference.identify_folder`).
     """
-    model, threshold, config = _registered_parts(encoder, params)
+    model, threshold, config = registry.version_parts(encoder, params)
     return inference.identify_folder(model, gallery, probes, threshold, config, neighbours)
