@@ -90,6 +90,21 @@ def test_streaming_step_model_scores_like_the_whole_sequence(
     assert np.max(np.abs(streamed - reference)) <= 1e-5
 
 
+def test_a_band_limited_detector_streams_like_the_whole_sequence(spectrograms) -> None:
+    """Its first layers drop the bins above its band, frame by frame: the streaming
+    step model keeps them, and scores as the whole model does."""
+    from dl_pipelines.pipelines.trigger_word.model import build_trigger_word_model
+    from dl_pipelines.ship.litert import StreamingLiteRTModel
+
+    band = build_trigger_word_model(
+        SPECTROGRAM_SHAPE[1], 6, 7, 4, [5], 0.1, 0.01, 3.0, heard_freqs=SPECTROGRAM_SHAPE[1] // 2
+    )
+    reference = band.predict(spectrograms, verbose=0)
+    blob = exports.tflite_streaming_bytes(band, 4)
+    streamed = StreamingLiteRTModel(blob, *exports.conv_geometry(band)).predict(spectrograms)
+    assert np.max(np.abs(streamed - reference)) <= 1e-5
+
+
 def test_streaming_carries_state_across_steps(detector, spectrograms) -> None:
     """Scoring chunk by chunk by hand (as a live app would) gives the same scores."""
     from dl_pipelines.ship.litert import StreamingLiteRTModel

@@ -52,6 +52,26 @@ def test_any_length_and_streaming():
     np.testing.assert_allclose(prefix[0, :, 0], full[0, : prefix.shape[1], 0], atol=1e-5)
 
 
+def test_a_band_limited_detector_hears_nothing_above_its_band(tmp_path):
+    """``heard_freqs`` 37 of 101 bins (0 … 8 kHz of the 44.1 kHz course spectrogram):
+    changing the bins above leaves the scores as they are, a bin inside changes them,
+    and the saved model and its training-free copy keep the band."""
+    import keras
+
+    model = _model(conv_filters=8, gru_units=(4,), heard_freqs=37)
+    assert model.get_layer("conv").kernel.shape == (15, 37, 8)
+    x = np.random.default_rng(0).normal(size=(2, 115, 101)).astype("float32")
+    above, inside = x.copy(), x.copy()
+    above[..., 37:] = 5.0
+    inside[..., 36] += 1.0
+    scores = np.asarray(model(x, training=False))
+    np.testing.assert_array_equal(np.asarray(model(above, training=False)), scores)
+    assert np.max(np.abs(np.asarray(model(inside, training=False)) - scores)) > 1e-4
+    inference_model(model).save(tmp_path / "band.keras")
+    loaded = keras.saving.load_model(tmp_path / "band.keras", compile=False)
+    np.testing.assert_allclose(np.asarray(loaded(above, training=False)), scores, atol=1e-6)
+
+
 def test_spec_augment_masks_bands_and_spans_in_training_only():
     layer = SpecAugment(freq_mask_bins=10, time_mask_frames=30, masks=2, seed=0)
     x = np.ones((8, 400, 101), dtype="float32")

@@ -108,3 +108,21 @@ def test_bad_window_parameters_are_named(tw_params):
     }
     with pytest.raises(ParameterError, match="trigger_word.detect.*overlap_seconds"):
         parse_params(bad)
+
+
+def test_the_heard_band_counts_the_bins_up_to_max_hz(tw_params):
+    """Bins are sample_rate / nfft apart (80 Hz at 16 kHz with nfft 200; 220.5 Hz at the
+    course's 44.1 kHz, where 0 … 8 kHz is bins 0 … 36); none asked, none dropped."""
+    band = copy.deepcopy(tw_params)
+    assert (band["audio"]["sample_rate"], band["spectrogram"]["nfft"]) == (16000, 200)
+    band["model"]["max_hz"] = 4000
+    assert parse_params(band).heard_freqs == 51
+    band["model"]["max_hz"] = 3999
+    assert parse_params(band).heard_freqs == 50
+    band["model"]["max_hz"] = 8000
+    assert parse_params(band).heard_freqs == 101
+    band["model"]["max_hz"] = None
+    assert parse_params(band).heard_freqs is None
+    band["model"]["max_hz"] = 0
+    with pytest.raises(ParameterError, match="trigger_word.model.*max_hz"):
+        parse_params(band)

@@ -166,18 +166,26 @@ def build_trigger_word_model(
     positive_weight: float,
     augmentation: SpecAugment | None = None,
     focal_gamma: float = 0.0,
+    heard_freqs: int | None = None,
 ) -> keras.Model:
     """The detector, compiled with Adam (a fixed rate or a schedule) and the weighted BCE
     (focal with ``focal_gamma`` > 0).
 
     ``augmentation`` (a :class:`SpecAugment`), when given, alters the training inputs
-    first (identity at inference).
+    first (identity at inference). ``heard_freqs`` < ``n_freqs`` keeps the lowest
+    ``heard_freqs`` bins only, before anything else (built-in layers: the exports and
+    the streaming step model run it as any other per-frame layer).
 
     Input ``(batch, time, n_freqs)`` with a free time axis; output
     ``(batch, output_steps(time), 1)`` sigmoid scores.
     """
     inputs = keras.Input(shape=(None, n_freqs), name="spectrogram")
-    x = inputs if augmentation is None else augmentation(inputs)
+    x = inputs
+    if heard_freqs is not None and heard_freqs < n_freqs:
+        x = layers.Permute((2, 1), name="band_freqs_first")(x)
+        x = layers.Cropping1D((0, n_freqs - heard_freqs), name="band")(x)
+        x = layers.Permute((2, 1), name="band_frames_first")(x)
+    x = x if augmentation is None else augmentation(x)
     x = layers.Conv1D(conv_filters, conv_kernel, strides=conv_stride, name="conv")(x)
     x = layers.BatchNormalization(name="conv_bn")(x)
     x = layers.Activation("relu", name="conv_relu")(x)

@@ -56,6 +56,7 @@ def train(
             learning_rate=learning_rate,
             positive_weight=t.positive_weight,
             focal_gamma=t.focal_gamma,
+            heard_freqs=p.heard_freqs,
             augmentation=SpecAugment(
                 m.freq_mask_bins,
                 m.time_mask_frames,

@@ -100,6 +100,14 @@ class TriggerWordParams:
         return (self.input_frames - self.model.conv_kernel) // self.model.conv_stride + 1
 
     @property
+    def heard_freqs(self) -> int | None:
+        """Spectrogram bins the detector keeps (centres ≤ ``model.max_hz``); None = all."""
+        if self.model.max_hz is None:
+            return None
+        bin_hz = self.audio.sample_rate / self.spectrogram.nfft
+        return min(self.spectrogram.n_freqs, int(self.model.max_hz // bin_hz) + 1)
+
+    @property
     def seconds_per_step(self) -> float:
         """Duration of one output step (≈ 7.3 ms with the course settings)."""
         return self.spectrogram.hop * self.model.conv_stride / self.audio.sample_rate

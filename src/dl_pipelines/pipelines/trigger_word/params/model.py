@@ -25,11 +25,16 @@ class ModelParams:
     # has nothing above bin 36 of the course spectrogram, an 8 kHz one above bin 18).
     band_limit_probability: float = 0.0
     band_limit_bins: tuple[int, int] = (18, 50)
+    # The detector hears 0 … ``max_hz`` only (the spectrogram's bins above it are dropped
+    # by its first layer, so 44.1 kHz and 16 kHz recordings look alike); None = all.
+    max_hz: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.band_limit_probability <= 1.0:
             raise ValueError("band_limit_probability must be in [0, 1]")
         check_range("band_limit_bins", self.band_limit_bins, 1, 10_000)
+        if self.max_hz is not None and self.max_hz <= 0:
+            raise ValueError(f"max_hz must be > 0 (or null: every bin), got {self.max_hz}")
         if min(self.freq_mask_bins, self.time_mask_frames, self.masks) < 0:
             raise ValueError("freq_mask_bins, time_mask_frames and masks must be >= 0")
         if min(self.conv_filters, self.conv_kernel, self.conv_stride) < 1:
