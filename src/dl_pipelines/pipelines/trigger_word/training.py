@@ -70,13 +70,14 @@ def train(
         )
         keep = ~val["free"]
         logger.info(
-            "Training %s (%d parameters) on %d examples of %d × %d, validating on %d; "
-            "Keras backend %s.",
+            "Training %s (%d parameters) on %d examples of %d × %d (hearing %d bins), "
+            "validating on %d; Keras backend %s.",
             model.name,
             model.count_params(),
             len(train_data["x"]),
             train_data["x"].shape[1],
             train_data["x"].shape[2],
+            p.heard_freqs or train_data["x"].shape[2],
             int(keep.sum()),
             keras.backend.backend(),
         )
