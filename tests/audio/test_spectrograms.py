@@ -67,3 +67,40 @@ def test_spectrogram_matches_a_float64_reference_on_a_real_clip():
     # measured: max 4.4e-4, 99.9 % 1.2e-4, mean 1.1e-6 (SciPy's float32 FFT: 2.9e-3, 3.4e-4)
     assert difference.max() < 1e-3 and np.quantile(difference, 0.999) < 3e-4
     assert difference.mean() < 3e-6
+
+
+def test_running_mean_is_the_exponential_average_started_at_the_first_frame():
+    frames = np.array([[2.0], [2.0], [6.0], [6.0]], dtype=np.float32)
+    # m = 2, 2, 2 + (6 − 2)/2 = 4, 4 + (6 − 4)/2 = 5 (time constant 2 frames), by hand
+    np.testing.assert_allclose(spectrograms.running_mean(frames, 2.0)[:, 0], [2, 2, 4, 5])
+    steady = np.full((50, 3), -1.5, dtype=np.float32)
+    np.testing.assert_allclose(spectrograms.running_mean(steady, 7.0), steady, rtol=1e-6)
+
+
+def test_the_running_mean_removes_the_level_and_the_microphones_response():
+    """Louder by 20 dB, or through a filter that is steady over the clip: each bin moves
+    by a constant, which the running mean takes away (the floor is not reached here)."""
+    from scipy.signal import lfilter
+
+    rate = 16000
+    x = np.random.default_rng(1).normal(0, 0.05, rate).astype(np.float32)
+    x[6000:9000] += 0.3 * tone(3000 / rate, rate, 700.0)
+    kwargs = dict(nfft=200, noverlap=120, floor_db=-140.0, mean_frames=40)
+    base = spectrograms.spectrogram(x, **kwargs)
+    np.testing.assert_allclose(spectrograms.spectrogram(10 * x, **kwargs), base, atol=1e-4)
+    tilted = lfilter([1.0, -0.9], [1.0], x).astype(np.float32)  # a bright microphone
+    plain = dict(nfft=200, noverlap=120, floor_db=-140.0)
+    # away from DC (where the filter's gain changes faster than a bin is wide) and the
+    # filter's first samples, the response is gone; without the running mean it is not
+    inner = np.s_[10:, 10:95]
+    shifted = spectrograms.spectrogram(tilted, **kwargs) - base
+    assert np.abs(shifted[inner]).mean() < 0.01
+    unnormalised = spectrograms.spectrogram(tilted, **plain) - spectrograms.spectrogram(x, **plain)
+    assert np.abs(unnormalised[inner]).mean() > 0.1
+    # the tone's onset (frame 75) stands out against its band's recent past
+    assert base[76:86, 9].mean() > 0.7 > abs(base[20:60, 9].mean())
+
+
+def test_spectrogram_rejects_a_running_mean_shorter_than_a_frame():
+    with pytest.raises(ValueError, match="mean_frames must be at least 1 frame, got 0.5"):
+        spectrograms.spectrogram(np.zeros(400, dtype=np.float32), mean_frames=0.5)

@@ -120,3 +120,26 @@ def test_streaming_variants_need_their_chunk_size(detector_manifest) -> None:
     del manifest["streaming"]
     with pytest.raises(ManifestError, match="no 'streaming' key"):
         check_manifest(manifest)
+
+
+def test_the_running_mean_of_the_spectrogram_travels_in_the_manifest(detector, tmp_path):
+    """A detector trained on spectrograms with their running mean subtracted
+    (``spectrogram.mean_frames``) must be fed the same on the device: the key is written,
+    read back and checked; a detector without it has no such key."""
+    from dataclasses import replace
+
+    assert "mean_frames" not in detector_sections(detector)["audio"]["spectrogram"]
+    normalised = replace(detector, spectrogram={**detector.spectrogram, "mean_frames": 551})
+    data = {
+        "model": "trigger_word",
+        "version": "2",
+        "task": "keyword_detector",
+        "input": {"shape": [1, normalised.window_frames, 101], "dtype": "float32"},
+        "files": {"float": "model_float.tflite"},
+        **detector_sections(normalised),
+    }
+    assert data["audio"]["spectrogram"]["mean_frames"] == 551
+    assert detector_of(load_manifest(_write(tmp_path, data))) == normalised
+    data["audio"]["spectrogram"]["mean_frames"] = 0
+    with pytest.raises(ManifestError, match=r"'audio.spectrogram.mean_frames' must be a number"):
+        check_manifest(data)

@@ -34,6 +34,7 @@ def spectrogram(
     floor_db: float = -100.0,
     center_db: float = -50.0,
     scale_db: float = 25.0,
+    mean_frames: float | None = None,
 ) -> np.ndarray:
     """Log-power spectrogram, normalised: ``(…, frames, nfft // 2 + 1)`` float32.
 
@@ -42,7 +43,16 @@ def spectrogram(
     signal at a time so that the temporaries stay in cache; the log and the scaling are
     done in place in the output). Power is |FFT|² / Σw² (Hann window ``w``) in dB,
     clipped at ``floor_db``, then mapped to ``(dB − center_db) / scale_db``.
+
+    With ``mean_frames``, each bin then has its own running mean subtracted: an
+    exponential one over the frames so far (time constant ``mean_frames`` frames),
+    started at the first frame. Causal, so a stream needs no look-ahead; what is left
+    is each band's level against its recent past, whatever the microphone's response
+    and the steady background's colour and level (cepstral mean normalisation's idea,
+    PCEN's automatic gain control in the log domain).
     """
+    if mean_frames is not None and mean_frames < 1:
+        raise ValueError(f"mean_frames must be at least 1 frame, got {mean_frames}")
     if not 0 <= noverlap < nfft:
         raise ValueError(f"noverlap must be in [0, nfft), got nfft={nfft}, noverlap={noverlap}")
     x = np.asarray(samples, dtype=np.float32)
@@ -70,4 +80,17 @@ def spectrogram(
         np.log10(power, out=power)
         power *= gain
         power -= offset
+        if mean_frames is not None:
+            power -= running_mean(power, float(mean_frames))
     return out.reshape(*x.shape[:-1], n_frames, nfft // 2 + 1)
+
+
+def running_mean(frames: np.ndarray, time_constant: float) -> np.ndarray:
+    """Exponential running mean over axis 0 of ``frames`` ``(frames, bins)``:
+    ``m[t] = m[t−1] + (x[t] − m[t−1]) / time_constant``, with ``m[−1] = x[0]``."""
+    from scipy.signal import lfilter
+
+    a = 1.0 / float(time_constant)
+    start = (1.0 - a) * frames[:1].astype(np.float64)
+    mean, _ = lfilter([a], [1.0, a - 1.0], frames, axis=0, zi=start)
+    return mean.astype(frames.dtype)

@@ -46,7 +46,7 @@ class Detector:
     """
 
     sample_rate: int
-    spectrogram: dict[str, Any]  # nfft, noverlap, floor_db, center_db, scale_db
+    spectrogram: dict[str, Any]  # nfft, noverlap, floor_db, center_db, scale_db[, mean_frames]
     kernel: int  # the model's Conv1D: frames → output steps
     stride: int
     window_steps: int  # scoring windows, in output steps

@@ -10,6 +10,7 @@ The shipping pipeline writes it next to the ``.tflite`` files; the on-device run
     task "keyword_detector":
     audio.sample_rate                     44100
     audio.spectrogram.{nfft, noverlap, floor_db, center_db, scale_db}
+    audio.spectrogram.mean_frames         optional: the running mean subtracted per bin
     detector.{threshold, refractory_steps, hold_steps, kernel, stride,
               window_steps, overlap_steps, seconds_per_step}
 
@@ -48,6 +49,8 @@ _SPECTROGRAM = {
     "center_db": Number,
     "scale_db": Number,
 }
+#: Optional spectrogram keys: written when the detector has them, checked when present.
+_SPECTROGRAM_OPTIONAL = {"mean_frames": Number}
 #: Required keys and their types, per section; nested dicts are sections.
 COMMON: dict[str, Any] = {
     "model": str,
@@ -151,7 +154,11 @@ def detector_sections(detector: Detector) -> dict[str, Any]:
     return {
         "audio": {
             "sample_rate": detector.sample_rate,
-            "spectrogram": {k: detector.spectrogram[k] for k in _SPECTROGRAM},
+            "spectrogram": {
+                k: detector.spectrogram[k]
+                for k in (*_SPECTROGRAM, *_SPECTROGRAM_OPTIONAL)
+                if detector.spectrogram.get(k) is not None
+            },
         },
         "detector": {
             "threshold": detector.threshold,
@@ -170,6 +177,9 @@ def _check_detector(data: dict[str, Any], where: str) -> None:
     spec, d = data["audio"]["spectrogram"], data["detector"]
     if not 0 <= spec["noverlap"] < spec["nfft"]:
         _bad(where, "audio.spectrogram.noverlap", f"in [0, nfft), got {spec['noverlap']}")
+    mean = spec.get("mean_frames")
+    if mean is not None and (not _is(mean, _SPECTROGRAM_OPTIONAL["mean_frames"]) or mean < 1):
+        _bad(where, "audio.spectrogram.mean_frames", f"a number of frames >= 1, got {mean!r}")
     for key in ("kernel", "stride", "window_steps", "refractory_steps", "hold_steps"):
         if d[key] < 1:
             _bad(where, f"detector.{key}", f"at least 1, got {d[key]}")

@@ -95,10 +95,20 @@ def test_longer_shared_runs_are_drawn_more_often():
     )
 
 
-def test_floor_value_is_what_silence_gives(tw_params):
-    p = parse_params(tw_params)
+@pytest.mark.parametrize("mean_frames", [None, 551])
+def test_floor_value_is_what_silence_gives(tw_params, mean_frames):
+    """What SpecAugment fills its masks and cut bands with: silence's value, -2 as
+    normalised, 0 once the running mean (equal to a bin that stays there) is taken away."""
+    params = copy.deepcopy(tw_params)
+    params["spectrogram"]["mean_frames"] = mean_frames
+    p = parse_params(params)
+    assert ("mean_frames" in p.spectrogram.kwargs()) == (mean_frames is not None)
     silence = spectrograms.spectrogram(np.zeros(4000, dtype=np.float32), **p.spectrogram.kwargs())
     np.testing.assert_allclose(silence, p.spectrogram.floor_value, atol=1e-5)
+    assert p.spectrogram.floor_value == (-2.0 if mean_frames is None else 0.0)
+    params["spectrogram"]["mean_frames"] = 0
+    with pytest.raises(ParameterError, match="spectrogram.mean_frames must be at least 1"):
+        parse_params(params)
 
 
 def test_bad_window_parameters_are_named(tw_params):

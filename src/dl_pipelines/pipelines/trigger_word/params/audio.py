@@ -29,10 +29,15 @@ class SpectrogramParams:
     floor_db: float
     center_db: float
     scale_db: float
+    mean_frames: int | None = None  # running mean subtracted per bin; None = off
 
     def __post_init__(self) -> None:
         if self.nfft < 16 or not 0 <= self.noverlap < self.nfft or self.scale_db <= 0:
             raise ValueError("need nfft >= 16, 0 <= noverlap < nfft and scale_db > 0")
+        if self.mean_frames is not None and self.mean_frames < 1:
+            raise ValueError(
+                f"spectrogram.mean_frames must be at least 1 (or null: off), got {self.mean_frames}"
+            )
 
     @property
     def hop(self) -> int:
@@ -44,7 +49,10 @@ class SpectrogramParams:
 
     @property
     def floor_value(self) -> float:
-        """What a bin at or below ``floor_db`` holds once normalised (silence, an empty band)."""
+        """What a bin at or below ``floor_db`` holds once normalised (silence, an empty band):
+        0 with the running mean, which a bin that stays at the floor equals."""
+        if self.mean_frames is not None:
+            return 0.0
         return (self.floor_db - self.center_db) / self.scale_db
 
     def kwargs(self) -> dict[str, Any]:
@@ -54,4 +62,5 @@ class SpectrogramParams:
             "floor_db": self.floor_db,
             "center_db": self.center_db,
             "scale_db": self.scale_db,
+            **({} if self.mean_frames is None else {"mean_frames": self.mean_frames}),
         }
