@@ -161,7 +161,9 @@ def synthesise(
         pitch_range: Pitch variation 0–100 (0 = monotone, default 50).
         min_peak: Output whose peak stays below this is "not speech".
         seed: Seed of eSpeak NG's noise (the breath of breathy variants such as
-            ``Alicia``): the same arguments give the same samples in any process.
+            ``Alicia``): the same sequence of calls gives the same samples in every
+            fresh process. eSpeak NG carries state from one call to the next, so the
+            same call made twice in one process may differ by a few samples.
 
     Raises:
         SpeechError: the voice is unknown, or eSpeak produced no audible speech for the
