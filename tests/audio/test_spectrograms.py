@@ -75,6 +75,22 @@ def test_running_mean_is_the_exponential_average_started_at_the_first_frame():
     np.testing.assert_allclose(spectrograms.running_mean(frames, 2.0)[:, 0], [2, 2, 4, 5])
     steady = np.full((50, 3), -1.5, dtype=np.float32)
     np.testing.assert_allclose(spectrograms.running_mean(steady, 7.0), steady, rtol=1e-6)
+    np.testing.assert_array_equal(spectrograms.running_mean(frames, 1.0), frames)
+
+
+@pytest.mark.parametrize("time_constant", [1.5, 40.0, 551.0])
+def test_running_mean_in_numpy_is_scipys_first_order_filter(time_constant):
+    """NumPy alone (the device has no SciPy), over several of its blocks of frames
+    (a block at 1.5 frames is ~13 frames long), equal to SciPy's ``lfilter``."""
+    from scipy.signal import lfilter
+
+    frames = np.random.default_rng(2).normal(-1.0, 1.0, (2000, 5)).astype(np.float32)
+    a = 1.0 / time_constant
+    start = (1.0 - a) * frames[:1].astype(np.float64)
+    expected, _ = lfilter([a], [1.0, a - 1.0], frames.astype(np.float64), axis=0, zi=start)
+    np.testing.assert_allclose(
+        spectrograms.running_mean(frames, time_constant), expected, atol=1e-5
+    )
 
 
 def test_the_running_mean_removes_the_level_and_the_microphones_response():

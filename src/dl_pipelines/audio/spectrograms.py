@@ -3,8 +3,9 @@
 The spectrogram is the course's: frames of ``nfft`` samples every ``nfft - noverlap``
 samples, Hann window, power of the real FFT, in dB, clipped to a floor and normalised
 by a fixed affine map (the same for training and detection, so that streaming audio
-needs no statistics of its own). NumPy alone: the on-device runner
-(:mod:`dl_pipelines.ship.run_tflite`) computes the same features.
+needs no statistics of its own), and optionally each bin's running mean taken away.
+NumPy alone: the on-device runner (:mod:`dl_pipelines.ship.run_tflite`) computes the
+same features.
 """
 
 from __future__ import annotations
@@ -87,10 +88,26 @@ def spectrogram(
 
 def running_mean(frames: np.ndarray, time_constant: float) -> np.ndarray:
     """Exponential running mean over axis 0 of ``frames`` ``(frames, bins)``:
-    ``m[t] = m[t−1] + (x[t] − m[t−1]) / time_constant``, with ``m[−1] = x[0]``."""
-    from scipy.signal import lfilter
+    ``m[t] = m[t−1] + (x[t] − m[t−1]) / time_constant``, with ``m[−1] = x[0]``.
 
+    NumPy alone (the on-device runner has no SciPy): within a block of frames,
+    ``m[t] = r^(t+1) · (m[−1] + a · Σ_{k≤t} r^−(k+1) · x[k])`` with ``a = 1 / time_constant``
+    and ``r = 1 − a``, a cumulative sum; blocks are short enough that ``r^−B`` stays
+    below 1e6, so float64 keeps the sums exact to ~1e-10.
+    """
     a = 1.0 / float(time_constant)
-    start = (1.0 - a) * frames[:1].astype(np.float64)
-    mean, _ = lfilter([a], [1.0, a - 1.0], frames, axis=0, zi=start)
-    return mean.astype(frames.dtype)
+    r = 1.0 - a
+    if r <= 0.0:  # a time constant of one frame: the mean is the frame itself
+        return frames.copy()
+    x = frames.astype(np.float64)
+    out = np.empty_like(x)
+    block = max(1, int(np.log(1e6) / -np.log(r)))
+    grow = r ** -np.arange(1, block + 1, dtype=np.float64)  # r^−(k+1)
+    mean = x[:1]
+    for begin in range(0, len(x), block):
+        chunk = x[begin : begin + block]
+        n = len(chunk)
+        sums = np.cumsum(a * grow[:n, None] * chunk, axis=0)
+        out[begin : begin + n] = (mean + sums) / grow[:n, None]
+        mean = out[begin + n - 1 : begin + n]
+    return out.astype(frames.dtype)
